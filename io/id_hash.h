@@ -34,7 +34,8 @@ constexpr std::uint64_t hash_combine(std::uint64_t a, std::uint64_t b) {
 /// Maps a hash to one of `parts` contiguous ranges of the 64-bit space (the high bits decide),
 /// so sorting by hash keeps each part's members together.
 inline int hash_range_part(std::uint64_t hash, int parts) {
-  return static_cast<int>((static_cast<unsigned __int128>(hash) * static_cast<unsigned>(parts)) >> 64);
+  __extension__ using Wide = unsigned __int128;  // GCC/Clang extension; -Wpedantic accepts it here
+  return static_cast<int>((static_cast<Wide>(hash) * static_cast<unsigned>(parts)) >> 64);
 }
 
 /// Uniform double in [0, 1) from a hash (53 high bits).
