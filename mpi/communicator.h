@@ -82,11 +82,16 @@ class Communicator {
   template <class T>
   std::vector<T> allgatherv(const std::vector<T>& local,
                             std::vector<std::int64_t>* counts = nullptr) const {
+    return allgatherv(local.data(), static_cast<std::int64_t>(local.size()), counts);
+  }
+  template <class T>
+  std::vector<T> allgatherv(const T* local, std::int64_t count,
+                            std::vector<std::int64_t>* counts = nullptr) const {
     static_assert(std::is_trivially_copyable_v<T>, "allgatherv needs trivially copyable data");
     std::vector<std::int64_t> byte_counts;
     std::vector<T> out;
-    allgatherv_bytes(local.data(), static_cast<std::int64_t>(local.size() * sizeof(T)),
-                     &byte_counts, [&out](std::int64_t total) {
+    allgatherv_bytes(local, count * static_cast<std::int64_t>(sizeof(T)), &byte_counts,
+                     [&out](std::int64_t total) {
                        out.resize(static_cast<std::size_t>(total) / sizeof(T));
                        return reinterpret_cast<char*>(out.data());
                      });
