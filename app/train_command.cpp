@@ -1,0 +1,161 @@
+// `sceneals train`: read + shard -> split -> [write split] -> train -> write the embedding file.
+// Every step is collective; rank 0 prints one line per step and one per iteration.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+#include "app/commands.h"
+#include "io/embedding_writer.h"
+#include "io/options.h"
+#include "io/sharded_data.h"
+#include "io/split.h"
+#include "io/split_writer.h"
+#include "mpi/error_agreement.h"
+#include "solver/embedding_export.h"
+#include "solver/trainer.h"
+
+namespace sceneals::app {
+
+namespace {
+
+double megabytes(std::int64_t bytes) { return static_cast<double>(bytes) / 1e6; }
+
+/// Peak resident set size of this process, in bytes.
+std::int64_t peak_resident_bytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<std::int64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
+}
+
+std::string iso8601_now() {
+  const std::time_t now = std::time(nullptr);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  return text;
+}
+
+std::string join_mu(const std::vector<std::string>& scenes, const std::vector<float>& mu) {
+  std::string out;
+  for (std::size_t s = 0; s < scenes.size(); ++s)
+    out += (s ? "," : "") + scenes[s] + "=" + std::to_string(mu[s]);
+  return out;
+}
+
+}  // namespace
+
+int run_train(const mpi::Communicator& world, const std::vector<std::string>& args) {
+  const bool root = world.is_root();
+  io::ParsedTrain parsed;
+  mpi::run_agreed(world, [&] {
+    parsed = io::parse_train_options(args);
+    const io::TrainConfig& c = parsed.config;
+    if (c.grid_groups > 0 && c.grid_groups * c.grid_shards != world.size())
+      throw InputError("--grid " + std::to_string(c.grid_groups) + "x" +
+                       std::to_string(c.grid_shards) + " needs " +
+                       std::to_string(c.grid_groups * c.grid_shards) + " ranks, the job has " +
+                       std::to_string(world.size()));
+  });
+  if (parsed.help) {
+    if (root) std::fputs(parsed.help_text.c_str(), stdout);
+    return 0;
+  }
+  const io::TrainConfig& config = parsed.config;
+  // Fail before hours of work, not after.
+  io::check_output_writable(world, config.output);
+
+  const auto start = std::chrono::steady_clock::now();
+  io::ReadResult read = io::read_interactions(world, config.read);
+  if (root) {
+    std::printf("read %lld interactions from %s on %d rank%s", static_cast<long long>(read.total_records),
+                config.read.path.c_str(), world.size(), world.size() == 1 ? "" : "s");
+    if (read.skipped_lines > 0)
+      std::printf(" (skipped %lld bad lines; first: %s)", static_cast<long long>(read.skipped_lines),
+                  read.first_skipped.c_str());
+    std::printf("\n");
+  }
+  io::ShardingResult sharded = io::shard_interactions(world, std::move(read), config.grid_groups);
+  const mpi::ProcessGrid& grid = sharded.grid;
+  const io::ShardedData& data = sharded.data;
+  std::vector<float> mu;
+  mpi::run_agreed(world, [&] { mu = io::resolve_mu(config.mu, data.scenes); });
+  if (root) {
+    std::printf("grid %s; %lld users, %lld items, %zu scenes; %lld duplicate rows summed\n",
+                grid.plan.describe().c_str(), static_cast<long long>(data.users.total()),
+                static_cast<long long>(data.items.total()), data.scenes.size(),
+                static_cast<long long>(data.duplicates_merged));
+    for (std::size_t s = 0; s < data.scenes.size(); ++s)
+      std::printf("  scene %-20s %10lld interactions  group %d  mu %g\n", data.scenes[s].c_str(),
+                  static_cast<long long>(data.scene_interactions[s]), grid.plan.group_of_scene[s],
+                  static_cast<double>(mu[s]));
+  }
+
+  const io::SplitRatings split = io::split_ratings(grid, data, data.ratings, config.split);
+  {
+    std::int64_t counts[3] = {static_cast<std::int64_t>(split.train.size()), 0, 0};
+    for (std::uint8_t cold : split.test_cold) ++counts[cold ? 2 : 1];
+    world.allreduce_in_place(counts, 3, mpi::ReduceOp::kSum);
+    if (root)
+      std::printf("split (seed %llu, %s holdout): %lld train, %lld warm test, %lld cold-scene test\n",
+                  static_cast<unsigned long long>(config.seed),
+                  data.has_timestamps ? "latest-by-timestamp" : "random",
+                  static_cast<long long>(counts[0]), static_cast<long long>(counts[1]),
+                  static_cast<long long>(counts[2]));
+  }
+  if (!config.write_split.empty()) {
+    io::write_split(world, config.write_split, data, split);
+    if (root) std::printf("split written to %s/train.csv and %s/test.csv\n",
+                          config.write_split.c_str(), config.write_split.c_str());
+  }
+
+  solver::TrainOptions options;
+  options.als = config.als;
+  options.iterations = config.iterations;
+  options.mu = mu;
+  options.average_weight = config.average_weight_count ? solver::AverageWeight::kCount
+                                                       : solver::AverageWeight::kOne;
+  options.seed = config.seed;
+  solver::Trainer trainer(grid, data, split.train, options);
+  if (root) std::printf("%5s %16s %9s %9s %9s %9s %12s\n", "iter", "objective", "time_s", "user_s",
+                        "avg_s", "item_s", "sent_MB/rank");
+  trainer.train([&](const solver::IterationStats& stats) {
+    if (root)
+      std::printf("%5d %16.8e %9.3f %9.3f %9.3f %9.3f %5.2f..%.2f\n", stats.iteration,
+                  stats.objective.total(), stats.seconds, stats.phase_seconds[0],
+                  stats.phase_seconds[1], stats.phase_seconds[2], megabytes(stats.min_bytes_sent),
+                  megabytes(stats.max_bytes_sent));
+    std::fflush(stdout);
+  });
+
+  io::EmbeddingFileContent content = solver::export_embeddings(grid, data, trainer);
+  const char* feedback = config.als.feedback == solver::Feedback::kExplicit ? "explicit" : "implicit";
+  const char* solver_name =
+      config.als.solver == solver::LinearSolverKind::kConjugateGradient ? "cg" : "cholesky";
+  content.attributes = {
+      {"factors", std::int64_t{config.als.factors}},
+      {"lambda", static_cast<double>(config.als.lambda)},
+      {"alpha", static_cast<double>(config.als.alpha)},
+      {"mu", join_mu(data.scenes, mu)},
+      {"iterations", std::int64_t{config.iterations}},
+      {"seed", static_cast<std::int64_t>(config.seed)},
+      {"feedback", std::string(feedback)},
+      {"solver", std::string(solver_name)},
+      {"ranks", std::int64_t{world.size()}},
+      {"grid", std::to_string(grid.plan.scene_groups) + "x" + std::to_string(grid.plan.user_shards)},
+      {"created", iso8601_now()},
+      {"program_version", std::string(kVersion)},
+      {"configuration", config.configuration_text},
+  };
+  io::write_embedding_file(world, config.output, content);
+
+  const std::int64_t peak = world.max(peak_resident_bytes());
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (root)
+    std::printf("embeddings written to %s (%.1f s, peak memory %.1f MB per rank at most)\n",
+                config.output.c_str(), seconds, megabytes(peak));
+  return 0;
+}
+
+}  // namespace sceneals::app

@@ -1,0 +1,12 @@
+# The README's default job: generate data, train on 2 ranks with the split written, and check
+# the embedding file with h5py and the split files against the input.
+source "$(dirname "$0")/common.sh"
+run_ranks 2 generate --output "$WORK/data.csv" --users 800 --items 300 --interactions 20000 --scenes 3 --seed 7
+run_ranks 2 train --input "$WORK/data.csv" --output "$WORK/model.h5" --factors 8 --iterations 4 \
+  --write-split "$WORK/split" | tee "$WORK/log.txt"
+grep -q "embeddings written to $WORK/model.h5" "$WORK/log.txt" || fail "no final line"
+[ "$(grep -c '^ *[0-9]* *[0-9.]*e[+-]' "$WORK/log.txt")" -eq 4 ] || fail "expected 4 iteration lines"
+"$PYTHON" "$E2E_DIR/check_embedding_file.py" "$WORK/model.h5"
+ls "$WORK" | grep -q tmp && fail "temporary file left behind"
+"$PYTHON" "$E2E_DIR/check_split_files.py" "$WORK/data.csv" "$WORK/split/train.csv" "$WORK/split/test.csv" "$WORK/model.h5"
+echo "default job OK"
