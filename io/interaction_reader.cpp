@@ -1,0 +1,87 @@
+#include "io/interaction_reader.h"
+
+#include <optional>
+#include <string_view>
+
+#include "io/input_schema.h"
+#include "io/line_parser.h"
+#include "io/movielens.h"
+#include "io/text_chunk.h"
+#include "mpi/error_agreement.h"
+
+namespace sceneals::io {
+
+namespace {
+
+/// Calls `parse(line, record)` for every line of the chunk; keeps records, counts or reports the
+/// bad ones.
+template <class ParseFn>
+void parse_chunk(const TextChunk& chunk, const ReadOptions& options, ParseFn&& parse,
+                 ReadResult& result, std::int64_t& skipped, std::string& first_skipped) {
+  std::string_view text = chunk.text;
+  std::int64_t line_number = chunk.first_line;
+  Interaction record;
+  while (!text.empty()) {
+    const std::size_t end = text.find('\n');
+    const std::string_view line = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+    const LineParseResult parsed = parse(line, record);
+    if (parsed.status == LineStatus::kRecord) {
+      result.records.push_back(record);
+    } else if (parsed.status == LineStatus::kError) {
+      if (!options.skip_bad_lines) throw InputError(options.path, line_number, parsed.reason);
+      if (skipped++ == 0)
+        first_skipped = options.path + ":" + std::to_string(line_number) + ": " + parsed.reason;
+    }
+    ++line_number;
+  }
+}
+
+}  // namespace
+
+ReadResult read_interactions(const mpi::Communicator& comm, const ReadOptions& options) {
+  const bool has_header = options.format == InputFormat::kCsv;
+  const TextChunk chunk = read_text_chunk(comm, options.path, has_header);
+  ReadResult result;
+  std::int64_t skipped = 0;
+  std::string first_skipped;
+  mpi::run_agreed(comm, [&] {
+    if (options.format == InputFormat::kCsv) {
+      const InputSchema schema = parse_header(chunk.header, options.path);
+      result.has_timestamps = schema.has_timestamp();
+      parse_chunk(chunk, options,
+                  [&](std::string_view line, Interaction& out) {
+                    return parse_line(line, schema, out);
+                  },
+                  result, skipped, first_skipped);
+    } else {
+      const ItemScenes scenes =
+          load_movielens_item_scenes(options.movielens_items, options.movielens_scene_map);
+      const MovieLensLayout layout = options.format == InputFormat::kMovieLensUData
+                                         ? MovieLensLayout::kUData
+                                         : MovieLensLayout::kRatingsDat;
+      result.has_timestamps = true;
+      parse_chunk(chunk, options,
+                  [&](std::string_view line, Interaction& out) {
+                    return parse_movielens_line(line, layout, scenes, out);
+                  },
+                  result, skipped, first_skipped);
+    }
+  });
+  result.total_records = comm.sum(static_cast<std::int64_t>(result.records.size()));
+  result.skipped_lines = comm.sum(skipped);
+  // The earliest skipped line is on the lowest rank that skipped any.
+  const int first_rank = comm.min(skipped > 0 ? comm.rank() : comm.size());
+  if (first_rank < comm.size()) result.first_skipped = comm.broadcast_string(first_skipped, first_rank);
+  if (result.total_records == 0) {
+    throw AgreedError(ExitCode::kBadInput,
+                      options.path + ": no interactions found" +
+                          (result.skipped_lines > 0
+                               ? " (all " + std::to_string(result.skipped_lines) +
+                                     " data lines were bad; first: " + result.first_skipped + ")"
+                               : " after the header"));
+  }
+  return result;
+}
+
+}  // namespace sceneals::io

@@ -1,0 +1,37 @@
+// Parses this rank's chunk of an interaction log into records: the CSV/TSV layout with a header
+// naming the columns, or the MovieLens layouts with a genre-to-scene mapping. Bad lines stop the
+// job with file:line:reason (agreed across ranks) or, with skip_bad_lines, are counted.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "io/interaction.h"
+#include "mpi/communicator.h"
+
+namespace sceneals::io {
+
+enum class InputFormat { kCsv, kMovieLensUData, kMovieLensRatingsDat };
+
+struct ReadOptions {
+  std::string path;
+  InputFormat format = InputFormat::kCsv;
+  std::string movielens_items;      ///< u.item or movies.dat (MovieLens formats only)
+  std::string movielens_scene_map;  ///< genre -> scene rules (MovieLens formats only)
+  bool skip_bad_lines = false;
+};
+
+struct ReadResult {
+  std::vector<Interaction> records;  ///< this rank's parsed records (not yet routed)
+  bool has_timestamps = false;       ///< the input carries timestamps (same on every rank)
+  std::int64_t total_records = 0;    ///< over all ranks
+  std::int64_t skipped_lines = 0;    ///< over all ranks (only with skip_bad_lines)
+  std::string first_skipped;         ///< "FILE:LINE: reason" of the earliest skipped line
+};
+
+/// Collective. Throws AgreedError (exit code 1) on the earliest bad line of the file, on a bad
+/// header, or when the file holds no interactions.
+ReadResult read_interactions(const mpi::Communicator& comm, const ReadOptions& options);
+
+}  // namespace sceneals::io

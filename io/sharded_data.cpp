@@ -1,0 +1,206 @@
+#include "io/sharded_data.h"
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+
+#include "io/id_hash.h"
+#include "mpi/error.h"
+#include "mpi/error_agreement.h"
+
+namespace sceneals::io {
+
+int Catalogue::shard_of_row(std::int64_t row) const {
+  const auto after = std::upper_bound(shard_begin.begin(), shard_begin.end(), row);
+  return static_cast<int>(after - shard_begin.begin()) - 1;
+}
+
+void sort_ids_in_row_order(std::vector<std::string>& ids) {
+  std::vector<std::pair<std::uint64_t, std::string>> keyed;
+  keyed.reserve(ids.size());
+  for (std::string& id : ids) {
+    const std::uint64_t hash = hash_id(id);
+    keyed.emplace_back(hash, std::move(id));
+  }
+  std::sort(keyed.begin(), keyed.end());
+  keyed.erase(std::unique(keyed.begin(), keyed.end()), keyed.end());
+  ids.clear();
+  for (auto& entry : keyed) ids.push_back(std::move(entry.second));
+}
+
+namespace {
+
+/// The global scene list (sorted by name) and each scene's record count.
+void gather_scenes(const mpi::Communicator& world, const std::vector<Interaction>& records,
+                   std::vector<std::string>& scenes, std::vector<std::int64_t>& loads) {
+  std::map<std::string, std::int64_t> local;
+  for (const Interaction& r : records) ++local[r.scene];
+  std::vector<std::string> names;
+  std::vector<std::int64_t> counts;
+  for (const auto& [name, count] : local) {
+    names.push_back(name);
+    counts.push_back(count);
+  }
+  const std::vector<std::string> all_names = world.allgatherv_strings(names);
+  const std::vector<std::int64_t> all_counts = world.allgatherv(counts);
+  std::map<std::string, std::int64_t> merged;
+  for (std::size_t i = 0; i < all_names.size(); ++i) merged[all_names[i]] += all_counts[i];
+  for (const auto& [name, count] : merged) {
+    scenes.push_back(name);
+    loads.push_back(count);
+  }
+}
+
+/// Records as they travel to their owner: strings in three string exchanges, numbers in one.
+struct RoutedNumbers {
+  std::int32_t scene;
+  float value;
+  std::int64_t timestamp;
+};
+
+struct RoutedRecords {
+  std::vector<std::string> users, items;
+  std::vector<RoutedNumbers> numbers;
+};
+
+RoutedRecords route_to_user_owners(const mpi::Communicator& world, const mpi::GridPlan& plan,
+                                   const std::vector<std::string>& scenes,
+                                   std::vector<Interaction>&& records) {
+  const std::size_t ranks = static_cast<std::size_t>(world.size());
+  std::vector<std::vector<std::string>> users(ranks), items(ranks);
+  std::vector<std::vector<RoutedNumbers>> numbers(ranks);
+  for (Interaction& r : records) {
+    const auto scene = static_cast<std::int32_t>(
+        std::lower_bound(scenes.begin(), scenes.end(), r.scene) - scenes.begin());
+    const int owner = plan.rank_of(plan.group_of_scene[static_cast<std::size_t>(scene)],
+                                   hash_range_part(hash_id(r.user), plan.user_shards));
+    const auto d = static_cast<std::size_t>(owner);
+    users[d].push_back(std::move(r.user));
+    items[d].push_back(std::move(r.item));
+    numbers[d].push_back({scene, static_cast<float>(r.value), r.timestamp});
+  }
+  records.clear();
+  records.shrink_to_fit();
+  RoutedRecords routed;
+  routed.users = world.alltoallv_strings(users);
+  routed.items = world.alltoallv_strings(items);
+  routed.numbers = world.alltoallv(numbers);
+  return routed;
+}
+
+/// Rows of a shard: every rank of the shard communicator contributes the ids it saw; the union,
+/// in row order, is the shard's catalogue. Shard sizes travel over the group communicator.
+Catalogue build_catalogue(const mpi::ProcessGrid& grid, std::vector<std::string> local_ids) {
+  sort_ids_in_row_order(local_ids);
+  Catalogue catalogue;
+  catalogue.ids = grid.shard_comm.allgatherv_strings(local_ids);
+  sort_ids_in_row_order(catalogue.ids);
+  catalogue.shard = grid.shard;
+  const std::vector<std::int64_t> sizes = grid.group_comm.allgather(catalogue.size());
+  catalogue.shard_begin.assign(1, 0);
+  for (std::int64_t size : sizes) catalogue.shard_begin.push_back(catalogue.shard_begin.back() + size);
+  return catalogue;
+}
+
+std::vector<std::string> distinct(std::vector<std::string> ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
+/// Items are owned by item shards (hash ranges, like users). Each rank asks the owners in its
+/// scene group for the rows of the items it holds; the owners build the catalogue and answer.
+std::unordered_map<std::string, std::int64_t> encode_items(const mpi::ProcessGrid& grid,
+                                                           const std::vector<std::string>& items,
+                                                           Catalogue& catalogue) {
+  const std::vector<std::string> wanted = distinct(items);
+  const std::size_t shards = static_cast<std::size_t>(grid.plan.user_shards);
+  std::vector<std::vector<std::string>> asks(shards);
+  for (const std::string& id : wanted)
+    asks[static_cast<std::size_t>(hash_range_part(hash_id(id), grid.plan.user_shards))].push_back(id);
+  std::vector<std::int64_t> ask_counts;
+  const std::vector<std::string> asked = grid.group_comm.alltoallv_strings(asks, &ask_counts);
+
+  catalogue = build_catalogue(grid, asked);
+  std::unordered_map<std::string, std::int64_t> row_of;
+  row_of.reserve(catalogue.ids.size());
+  for (std::int64_t i = 0; i < catalogue.size(); ++i)
+    row_of.emplace(catalogue.ids[static_cast<std::size_t>(i)], catalogue.row_begin() + i);
+
+  std::vector<std::vector<std::int64_t>> answers(shards);
+  std::size_t next = 0;
+  for (std::size_t source = 0; source < shards; ++source)
+    for (std::int64_t i = 0; i < ask_counts[source]; ++i) answers[source].push_back(row_of.at(asked[next++]));
+  const std::vector<std::int64_t> rows = grid.group_comm.alltoallv(answers);
+
+  std::unordered_map<std::string, std::int64_t> encoded;
+  encoded.reserve(wanted.size());
+  next = 0;
+  for (const auto& ask : asks)
+    for (const std::string& id : ask) encoded.emplace(id, rows[next++]);
+  return encoded;
+}
+
+/// Sorts by (scene, user, item) and sums repeated triples (values added, latest timestamp kept).
+std::int64_t merge_duplicates(std::vector<Rating>& ratings) {
+  std::sort(ratings.begin(), ratings.end(), [](const Rating& a, const Rating& b) {
+    return std::tie(a.scene, a.user_row, a.item_row, a.value) <
+           std::tie(b.scene, b.user_row, b.item_row, b.value);
+  });
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < ratings.size(); ++i) {
+    if (out > 0 && ratings[out - 1].scene == ratings[i].scene &&
+        ratings[out - 1].user_row == ratings[i].user_row &&
+        ratings[out - 1].item_row == ratings[i].item_row) {
+      ratings[out - 1].value += ratings[i].value;
+      ratings[out - 1].timestamp = std::max(ratings[out - 1].timestamp, ratings[i].timestamp);
+    } else {
+      ratings[out++] = ratings[i];
+    }
+  }
+  const auto merged = static_cast<std::int64_t>(ratings.size() - out);
+  ratings.resize(out);
+  return merged;
+}
+
+}  // namespace
+
+ShardingResult shard_interactions(const mpi::Communicator& world, ReadResult&& read,
+                                  int requested_groups) {
+  ShardedData data;
+  data.has_timestamps = read.has_timestamps;
+  std::vector<std::int64_t> loads;
+  gather_scenes(world, read.records, data.scenes, loads);
+  mpi::GridPlan plan;
+  mpi::run_agreed(world, [&] { plan = mpi::plan_process_grid(world.size(), loads, requested_groups); });
+  mpi::ProcessGrid grid = mpi::make_process_grid(world, std::move(plan));
+
+  RoutedRecords routed = route_to_user_owners(world, grid.plan, data.scenes, std::move(read.records));
+  data.users = build_catalogue(grid, distinct(routed.users));
+  std::unordered_map<std::string, std::int64_t> user_row;
+  user_row.reserve(data.users.ids.size());
+  for (std::int64_t i = 0; i < data.users.size(); ++i)
+    user_row.emplace(data.users.ids[static_cast<std::size_t>(i)], data.users.row_begin() + i);
+  const std::unordered_map<std::string, std::int64_t> item_row =
+      encode_items(grid, routed.items, data.items);
+
+  data.ratings.resize(routed.numbers.size());
+  for (std::size_t i = 0; i < routed.numbers.size(); ++i) {
+    Rating& r = data.ratings[i];
+    r.user_row = user_row.at(routed.users[i]);
+    r.item_row = item_row.at(routed.items[i]);
+    r.scene = routed.numbers[i].scene;
+    r.value = routed.numbers[i].value;
+    r.timestamp = routed.numbers[i].timestamp;
+    r.pair_hash = hash_combine(hash_id(routed.users[i]), hash_id(routed.items[i]));
+  }
+  for (const auto& [id, row] : item_row) data.item_ids_seen.emplace(row, id);
+  data.duplicates_merged = world.sum(merge_duplicates(data.ratings));
+
+  data.scene_interactions.assign(data.scenes.size(), 0);
+  for (const Rating& r : data.ratings) ++data.scene_interactions[static_cast<std::size_t>(r.scene)];
+  world.allreduce_in_place(data.scene_interactions, mpi::ReduceOp::kSum);
+  return ShardingResult{std::move(grid), std::move(data)};
+}
+
+}  // namespace sceneals::io

@@ -1,0 +1,77 @@
+#include "io/split.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "io/id_hash.h"
+
+namespace sceneals::io {
+
+std::uint64_t holdout_key(const Rating& rating, std::uint64_t seed) {
+  return hash_combine(rating.pair_hash, mix64(seed));
+}
+
+std::int64_t warm_holdout_count(std::int64_t n, const SplitOptions& options) {
+  if (options.holdout <= 0 || n < options.min_interactions || n < 2) return 0;
+  const auto held = static_cast<std::int64_t>(std::llround(options.holdout * static_cast<double>(n)));
+  return std::clamp<std::int64_t>(held, 1, n - 1);
+}
+
+std::vector<std::int32_t> choose_cold_scenes(const mpi::ProcessGrid& grid,
+                                             const ShardedData& data,
+                                             const std::vector<Rating>& ratings,
+                                             const SplitOptions& options) {
+  const std::size_t n_users = data.users.ids.size();
+  std::vector<std::int32_t> cold(n_users, -1);
+  if (options.cold_fraction <= 0) return cold;
+  // Per user: the number of scenes it is active in, and the smallest seeded hash of
+  // (user, scene) over those scenes; that scene becomes the cold one. Both are reductions over
+  // the ranks of the shard, which together hold all of the user's scenes.
+  const std::uint64_t seed_hash = mix64(options.seed ^ 0xC01DC01DULL);
+  std::vector<std::uint64_t> user_hash(n_users);
+  for (std::size_t u = 0; u < n_users; ++u) user_hash[u] = hash_combine(hash_id(data.users.ids[u]), seed_hash);
+  std::vector<std::int64_t> scene_count(n_users, 0);
+  std::vector<std::uint64_t> min_key(n_users, std::numeric_limits<std::uint64_t>::max());
+  auto scene_key = [&](std::size_t u, std::int32_t scene) {
+    return hash_combine(user_hash[u], hash_id(data.scenes[static_cast<std::size_t>(scene)]));
+  };
+  for (std::size_t i = 0; i < ratings.size(); ++i) {
+    const Rating& r = ratings[i];
+    if (i > 0 && ratings[i - 1].scene == r.scene && ratings[i - 1].user_row == r.user_row)
+      continue;  // ratings are sorted by (scene, user): count each (user, scene) once
+    const auto u = static_cast<std::size_t>(r.user_row - data.users.row_begin());
+    ++scene_count[u];
+    min_key[u] = std::min(min_key[u], scene_key(u, r.scene));
+  }
+  grid.shard_comm.allreduce_in_place(scene_count, mpi::ReduceOp::kSum);
+  grid.shard_comm.allreduce_in_place(min_key, mpi::ReduceOp::kMin);
+  for (std::size_t u = 0; u < n_users; ++u) {
+    if (scene_count[u] < 2 || hash_to_unit(user_hash[u]) >= options.cold_fraction) continue;
+    for (std::size_t s = 0; s < data.scenes.size(); ++s) {
+      if (scene_key(u, static_cast<std::int32_t>(s)) == min_key[u]) cold[u] = static_cast<std::int32_t>(s);
+    }
+  }
+  return cold;
+}
+
+SplitRatings split_ratings(const mpi::ProcessGrid& grid, const ShardedData& data,
+                           const std::vector<Rating>& ratings, const SplitOptions& options) {
+  const std::vector<std::int32_t> cold = choose_cold_scenes(grid, data, ratings, options);
+  const std::int64_t row_begin = data.users.row_begin();
+  const std::vector<SplitRole> roles = assign_split_roles(
+      ratings, options, data.has_timestamps,
+      [&](std::int64_t user_row) { return cold[static_cast<std::size_t>(user_row - row_begin)]; });
+  SplitRatings out;
+  for (std::size_t i = 0; i < ratings.size(); ++i) {
+    if (roles[i] == SplitRole::kTrain) {
+      out.train.push_back(ratings[i]);
+    } else {
+      out.test.push_back(ratings[i]);
+      out.test_cold.push_back(roles[i] == SplitRole::kTestCold ? 1 : 0);
+    }
+  }
+  return out;
+}
+
+}  // namespace sceneals::io
