@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "app/commands.h"
+#include "eval/evaluator.h"
 #include "io/embedding_writer.h"
 #include "io/options.h"
 #include "io/sharded_data.h"
@@ -127,6 +128,15 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
                   megabytes(stats.max_bytes_sent));
     std::fflush(stdout);
   });
+
+  if (config.evaluate) {
+    const auto eval_start = std::chrono::steady_clock::now();
+    const eval::MetricSums sums = eval::evaluate_model(grid, data, trainer, split.test, config.ks);
+    if (root)
+      std::printf("evaluation on the held-out split (%.2f s):\n%s",
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - eval_start).count(),
+                  eval::format_metrics_table(sums, data.scenes, config.ks).c_str());
+  }
 
   io::EmbeddingFileContent content = solver::export_embeddings(grid, data, trainer);
   const char* feedback = config.als.feedback == solver::Feedback::kExplicit ? "explicit" : "implicit";

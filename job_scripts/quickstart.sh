@@ -20,4 +20,4 @@ fi
 mkdir -p demo
 mpirun -n 2 --oversubscribe build/app/sceneals generate --output demo/interactions.csv
 mpirun -n 2 --oversubscribe build/app/sceneals train --input demo/interactions.csv \
-  --output demo/model.h5 --write-split demo/split
+  --output demo/model.h5 --write-split demo/split --evaluate

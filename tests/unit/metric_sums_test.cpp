@@ -1,0 +1,144 @@
+// MetricSums: cells land where the layout says, merge is elementwise, and the overall mean
+// weighs every (user, scene) pair equally (not every scene).
+#include "eval/metric_sums.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <tuple>
+
+#include "mpi/error.h"
+
+namespace sceneals::eval {
+namespace {
+
+constexpr Metric kAllMetrics[] = {Metric::kPrecision, Metric::kRecall, Metric::kF1,
+                                  Metric::kNdcg,      Metric::kMap,    Metric::kHitRate};
+
+/// Distinct values per field, so a field stored in the wrong slot shows up.
+RankingMetrics distinct_metrics(double base) {
+  RankingMetrics m;
+  m.precision = base + 0.01;
+  m.recall = base + 0.02;
+  m.f1 = base + 0.03;
+  m.ndcg = base + 0.04;
+  m.average_precision = base + 0.05;
+  m.hit_rate = base + 0.06;
+  return m;
+}
+
+double field(const RankingMetrics& m, Metric metric) {
+  switch (metric) {
+    case Metric::kPrecision: return m.precision;
+    case Metric::kRecall: return m.recall;
+    case Metric::kF1: return m.f1;
+    case Metric::kNdcg: return m.ndcg;
+    case Metric::kMap: return m.average_precision;
+    case Metric::kHitRate: return m.hit_rate;
+  }
+  return -1;
+}
+
+TEST(MetricSums, StartsAtZeroWithFlatLayout) {
+  MetricSums sums(3, 2);
+  EXPECT_EQ(sums.scenes(), 3);
+  EXPECT_EQ(sums.ks(), 2);
+  // 3 scenes x 2 cohorts x 2 Ks x (6 sums + 1 count).
+  ASSERT_EQ(sums.data().size(), 3u * 2u * 2u * 7u);
+  for (double v : sums.data()) EXPECT_EQ(v, 0.0);
+  EXPECT_EQ(sums.count(2, kCold, 1), 0.0);
+  EXPECT_EQ(sums.mean(2, kCold, 1, Metric::kRecall), 0.0);  // empty cell: 0, not NaN
+  EXPECT_EQ(sums.overall_mean(kWarm, 0, Metric::kNdcg), 0.0);
+}
+
+TEST(MetricSums, AddFillsOnlyItsCellAndMeansEachField) {
+  MetricSums sums(3, 2);
+  sums.add(1, kCold, 1, distinct_metrics(0.1));
+  sums.add(1, kCold, 1, distinct_metrics(0.5));
+  // Exactly 7 entries changed: the cell's six sums and its count.
+  int nonzero = 0;
+  for (double v : sums.data()) nonzero += v != 0.0;
+  EXPECT_EQ(nonzero, 7);
+  // The documented offset: ((scene * 2 + cohort) * ks + k_index) * 7; count in the last slot.
+  const std::size_t at = ((1 * 2 + 1) * 2 + 1) * 7;
+  EXPECT_DOUBLE_EQ(sums.data()[at + 0], 0.11 + 0.51);
+  EXPECT_DOUBLE_EQ(sums.data()[at + 5], 0.16 + 0.56);
+  EXPECT_EQ(sums.data()[at + 6], 2.0);
+
+  EXPECT_EQ(sums.count(1, kCold, 1), 2.0);
+  EXPECT_EQ(sums.count(1, kWarm, 1), 0.0);
+  EXPECT_EQ(sums.count(1, kCold, 0), 0.0);
+  for (Metric metric : kAllMetrics) {
+    // Mean of base 0.1 and 0.5 plus the field's offset.
+    const double expected = (field(distinct_metrics(0.1), metric) +
+                             field(distinct_metrics(0.5), metric)) / 2;
+    EXPECT_NEAR(sums.mean(1, kCold, 1, metric), expected, 1e-15) << metric_name(metric);
+  }
+}
+
+TEST(MetricSums, MergeIsElementwiseSum) {
+  MetricSums a(2, 3);
+  MetricSums b(2, 3);
+  MetricSums all(2, 3);
+  a.add(0, kWarm, 0, distinct_metrics(0.2));
+  a.add(1, kCold, 2, distinct_metrics(0.3));
+  b.add(0, kWarm, 0, distinct_metrics(0.4));
+  b.add(1, kWarm, 1, distinct_metrics(0.7));
+  for (const auto& [s, c, k, base] : {std::tuple{0, kWarm, 0, 0.2}, std::tuple{1, kCold, 2, 0.3},
+                                      std::tuple{0, kWarm, 0, 0.4}, std::tuple{1, kWarm, 1, 0.7}})
+    all.add(s, c, k, distinct_metrics(base));
+
+  std::vector<double> by_hand = a.data();
+  for (std::size_t i = 0; i < by_hand.size(); ++i) by_hand[i] += b.data()[i];
+  a.merge(b);
+  EXPECT_EQ(a.data(), by_hand);
+  for (std::size_t i = 0; i < all.data().size(); ++i)
+    EXPECT_DOUBLE_EQ(a.data()[i], all.data()[i]) << "entry " << i;
+  EXPECT_EQ(a.count(0, kWarm, 0), 2.0);
+  EXPECT_NEAR(a.mean(0, kWarm, 0, Metric::kPrecision), (0.21 + 0.41) / 2, 1e-15);
+}
+
+TEST(MetricSums, OverallMeanWeighsPairsNotScenes) {
+  MetricSums sums(3, 1);
+  RankingMetrics perfect;
+  perfect.precision = 1;
+  perfect.hit_rate = 1;
+  const RankingMetrics miss;
+  // Scene 0: one perfect pair. Scene 1: three misses. Scene 2: no warm pairs.
+  sums.add(0, kWarm, 0, perfect);
+  for (int i = 0; i < 3; ++i) sums.add(1, kWarm, 0, miss);
+  // A cold pair must not leak into the warm figures.
+  sums.add(2, kCold, 0, perfect);
+
+  EXPECT_EQ(sums.mean(0, kWarm, 0, Metric::kPrecision), 1.0);
+  EXPECT_EQ(sums.mean(1, kWarm, 0, Metric::kPrecision), 0.0);
+  // Over pairs: (1 + 0 + 0 + 0) / 4 = 0.25; the mean of scene means would be 0.5.
+  EXPECT_EQ(sums.overall_count(kWarm, 0), 4.0);
+  EXPECT_DOUBLE_EQ(sums.overall_mean(kWarm, 0, Metric::kPrecision), 0.25);
+  EXPECT_DOUBLE_EQ(sums.overall_mean(kWarm, 0, Metric::kHitRate), 0.25);
+  EXPECT_EQ(sums.overall_count(kCold, 0), 1.0);
+  EXPECT_EQ(sums.overall_mean(kCold, 0, Metric::kPrecision), 1.0);
+}
+
+TEST(MetricSums, RejectsOutOfRangeAndShapeMismatch) {
+  MetricSums sums(2, 2);
+  EXPECT_THROW(sums.add(2, kWarm, 0, RankingMetrics{}), InternalError);
+  EXPECT_THROW(sums.add(0, 2, 0, RankingMetrics{}), InternalError);
+  EXPECT_THROW(sums.add(0, kWarm, 2, RankingMetrics{}), InternalError);
+  EXPECT_THROW(sums.mean(-1, kWarm, 0, Metric::kF1), InternalError);
+  EXPECT_THROW(sums.merge(MetricSums(2, 3)), InternalError);
+  EXPECT_THROW(sums.merge(MetricSums(3, 2)), InternalError);
+  EXPECT_THROW(MetricSums(-1, 2), InternalError);
+}
+
+TEST(MetricSums, MetricNames) {
+  EXPECT_EQ(std::string(metric_name(Metric::kPrecision)), "precision");
+  EXPECT_EQ(std::string(metric_name(Metric::kRecall)), "recall");
+  EXPECT_EQ(std::string(metric_name(Metric::kF1)), "f1");
+  EXPECT_EQ(std::string(metric_name(Metric::kNdcg)), "ndcg");
+  EXPECT_EQ(std::string(metric_name(Metric::kMap)), "map");
+  EXPECT_EQ(std::string(metric_name(Metric::kHitRate)), "hit_rate");
+}
+
+}  // namespace
+}  // namespace sceneals::eval
