@@ -172,7 +172,12 @@ ShardingResult shard_interactions(const mpi::Communicator& world, ReadResult&& r
   std::vector<std::int64_t> loads;
   gather_scenes(world, read.records, data.scenes, loads);
   mpi::GridPlan plan;
-  mpi::run_agreed(world, [&] { plan = mpi::plan_process_grid(world.size(), loads, requested_groups); });
+  mpi::run_agreed(world, [&] {
+    for (const std::string& scene : data.scenes)  // each scene becomes an HDF5 group name
+      if (scene.find('/') != std::string::npos || scene == "." || scene == "..")
+        throw InputError("scene name '" + scene + "' cannot be an HDF5 group name (no '/', '.' or '..')");
+    plan = mpi::plan_process_grid(world.size(), loads, requested_groups);
+  });
   mpi::ProcessGrid grid = mpi::make_process_grid(world, std::move(plan));
 
   RoutedRecords routed = route_to_user_owners(world, grid.plan, data.scenes, std::move(read.records));
