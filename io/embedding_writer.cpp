@@ -1,0 +1,510 @@
+#include "io/embedding_writer.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <set>
+#include <sstream>
+
+#include "io/hdf5_handle.h"
+#include "mpi/error.h"
+#include "mpi/error_agreement.h"
+#include "mpi/hdf5_mpio.h"
+
+namespace sceneals::io {
+namespace {
+
+// ---- checks made before the file exists ----------------------------------------------------
+
+/// This rank's rows of one dataset.
+struct RowBlock {
+  std::int64_t begin = 0;
+  std::int64_t rows = 0;
+};
+
+/// A dataset whose rows the ranks' blocks must tile, as the tiling check sees it.
+struct TiledDataset {
+  std::string path;
+  const char* total_name;  // "n_users" or "n_items", for the message
+  std::int64_t total;
+  RowBlock block;
+};
+
+std::string scene_group(const std::string& scene) { return "/scenes/" + scene; }
+
+std::vector<TiledDataset> tiled_datasets(const EmbeddingFileContent& c) {
+  const auto rows = [](auto n) { return static_cast<std::int64_t>(n); };
+  std::vector<TiledDataset> out = {
+      {"/users/id", "n_users", c.n_users, {c.user_id_begin, rows(c.user_ids.size())}},
+      {"/items/id", "n_items", c.n_items, {c.item_id_begin, rows(c.item_ids.size())}},
+      {"/shared/user_factors", "n_users", c.n_users,
+       {c.shared_row_begin, rows(c.shared_user_factors.rows())}},
+  };
+  // user_active and item_active share the row blocks of their factor matrices.
+  for (const SceneEmbeddingBlock& s : c.scenes) {
+    out.push_back({scene_group(s.name) + "/user_factors", "n_users", c.n_users,
+                   {s.user_row_begin, rows(s.user_factors.rows())}});
+    out.push_back({scene_group(s.name) + "/item_factors", "n_items", c.n_items,
+                   {s.item_row_begin, rows(s.item_factors.rows())}});
+  }
+  return out;
+}
+
+void require(bool condition, const std::string& message) {
+  if (!condition) throw InternalError(message);
+}
+
+void check_columns(const FactorMatrix& m, std::int64_t columns, const std::string& what) {
+  // A block without rows carries no columns worth checking (a default-constructed matrix is 0x0).
+  require(m.rows() == 0 || m.cols() == columns,
+          what + " has " + std::to_string(m.cols()) + " columns, expected " +
+              std::to_string(columns));
+}
+
+void check_ids(const std::vector<std::string>& ids, const std::string& what) {
+  for (const std::string& id : ids)
+    require(id.find('\0') == std::string::npos,
+            what + ": an id contains a NUL byte, which fixed-length HDF5 strings cannot keep");
+}
+
+/// Shapes and names this rank can check alone.
+void check_local_content(const EmbeddingFileContent& c) {
+  const std::int64_t k = c.factors;
+  require(k >= 1, "factors must be at least 1, got " + std::to_string(k));
+  require(c.n_users >= 0 && c.n_items >= 0, "negative n_users or n_items");
+  check_ids(c.user_ids, "/users/id");
+  check_ids(c.item_ids, "/items/id");
+  check_columns(c.shared_user_factors, k, "/shared/user_factors");
+  std::set<std::string> scene_names;
+  for (const SceneEmbeddingBlock& s : c.scenes) {
+    require(!s.name.empty() && s.name != "." && s.name != ".." &&
+                s.name.find_first_of(std::string("/\0", 2)) == std::string::npos,
+            "scene name '" + s.name + "' cannot name an HDF5 group");
+    require(scene_names.insert(s.name).second, "scene '" + s.name + "' is listed twice");
+    const std::string group = scene_group(s.name);
+    check_columns(s.user_factors, k + 1, group + "/user_factors");
+    check_columns(s.item_factors, k + 1, group + "/item_factors");
+    require(static_cast<std::int64_t>(s.user_active.size()) == s.user_factors.rows(),
+            group + "/user_active has " + std::to_string(s.user_active.size()) +
+                " flags for " + std::to_string(s.user_factors.rows()) + " factor rows");
+    require(static_cast<std::int64_t>(s.item_active.size()) == s.item_factors.rows(),
+            group + "/item_active has " + std::to_string(s.item_active.size()) +
+                " flags for " + std::to_string(s.item_factors.rows()) + " factor rows");
+    if (s.bridge)
+      require(s.bridge->rows() == k + 1 && s.bridge->cols() == k,
+              group + "/bridge is " + std::to_string(s.bridge->rows()) + "x" +
+                  std::to_string(s.bridge->cols()) + ", expected " + std::to_string(k + 1) +
+                  "x" + std::to_string(k));
+  }
+  std::set<std::string> attribute_names = {"format", "format_version"};
+  for (const auto& [name, value] : c.attributes)
+    require(!name.empty() && attribute_names.insert(name).second,
+            "root attribute '" + name + "' is empty, reserved or given twice");
+}
+
+std::string attribute_text(const AttributeValue& value) {
+  std::ostringstream out;
+  out.precision(17);
+  out << value.index() << '=';
+  std::visit([&out](const auto& v) { out << v; }, value);
+  return out.str();
+}
+
+/// What must be identical on every rank, in three parts so that a mismatch can be named.
+/// Each field is length-prefixed, so that no two different contents serialise alike.
+std::vector<std::pair<const char*, std::string>> replicated_parts(const EmbeddingFileContent& c) {
+  const auto field = [](std::string& out, const std::string& text) {
+    out += std::to_string(text.size()) + ':' + text;
+  };
+  std::string sizes;
+  field(sizes, std::to_string(c.n_users));
+  field(sizes, std::to_string(c.n_items));
+  field(sizes, std::to_string(c.factors));
+  std::string scenes;
+  for (const SceneEmbeddingBlock& s : c.scenes) field(scenes, s.name);
+  std::string attributes;
+  for (const auto& [name, value] : c.attributes) {
+    field(attributes, name);
+    field(attributes, attribute_text(value));
+  }
+  return {{"n_users, n_items and factors", sizes},
+          {"the scene list", scenes},
+          {"the root attributes", attributes}};
+}
+
+/// Every rank checks the blocks of all ranks; they all see the same numbers, so they agree.
+void check_tiling(const std::vector<TiledDataset>& datasets,
+                  const std::vector<std::int64_t>& all_blocks, int ranks) {
+  const std::size_t stride = 2 * datasets.size();
+  for (std::size_t d = 0; d < datasets.size(); ++d) {
+    const TiledDataset& dataset = datasets[d];
+    std::vector<RowBlock> blocks;
+    std::int64_t covered = 0;
+    for (int r = 0; r < ranks; ++r) {
+      const RowBlock b{all_blocks[r * stride + 2 * d], all_blocks[r * stride + 2 * d + 1]};
+      require(b.begin >= 0, dataset.path + ": rank " + std::to_string(r) +
+                                " starts its block at row " + std::to_string(b.begin));
+      covered += b.rows;
+      if (b.rows > 0) blocks.push_back(b);
+    }
+    require(covered == dataset.total,
+            dataset.path + ": the ranks' blocks hold " + std::to_string(covered) +
+                " rows in total, expected " + dataset.total_name + " = " +
+                std::to_string(dataset.total));
+    std::sort(blocks.begin(), blocks.end(),
+              [](const RowBlock& a, const RowBlock& b) { return a.begin < b.begin; });
+    std::int64_t next = 0;
+    for (const RowBlock& b : blocks) {
+      require(b.begin == next, dataset.path + ": the ranks' blocks " +
+                                   (b.begin < next ? "overlap" : "leave a gap") + " at row " +
+                                   std::to_string(std::min(b.begin, next)));
+      next = b.begin + b.rows;
+    }
+  }
+}
+
+/// What all ranks agreed on before creating the file; the same on every rank.
+struct AgreedLayout {
+  std::int64_t user_id_length = 1;  // fixed string lengths: the longest id of any rank, >= 1
+  std::int64_t item_id_length = 1;
+  std::vector<bool> scene_has_bridge;
+};
+
+std::int64_t longest(const std::vector<std::string>& ids) {
+  std::size_t length = 1;  // HDF5 has no zero-length string type
+  for (const std::string& id : ids) length = std::max(length, id.size());
+  return static_cast<std::int64_t>(length);
+}
+
+/// Collective: every check of the contract, agreed so that all ranks throw together.
+AgreedLayout agree_on_content(const mpi::Communicator& comm, const std::string& context,
+                              const EmbeddingFileContent& c) {
+  const auto agreed = [&](auto&& check) {
+    mpi::run_agreed(comm, [&] {
+      try {
+        check();
+      } catch (const InternalError& e) {
+        throw InternalError(context + ": " + e.what());
+      }
+    });
+  };
+  agreed([&] { check_local_content(c); });
+
+  // The scene lists must match before the per-scene blocks below can be lined up rank by rank.
+  const auto parts = replicated_parts(c);
+  std::vector<std::string> root_parts;
+  for (const auto& part : parts) root_parts.push_back(comm.broadcast_string(part.second, 0));
+  agreed([&] {
+    for (std::size_t p = 0; p < parts.size(); ++p)
+      require(parts[p].second == root_parts[p],
+              std::string(parts[p].first) + " of rank " + std::to_string(comm.rank()) +
+                  " differ from rank 0's");
+  });
+
+  const std::vector<TiledDataset> datasets = tiled_datasets(c);
+  std::vector<std::int64_t> local_blocks;
+  for (const TiledDataset& d : datasets) {
+    local_blocks.push_back(d.block.begin);
+    local_blocks.push_back(d.block.rows);
+  }
+  const std::vector<std::int64_t> all_blocks = comm.allgatherv(local_blocks);
+  agreed([&] { check_tiling(datasets, all_blocks, comm.size()); });
+
+  std::vector<std::int32_t> bridge_holders;
+  for (const SceneEmbeddingBlock& s : c.scenes) bridge_holders.push_back(s.bridge ? 1 : 0);
+  comm.allreduce_in_place(bridge_holders, mpi::ReduceOp::kSum);
+  AgreedLayout layout;
+  agreed([&] {
+    for (std::size_t s = 0; s < c.scenes.size(); ++s) {
+      require(bridge_holders[s] <= 1, scene_group(c.scenes[s].name) + "/bridge is held by " +
+                                          std::to_string(bridge_holders[s]) +
+                                          " ranks; exactly one must write it");
+      layout.scene_has_bridge.push_back(bridge_holders[s] == 1);
+    }
+  });
+  layout.user_id_length = comm.max(longest(c.user_ids));
+  layout.item_id_length = comm.max(longest(c.item_ids));
+  return layout;
+}
+
+// ---- the collective HDF5 writer ------------------------------------------------------------
+
+/// This rank's rows of a dataset of `total_rows` rows (1-D when `columns` is 0), row-major.
+struct RowSlice {
+  std::int64_t total_rows = 0;
+  std::int64_t columns = 0;
+  std::int64_t row_begin = 0;
+  std::int64_t rows = 0;
+  const void* data = nullptr;
+};
+
+RowSlice slice_of(std::int64_t total_rows, std::int64_t row_begin, const FactorMatrix& m) {
+  return {total_rows, m.cols(), row_begin, m.rows(), m.data()};
+}
+
+RowSlice slice_of(std::int64_t total_rows, std::int64_t row_begin,
+                  const std::vector<std::uint8_t>& flags) {
+  return {total_rows, 0, row_begin, static_cast<std::int64_t>(flags.size()), flags.data()};
+}
+
+/// A fixed-length, NUL-padded UTF-8 string type: parallel HDF5 cannot write variable-length
+/// data collectively, and NUL padding lets readers strip the padding without ambiguity.
+DatatypeHandle fixed_string_type(std::int64_t length, const std::string& where) {
+  DatatypeHandle type(check_hdf5(H5Tcopy(H5T_C_S1), "H5Tcopy", where));
+  check_hdf5(H5Tset_size(type.get(), static_cast<std::size_t>(length)), "H5Tset_size", where);
+  check_hdf5(H5Tset_strpad(type.get(), H5T_STR_NULLPAD), "H5Tset_strpad", where);
+  check_hdf5(H5Tset_cset(type.get(), H5T_CSET_UTF8), "H5Tset_cset", where);
+  return type;
+}
+
+/// One open file of the MPI-IO driver; every method is collective over the file's ranks.
+class ParallelFileWriter {
+ public:
+  ParallelFileWriter(const mpi::Communicator& comm, const std::string& path) : path_(path) {
+    PropertyListHandle access(check_hdf5(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate", path_));
+    mpi::set_mpio_file_access(access.get(), comm);
+    file_ = FileHandle(check_hdf5(H5Fcreate(path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT,
+                                            access.get()),
+                                  "H5Fcreate", path_));
+    // Contiguous storage so readers can memory-map the matrices; every element gets written,
+    // so the fill pass over the whole file that parallel HDF5 makes by default is skipped.
+    create_ = PropertyListHandle(check_hdf5(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate", path_));
+    check_hdf5(H5Pset_layout(create_.get(), H5D_CONTIGUOUS), "H5Pset_layout", path_);
+    check_hdf5(H5Pset_alloc_time(create_.get(), H5D_ALLOC_TIME_EARLY), "H5Pset_alloc_time",
+               path_);
+    check_hdf5(H5Pset_fill_time(create_.get(), H5D_FILL_TIME_NEVER), "H5Pset_fill_time", path_);
+    transfer_ = PropertyListHandle(check_hdf5(H5Pcreate(H5P_DATASET_XFER), "H5Pcreate", path_));
+    check_hdf5(H5Pset_dxpl_mpio(transfer_.get(), H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio",
+               path_);
+  }
+
+  void create_group(const std::string& name) {
+    GroupHandle group(check_hdf5(
+        H5Gcreate2(file_.get(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+        "H5Gcreate2", where(name)));
+  }
+
+  /// Creates dataset `name` and writes this rank's rows; a rank without rows selects none but
+  /// still takes part, as the collective transfer requires.
+  void write_rows(const std::string& name, hid_t file_type, hid_t memory_type,
+                  const RowSlice& slice) {
+    const std::string at = where(name);
+    const int rank = slice.columns > 0 ? 2 : 1;
+    const hsize_t dims[2] = {static_cast<hsize_t>(slice.total_rows),
+                             static_cast<hsize_t>(slice.columns)};
+    DataspaceHandle file_space(check_hdf5(H5Screate_simple(rank, dims, nullptr),
+                                          "H5Screate_simple", at));
+    DatasetHandle dataset(check_hdf5(H5Dcreate2(file_.get(), name.c_str(), file_type,
+                                                file_space.get(), H5P_DEFAULT, create_.get(),
+                                                H5P_DEFAULT),
+                                     "H5Dcreate2", at));
+    const hsize_t local_dims[2] = {static_cast<hsize_t>(slice.rows),
+                                   static_cast<hsize_t>(slice.columns)};
+    DataspaceHandle memory_space(check_hdf5(H5Screate_simple(rank, local_dims, nullptr),
+                                            "H5Screate_simple", at));
+    if (slice.rows > 0) {
+      const hsize_t start[2] = {static_cast<hsize_t>(slice.row_begin), 0};
+      check_hdf5(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr,
+                                     local_dims, nullptr),
+                 "H5Sselect_hyperslab", at);
+    } else {
+      check_hdf5(H5Sselect_none(file_space.get()), "H5Sselect_none", at);
+      check_hdf5(H5Sselect_none(memory_space.get()), "H5Sselect_none", at);
+    }
+    static const unsigned char kNoData = 0;  // an empty block's data() may be null
+    const void* buffer = slice.data != nullptr ? slice.data : &kNoData;
+    check_hdf5(H5Dwrite(dataset.get(), memory_type, memory_space.get(), file_space.get(),
+                        transfer_.get(), buffer),
+               "H5Dwrite", at);
+  }
+
+  /// A fixed-length string dataset of `total_rows` rows; this rank writes `ids` from row_begin.
+  void write_strings(const std::string& name, std::int64_t total_rows, std::int64_t length,
+                     std::int64_t row_begin, const std::vector<std::string>& ids) {
+    DatatypeHandle type = fixed_string_type(length, where(name));
+    const std::size_t width = static_cast<std::size_t>(length);
+    std::vector<char> packed(ids.size() * width, '\0');
+    for (std::size_t r = 0; r < ids.size(); ++r)
+      std::copy(ids[r].begin(), ids[r].end(),
+                packed.begin() + static_cast<std::ptrdiff_t>(r * width));
+    write_rows(name, type.get(), type.get(),
+               {total_rows, 0, row_begin, static_cast<std::int64_t>(ids.size()), packed.data()});
+  }
+
+  /// A scalar attribute of the root group: int64, float64 or a fixed-length string.
+  void write_root_attribute(const std::string& name, const AttributeValue& value) {
+    const std::string at = where("/") + " attribute '" + name + "'";
+    DataspaceHandle space(check_hdf5(H5Screate(H5S_SCALAR), "H5Screate", at));
+    DatatypeHandle string_type;
+    hid_t file_type = -1;
+    hid_t memory_type = -1;
+    const void* data = nullptr;
+    if (const auto* i = std::get_if<std::int64_t>(&value)) {
+      file_type = H5T_STD_I64LE;
+      memory_type = H5T_NATIVE_INT64;
+      data = i;
+    } else if (const auto* d = std::get_if<double>(&value)) {
+      file_type = H5T_IEEE_F64LE;
+      memory_type = H5T_NATIVE_DOUBLE;
+      data = d;
+    } else {
+      const std::string& text = std::get<std::string>(value);
+      const auto length = std::max<std::int64_t>(1, static_cast<std::int64_t>(text.size()));
+      string_type = fixed_string_type(length, at);
+      file_type = memory_type = string_type.get();
+      data = text.c_str();  // the NUL terminator stands in for an empty string's one byte
+    }
+    AttributeHandle attribute(check_hdf5(
+        H5Acreate2(file_.get(), name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+        "H5Acreate2", at));
+    check_hdf5(H5Awrite(attribute.get(), memory_type, data), "H5Awrite", at);
+  }
+
+  /// Closes the file and reports a failed close, which can lose the last metadata writes.
+  void close() {
+    create_.reset();
+    transfer_.reset();
+    check_hdf5(H5Fclose(file_.release()), "H5Fclose", path_);
+  }
+
+ private:
+  std::string where(const std::string& name) const { return "'" + name + "' in '" + path_ + "'"; }
+
+  std::string path_;
+  FileHandle file_;  // declared before the property lists; they close first, the file last
+  PropertyListHandle create_;
+  PropertyListHandle transfer_;
+};
+
+void write_contents(ParallelFileWriter& w, const EmbeddingFileContent& c,
+                    const AgreedLayout& layout) {
+  w.write_root_attribute("format", std::string(kEmbeddingFormat));
+  w.write_root_attribute("format_version", kEmbeddingFormatVersion);
+  for (const auto& [name, value] : c.attributes) w.write_root_attribute(name, value);
+
+  w.create_group("/users");
+  w.write_strings("/users/id", c.n_users, layout.user_id_length, c.user_id_begin, c.user_ids);
+  w.create_group("/items");
+  w.write_strings("/items/id", c.n_items, layout.item_id_length, c.item_id_begin, c.item_ids);
+  w.create_group("/shared");
+  w.write_rows("/shared/user_factors", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
+               slice_of(c.n_users, c.shared_row_begin, c.shared_user_factors));
+
+  w.create_group("/scenes");
+  for (std::size_t s = 0; s < c.scenes.size(); ++s) {
+    const SceneEmbeddingBlock& scene = c.scenes[s];
+    const std::string group = scene_group(scene.name);
+    w.create_group(group);
+    w.write_rows(group + "/user_factors", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
+                 slice_of(c.n_users, scene.user_row_begin, scene.user_factors));
+    w.write_rows(group + "/user_active", H5T_STD_U8LE, H5T_NATIVE_UINT8,
+                 slice_of(c.n_users, scene.user_row_begin, scene.user_active));
+    w.write_rows(group + "/item_factors", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
+                 slice_of(c.n_items, scene.item_row_begin, scene.item_factors));
+    w.write_rows(group + "/item_active", H5T_STD_U8LE, H5T_NATIVE_UINT8,
+                 slice_of(c.n_items, scene.item_row_begin, scene.item_active));
+    if (layout.scene_has_bridge[s]) {
+      const std::int64_t k = c.factors;
+      const RowSlice bridge = scene.bridge ? slice_of(k + 1, 0, *scene.bridge)
+                                           : RowSlice{k + 1, k, 0, 0, nullptr};
+      w.write_rows(group + "/bridge", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, bridge);
+    }
+  }
+}
+
+// ---- temporary name, publication, clean-up -------------------------------------------------
+
+std::string errno_text() { return std::strerror(errno); }
+
+std::string output_error(const std::string& final_path, const std::string& reason) {
+  return "cannot write output '" + final_path + "': " + reason;
+}
+
+/// Rank 0: makes the finished temporary file durable, then gives it its final name (an atomic
+/// replace on POSIX file systems, so readers see the old file or the new one, never a mix).
+std::optional<mpi::LocalError> publish(const std::string& temp_path,
+                                       const std::string& final_path) {
+  const int fd = ::open(temp_path.c_str(), O_RDONLY);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    const std::string reason = errno_text();
+    if (fd >= 0) ::close(fd);
+    return mpi::LocalError{ExitCode::kInternal,
+                           output_error(final_path, "cannot flush '" + temp_path + "': " + reason)};
+  }
+  ::close(fd);
+  if (std::rename(temp_path.c_str(), final_path.c_str()) != 0)
+    return mpi::LocalError{ExitCode::kBadInput,
+                           output_error(final_path, "renaming '" + temp_path + "' failed: " +
+                                                        errno_text())};
+  return std::nullopt;
+}
+
+/// Agrees on `local_error`; when any rank failed, rank 0 removes the temporary file first.
+void agree_or_discard(const mpi::Communicator& comm, const std::string& temp_path,
+                      const std::optional<mpi::LocalError>& local_error) {
+  try {
+    mpi::agree_on_error(comm, local_error);
+  } catch (const AgreedError&) {
+    if (comm.is_root()) std::remove(temp_path.c_str());
+    throw;
+  }
+}
+
+/// Why rank 0 cannot create a file next to `final_path`; empty when it can.
+std::string why_not_writable(const std::string& final_path) {
+  if (final_path.empty()) return "no file name given";
+  struct stat info {};
+  if (::stat(final_path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) return "it is a directory";
+  const std::string probe = final_path + ".probe-" + std::to_string(::getpid());
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+  if (fd < 0) return errno_text();
+  ::close(fd);
+  ::unlink(probe.c_str());
+  return {};
+}
+
+}  // namespace
+
+void write_embedding_file(const mpi::Communicator& comm, const std::string& final_path,
+                          const EmbeddingFileContent& local) {
+  const AgreedLayout layout =
+      agree_on_content(comm, "embedding file '" + final_path + "'", local);
+
+  // One name for all ranks: rank 0's pid keeps concurrent jobs writing the same output apart.
+  std::int64_t pid = ::getpid();
+  comm.broadcast(&pid, 1, 0);
+  const std::string temp_path = final_path + ".tmp-" + std::to_string(pid);
+
+  // A failure on one rank in the middle of the collective calls can leave the others waiting;
+  // HDF5's collective calls fail alike on all ranks in practice (same metadata, same file).
+  std::optional<mpi::LocalError> error;
+  bool created = false;
+  try {
+    Hdf5ErrorPrintingOff quiet;
+    ParallelFileWriter writer(comm, temp_path);
+    created = true;
+    write_contents(writer, local, layout);
+    writer.close();
+  } catch (const std::exception& e) {
+    // Not being able to create the file is the user's output path; anything later is ours.
+    error = mpi::LocalError{created ? ExitCode::kInternal : ExitCode::kBadInput,
+                            output_error(final_path, e.what())};
+  }
+  agree_or_discard(comm, temp_path, error);
+
+  if (comm.is_root()) error = publish(temp_path, final_path);
+  agree_or_discard(comm, temp_path, error);
+}
+
+void check_output_writable(const mpi::Communicator& comm, const std::string& final_path) {
+  const std::string reason =
+      comm.broadcast_string(comm.is_root() ? why_not_writable(final_path) : std::string(), 0);
+  if (!reason.empty()) throw AgreedError(ExitCode::kBadInput, output_error(final_path, reason));
+}
+
+}  // namespace sceneals::io

@@ -1,0 +1,70 @@
+// The embedding file of DESIGN.md ("Output: the embedding file"), written collectively by all
+// ranks with parallel HDF5: each rank contributes its own row blocks, no rank gathers a matrix.
+#pragma once
+
+#include <Eigen/Core>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "mpi/communicator.h"
+
+namespace sceneals::io {
+
+/// Value of the root attribute `format`, and of `format_version` (bumped on incompatible change).
+constexpr const char* kEmbeddingFormat = "sceneals-embeddings";
+constexpr std::int64_t kEmbeddingFormatVersion = 1;
+
+using FactorMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using AttributeValue = std::variant<std::int64_t, double, std::string>;
+
+/// This rank's part of one scene group /scenes/<name>.
+struct SceneEmbeddingBlock {
+  std::string name;  ///< every rank lists every scene, in the same order
+  std::int64_t user_row_begin = 0;
+  FactorMatrix user_factors;  ///< rows x (k+1), rows user_row_begin..; may have 0 rows
+  std::vector<std::uint8_t> user_active;  ///< one flag per row of user_factors
+  std::int64_t item_row_begin = 0;
+  FactorMatrix item_factors;  ///< rows x (k+1), rows item_row_begin..; may have 0 rows
+  std::vector<std::uint8_t> item_active;  ///< one flag per row of item_factors
+  /// (k+1) x k, held by exactly one rank (the others: nullopt). When no rank holds one, the
+  /// scene gets no bridge dataset.
+  std::optional<FactorMatrix> bridge;
+};
+
+/// This rank's part of the whole file. Scalars, scene names and attributes are the same on
+/// every rank; the row blocks of all ranks tile each dataset exactly.
+struct EmbeddingFileContent {
+  std::int64_t n_users = 0;
+  std::int64_t n_items = 0;
+  int factors = 0;  ///< k
+  std::int64_t user_id_begin = 0;
+  std::vector<std::string> user_ids;  ///< this rank's block of /users/id
+  std::int64_t item_id_begin = 0;
+  std::vector<std::string> item_ids;  ///< this rank's block of /items/id
+  std::int64_t shared_row_begin = 0;
+  FactorMatrix shared_user_factors;  ///< rows x k, block of /shared/user_factors
+  std::vector<SceneEmbeddingBlock> scenes;
+  /// Root attributes besides `format` and `format_version`, which the writer adds itself.
+  std::vector<std::pair<std::string, AttributeValue>> attributes;
+};
+
+/// Collective: every rank calls it, also ranks that hold 0 rows of some dataset. Checks first,
+/// on every rank alike, that the blocks of all ranks tile each dataset's rows exactly and that
+/// shapes, scene lists and attributes agree; then writes `final_path` + ".tmp-<rank 0's pid>" in
+/// the same directory and rank 0 renames it to `final_path` once every rank has succeeded.
+/// On any failure every rank throws the same AgreedError (exit code 2), the temporary file is
+/// removed, and nothing appears under `final_path` (an older file there is left untouched).
+void write_embedding_file(const mpi::Communicator& comm, const std::string& final_path,
+                          const EmbeddingFileContent& local);
+
+/// Collective early check, to run before hours of training: rank 0 creates and removes a file
+/// next to `final_path`. On failure every rank throws AgreedError(ExitCode::kBadInput,
+/// "cannot write output '<final_path>': <reason>").
+void check_output_writable(const mpi::Communicator& comm, const std::string& final_path);
+
+}  // namespace sceneals::io

@@ -1,0 +1,282 @@
+#include "io/options.h"
+
+#include <boost/program_options.hpp>
+
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "mpi/error.h"
+
+namespace po = boost::program_options;
+
+namespace sceneals::io {
+
+namespace {
+
+/// Range checks that name the option and the offending value.
+template <class T>
+std::function<void(const T&)> at_least(const char* option, T minimum) {
+  return [option, minimum](const T& value) {
+    if (!(value >= minimum)) {
+      std::ostringstream message;
+      message << "--" << option << " must be >= " << minimum << ", got " << value;
+      throw InputError(message.str());
+    }
+  };
+}
+
+template <class T>
+std::function<void(const T&)> in_range(const char* option, T low, T high, bool high_inclusive) {
+  return [=](const T& value) {
+    if (!(value >= low && (high_inclusive ? value <= high : value < high))) {
+      std::ostringstream message;
+      message << "--" << option << " must be in [" << low << ", " << high
+              << (high_inclusive ? "]" : ")") << ", got " << value;
+      throw InputError(message.str());
+    }
+  };
+}
+
+std::function<void(const std::string&)> one_of(const char* option,
+                                               std::vector<std::string> allowed) {
+  return [option, allowed](const std::string& value) {
+    for (const std::string& a : allowed)
+      if (value == a) return;
+    std::string list;
+    for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
+    throw InputError("--" + std::string(option) + " must be one of " + list + ", got '" + value +
+                     "'");
+  };
+}
+
+/// The values as "name = value" lines (INI syntax, so the text is itself a valid --config).
+std::string describe(const po::variables_map& vm) {
+  std::ostringstream out;
+  for (const auto& [name, entry] : vm) {
+    if (name == "config" || name == "help") continue;
+    const boost::any& v = entry.value();
+    out << name << " = ";
+    if (const auto* s = boost::any_cast<std::string>(&v)) out << *s;
+    else if (const auto* i = boost::any_cast<int>(&v)) out << *i;
+    else if (const auto* d = boost::any_cast<double>(&v)) out << *d;
+    else if (const auto* f = boost::any_cast<float>(&v)) out << *f;
+    else if (const auto* u = boost::any_cast<std::uint64_t>(&v)) out << *u;
+    else if (const auto* l = boost::any_cast<std::int64_t>(&v)) out << *l;
+    else if (const auto* b = boost::any_cast<bool>(&v)) out << (*b ? "true" : "false");
+    out << "\n";
+  }
+  return out.str();
+}
+
+/// Parses command-line arguments plus an optional INI file given by --config; command-line
+/// values win. Unknown options and unknown INI keys are errors (never silently ignored).
+po::variables_map parse(const po::options_description& description,
+                        const std::vector<std::string>& args) {
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(description).run(), vm);
+    if (vm.count("config") && !vm.count("help")) {
+      const std::string path = vm["config"].as<std::string>();
+      std::ifstream file(path);
+      if (!file) throw InputError(path, "cannot open config file");
+      try {
+        po::store(po::parse_config_file(file, description, false), vm);
+      } catch (const po::error& e) {
+        throw InputError(path, std::string("bad config file: ") + e.what());
+      }
+    }
+    if (!vm.count("help")) po::notify(vm);
+  } catch (const po::error& e) {
+    throw InputError(std::string("bad option: ") + e.what() + " (see --help)");
+  }
+  return vm;
+}
+
+std::string help_of(const char* usage, const po::options_description& description) {
+  std::ostringstream out;
+  out << usage << "\n\n" << description;
+  return out.str();
+}
+
+void parse_grid(const std::string& text, int& groups, int& shards) {
+  if (text == "auto") return;
+  const std::size_t x = text.find('x');
+  auto number = [&](std::string_view part, int& out) {
+    const auto result = std::from_chars(part.data(), part.data() + part.size(), out);
+    return result.ec == std::errc() && result.ptr == part.data() + part.size() && out >= 1;
+  };
+  const std::string_view all(text);
+  if (x == std::string::npos || !number(all.substr(0, x), groups) || !number(all.substr(x + 1), shards))
+    throw InputError("--grid must be 'auto' or GROUPSxSHARDS such as 2x4, got '" + text + "'");
+}
+
+std::vector<int> parse_cutoffs(const std::string& text) {
+  std::vector<int> ks;
+  std::istringstream parts(text);
+  std::string part;
+  while (std::getline(parts, part, ',')) {
+    int k = 0;
+    const auto result = std::from_chars(part.data(), part.data() + part.size(), k);
+    if (result.ec != std::errc() || result.ptr != part.data() + part.size() || k < 1)
+      throw InputError("--k: '" + part + "' is not a positive integer (in '" + text + "')");
+    ks.push_back(k);
+  }
+  if (ks.empty()) throw InputError("--k needs at least one cut-off");
+  return ks;
+}
+
+}  // namespace
+
+std::vector<float> resolve_mu(const std::string& text, const std::vector<std::string>& scenes) {
+  float fallback = 0.0f;
+  std::vector<float> mu(scenes.size(), std::numeric_limits<float>::quiet_NaN());
+  std::istringstream parts(text);
+  std::string part;
+  auto parse_value = [&](const std::string& value_text) {
+    float value = 0;
+    const auto result =
+        std::from_chars(value_text.data(), value_text.data() + value_text.size(), value);
+    if (result.ec != std::errc() || result.ptr != value_text.data() + value_text.size() ||
+        !std::isfinite(value) || value < 0)
+      throw InputError("--mu: '" + value_text + "' is not a number >= 0 (in '" + text + "')");
+    return value;
+  };
+  while (std::getline(parts, part, ',')) {
+    const std::size_t eq = part.find('=');
+    if (eq == std::string::npos) {
+      fallback = parse_value(part);
+      continue;
+    }
+    const std::string scene = part.substr(0, eq);
+    const auto at = std::find(scenes.begin(), scenes.end(), scene);
+    if (at == scenes.end())
+      throw InputError("--mu: no scene named '" + scene + "' in the input");
+    mu[static_cast<std::size_t>(at - scenes.begin())] = parse_value(part.substr(eq + 1));
+  }
+  for (float& m : mu)
+    if (std::isnan(m)) m = fallback;
+  return mu;
+}
+
+ParsedTrain parse_train_options(const std::vector<std::string>& args) {
+  ParsedTrain parsed;
+  TrainConfig& c = parsed.config;
+  std::string format, solver, feedback, confidence, average_weight, grid, ks;
+  po::options_description d("sceneals train options");
+  // clang-format off
+  d.add_options()
+    ("help,h", "show this help")
+    ("config", po::value<std::string>(), "INI file with any of these options (name = value); "
+                                         "command-line values win")
+    ("input", po::value(&c.read.path)->required(), "interaction log (CSV/TSV with a header, or "
+                                                   "MovieLens u.data / ratings.dat)")
+    ("output", po::value(&c.output)->required(), "embedding file to write (HDF5)")
+    ("format", po::value(&format)->default_value("csv")->notifier(
+        one_of("format", {"csv", "movielens"})), "input layout: csv or movielens")
+    ("movielens-items", po::value(&c.read.movielens_items),
+        "MovieLens u.item or movies.dat (genres of each movie; --format movielens)")
+    ("scene-map", po::value(&c.read.movielens_scene_map),
+        "genre -> scene rules (--format movielens), e.g. data/movielens_scenes.txt")
+    ("skip-bad-lines", po::bool_switch(&c.read.skip_bad_lines),
+        "skip malformed lines and report how many, instead of stopping at the first")
+    ("factors", po::value(&c.als.factors)->default_value(64)->notifier(in_range("factors", 1, 4096, true)),
+        "k, the number of latent factors")
+    ("iterations", po::value(&c.iterations)->default_value(15)->notifier(at_least("iterations", 0)),
+        "ALS iterations")
+    ("lambda", po::value(&c.als.lambda)->default_value(0.1f)->notifier(at_least("lambda", 1e-12f)),
+        "L2 regularisation (> 0); explicit feedback scales it by each row's rating count (ALS-WR)")
+    ("alpha", po::value(&c.als.alpha)->default_value(10.0f)->notifier(at_least("alpha", 0.0f)),
+        "implicit confidence slope: c = 1 + alpha * r (or 1 + alpha * log(1 + r / epsilon))")
+    ("confidence", po::value(&confidence)->default_value("linear")->notifier(
+        one_of("confidence", {"linear", "log"})), "implicit confidence: linear or log")
+    ("epsilon", po::value(&c.als.epsilon)->default_value(1.0f)->notifier(at_least("epsilon", 1e-12f)),
+        "epsilon of the log confidence")
+    ("mu", po::value(&c.mu)->default_value("0"),
+        "cross-scene pull toward the shared user factor: one value, or scene=value pairs "
+        "with an optional bare default, e.g. 0.5,book=2")
+    ("average-weight", po::value(&average_weight)->default_value("one")->notifier(
+        one_of("average-weight", {"one", "count"})),
+        "w_us in the cross-scene average: one, or the user's interaction count in the scene")
+    ("solver", po::value(&solver)->default_value("cholesky")->notifier(
+        one_of("solver", {"cholesky", "cg"})), "per-row solve: exact cholesky, or cg")
+    ("cg-steps", po::value(&c.als.cg_steps)->default_value(3)->notifier(at_least("cg-steps", 1)),
+        "conjugate-gradient steps per row, warm-started (--solver cg)")
+    ("feedback", po::value(&feedback)->default_value("implicit")->notifier(
+        one_of("feedback", {"implicit", "explicit"})),
+        "implicit (Hu et al. confidence) or explicit (ALS-WR on observed values)")
+    ("seed", po::value(&c.seed)->default_value(42), "seed of the split and the initial factors")
+    ("holdout", po::value(&c.split.holdout)->default_value(0.2)->notifier(
+        in_range("holdout", 0.0, 1.0, false)),
+        "fraction of each (user, scene)'s interactions held out for testing")
+    ("cold-fraction", po::value(&c.split.cold_fraction)->default_value(0.2)->notifier(
+        in_range("cold-fraction", 0.0, 1.0, true)),
+        "fraction of multi-scene users made cold in one scene for testing")
+    ("min-interactions", po::value(&c.split.min_interactions)->default_value(5)->notifier(
+        at_least("min-interactions", 1)),
+        "a (user, scene) needs this many interactions to get a warm holdout")
+    ("write-split", po::value(&c.write_split), "write train.csv and test.csv of the split here")
+    ("evaluate", po::bool_switch(&c.evaluate),
+        "after training, compute precision, recall, F1, NDCG, MAP and hit rate at each K on the "
+        "held-out split, for warm and cold-scene pairs")
+    ("k", po::value(&ks)->default_value("5,10,20"), "cut-offs K for --evaluate, comma-separated")
+    ("grid", po::value(&grid)->default_value("auto"),
+        "process grid GROUPSxSHARDS (scene groups x user shards, product = ranks) or auto");
+  // clang-format on
+  const po::variables_map vm = parse(d, args);
+  if (vm.count("help")) {
+    parsed.help = true;
+    parsed.help_text = help_of("usage: sceneals train --input FILE --output model.h5 [options]", d);
+    return parsed;
+  }
+  if (format == "movielens") {
+    if (c.read.movielens_items.empty() || c.read.movielens_scene_map.empty())
+      throw InputError("--format movielens needs --movielens-items and --scene-map");
+    // ratings.dat separates fields with "::", u.data with tabs; the reader checks each line.
+    std::ifstream probe(c.read.path);
+    std::string first;
+    std::getline(probe, first);
+    c.read.format = first.find("::") != std::string::npos ? InputFormat::kMovieLensRatingsDat
+                                                          : InputFormat::kMovieLensUData;
+  }
+  c.als.solver = solver == "cg" ? solver::LinearSolverKind::kConjugateGradient
+                                : solver::LinearSolverKind::kCholesky;
+  c.als.feedback = feedback == "explicit" ? solver::Feedback::kExplicit : solver::Feedback::kImplicit;
+  c.als.confidence = confidence == "log" ? solver::ConfidenceKind::kLog : solver::ConfidenceKind::kLinear;
+  c.average_weight_count = average_weight == "count";
+  parse_grid(grid, c.grid_groups, c.grid_shards);
+  c.ks = parse_cutoffs(ks);
+  c.configuration_text = describe(vm);
+  return parsed;
+}
+
+ParsedGenerate parse_generate_options(const std::vector<std::string>& args) {
+  ParsedGenerate parsed;
+  GenerateConfig& c = parsed.config;
+  po::options_description d("sceneals generate options");
+  // clang-format off
+  d.add_options()
+    ("help,h", "show this help")
+    ("config", po::value<std::string>(), "INI file with any of these options")
+    ("output", po::value(&c.output)->required(), "CSV file to write (user,item,scene,value,timestamp)")
+    ("users", po::value(&c.users)->default_value(5000)->notifier(at_least<std::int64_t>("users", 1)),
+        "number of users")
+    ("items", po::value(&c.items)->default_value(2000)->notifier(at_least<std::int64_t>("items", 1)),
+        "number of items over all scenes")
+    ("interactions", po::value(&c.interactions)->default_value(100000)->notifier(
+        at_least<std::int64_t>("interactions", 1)), "number of interaction lines")
+    ("scenes", po::value(&c.scenes)->default_value(3)->notifier(in_range("scenes", 1, 1000, true)),
+        "number of scenes")
+    ("seed", po::value(&c.seed)->default_value(42), "random seed");
+  // clang-format on
+  const po::variables_map vm = parse(d, args);
+  if (vm.count("help")) {
+    parsed.help = true;
+    parsed.help_text = help_of("usage: sceneals generate --output FILE [options]", d);
+  }
+  return parsed;
+}
+
+}  // namespace sceneals::io

@@ -1,0 +1,29 @@
+// The command line and INI config files (Boost.Program_options, used nowhere else). Each option is
+// declared once with its default, its check and its help text side by side.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "io/run_config.h"
+
+namespace sceneals::io {
+
+/// What the user asked for: help text to print, or a filled config.
+struct ParsedTrain {
+  bool help = false;
+  std::string help_text;
+  TrainConfig config;
+};
+struct ParsedGenerate {
+  bool help = false;
+  std::string help_text;
+  GenerateConfig config;
+};
+
+/// `args` are the command's arguments (after "train"). Throws InputError naming the option and
+/// the value on anything invalid, including unknown keys in a --config file.
+ParsedTrain parse_train_options(const std::vector<std::string>& args);
+ParsedGenerate parse_generate_options(const std::vector<std::string>& args);
+
+}  // namespace sceneals::io

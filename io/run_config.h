@@ -1,0 +1,44 @@
+// Every setting of a run, as plain structs. Filled by io/options.cpp (the only user of
+// Boost.Program_options) and stored verbatim in the embedding file's root attributes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "io/interaction_reader.h"
+#include "io/split.h"
+#include "solver/als_params.h"
+
+namespace sceneals::io {
+
+struct TrainConfig {
+  ReadOptions read;
+  std::string output;
+  solver::AlsParams als;
+  int iterations = 15;
+  std::string mu = "0";  ///< one value for every scene, or "scene=value,..." with an optional default
+  bool average_weight_count = false;
+  std::uint64_t seed = 42;
+  SplitOptions split;
+  std::string write_split;  ///< directory, or empty
+  bool evaluate = false;    ///< evaluate on the held-out split after training
+  std::vector<int> ks = {5, 10, 20};
+  int grid_groups = 0;      ///< 0: automatic
+  int grid_shards = 0;
+  std::string configuration_text;  ///< every option as "name = value" lines, for the file
+};
+
+struct GenerateConfig {
+  std::string output;
+  std::int64_t users = 0, items = 0, interactions = 0;
+  int scenes = 0;
+  std::uint64_t seed = 0;
+};
+
+/// Per-scene mu from the --mu text and the scene names: "0.5" for all, or
+/// "book=1,music=0.2" (scenes not named get the value of a bare number, e.g. "0.5,book=1",
+/// or 0). Unknown scene names and bad numbers are InputErrors naming the option.
+std::vector<float> resolve_mu(const std::string& text, const std::vector<std::string>& scenes);
+
+}  // namespace sceneals::io

@@ -1,0 +1,37 @@
+// The narrow parameter struct the ALS kernels see (the CLI lives in io/options). Defaults here are
+// the kernels' own; the program's defaults come from the option table.
+#pragma once
+
+#include <cmath>
+
+namespace sceneals::solver {
+
+/// Implicit: Hu, Koren and Volinsky (2008), every unobserved pair is a weak 0.
+/// Explicit: ALS-WR (Zhou et al. 2008), observed values only.
+enum class Feedback { kImplicit, kExplicit };
+
+/// How a raw interaction value r > 0 becomes a confidence c.
+enum class ConfidenceKind { kLinear, kLog };
+
+/// Exact per-row solve (the reference) or a few warm-started conjugate-gradient steps.
+enum class LinearSolverKind { kCholesky, kConjugateGradient };
+
+struct AlsParams {
+  int factors = 64;      ///< k: the user part of a row; item rows carry one more (the bias)
+  float lambda = 0.1f;   ///< L2 regularisation (ALS-WR scales it by the row's observation count)
+  float alpha = 10.0f;   ///< confidence slope
+  float epsilon = 1.0f;  ///< scale inside the log confidence
+  ConfidenceKind confidence = ConfidenceKind::kLinear;
+  Feedback feedback = Feedback::kImplicit;
+  LinearSolverKind solver = LinearSolverKind::kCholesky;
+  int cg_steps = 3;  ///< CG steps per row per half-step (Takacs et al. 2011 use 2-4)
+};
+
+/// Confidence of an observed value r: 1 + alpha * r, or 1 + alpha * log(1 + r / epsilon).
+inline float confidence(const AlsParams& params, float r) {
+  if (params.confidence == ConfidenceKind::kLog)
+    return 1.0f + params.alpha * std::log1p(r / params.epsilon);
+  return 1.0f + params.alpha * r;
+}
+
+}  // namespace sceneals::solver

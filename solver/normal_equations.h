@@ -1,0 +1,43 @@
+// The per-row normal equations A v = b of one ALS half-step, implicit (Hu et al. 2008) and
+// explicit (ALS-WR, Zhou et al. 2008), with the cross-scene prior w |v - z|^2.
+#pragma once
+
+#include <Eigen/Core>
+#include <cstdint>
+
+#include "solver/als_params.h"
+#include "solver/factor_types.h"
+
+namespace sceneals::solver {
+
+/// Builds A (d x d, full symmetric) and b (d) for one target row.
+///
+/// The unknown v is the first d coordinates of the target row: d = k for a user row (its last
+/// coordinate is the fixed 1), d = k + 1 for an item row. For another-side row o_j (k + 1 wide),
+/// f_j = o_j[0, d) and the offset t_j = o_j[d, k] . fixed_coords, so the prediction is
+/// s_j = f_j . v + t_j (for a user row t_j is the item bias).
+///
+/// Implicit, over ALL rows j of `other` (p_j = 1 and c_j = confidence(r_j) where observed, else
+/// p_j = 0 and c_j = 1): minimises sum_j c_j (p_j - s_j)^2 + lambda |v|^2 + w |v - z|^2, so
+///   A = G[0,d)^2 + sum_obs (c_j - 1) f_j f_j' + (lambda + w) I,
+///   b = -G[0,d),[d,k] fixed + sum_obs [c_j (1 - t_j) + t_j] f_j + w z.
+/// Explicit, over observed j only: minimises sum_obs (r_j - s_j)^2 + lambda n_obs |v|^2
+/// + w |v - z|^2, so A = sum_obs f_j f_j' + (lambda n_obs + w) I, b = sum_obs (r_j - t_j) f_j + w z
+/// (A is 0 when n_obs = 0 and w = 0: the caller decides what such a row becomes).
+///
+/// @param[in] params         lambda, confidence and feedback mode
+/// @param[in] d              k or k + 1 (other.cols() - 1 or other.cols())
+/// @param[in] other          the other side's factor table, k + 1 columns
+/// @param[in] gram_of_other  gram(other); read only in implicit mode
+/// @param[in] fixed_coords   the target row's fixed tail, k + 1 - d values; nullptr when d = k + 1
+/// @param[in] index, value   the row's n_obs observations (rows of `other`, raw values r > 0)
+/// @param[in] prior_weight   w = mu_s * w_us (0 for items and for mu = 0)
+/// @param[in] prior          z, d values; may be nullptr when w = 0
+/// @param[out] A, b          caller-owned workspaces, resized only when d changes
+void build_normal_equations(const AlsParams& params, int d, const Matrix& other,
+                            const Eigen::MatrixXf& gram_of_other, const float* fixed_coords,
+                            const std::int32_t* index, const float* value, std::int64_t n_obs,
+                            float prior_weight, const float* prior, Eigen::MatrixXf& A,
+                            Eigen::VectorXf& b);
+
+}  // namespace sceneals::solver

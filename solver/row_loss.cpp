@@ -1,0 +1,40 @@
+#include "solver/row_loss.h"
+
+#include "mpi/error.h"
+
+namespace sceneals::solver {
+
+double data_loss(const AlsParams& params, const Matrix& other, const Eigen::MatrixXf& gram_of_other,
+                 const SparseRows& rows, const Matrix& targets) {
+  const Eigen::Index width = other.cols();
+  check_invariant(targets.cols() == width && targets.rows() == rows.rows,
+                  "data_loss: targets must be rows x (k + 1)");
+  check_invariant(gram_of_other.rows() == width && gram_of_other.cols() == width,
+                  "data_loss: the Gram matrix must be (k + 1) x (k + 1)");
+  const bool implicit = params.feedback == Feedback::kImplicit;
+  Eigen::MatrixXd gram;
+  if (implicit) gram = gram_of_other.cast<double>();
+  Eigen::VectorXd x(width);
+  Eigen::VectorXd gx(width);
+  double total = 0.0;
+  for (std::int64_t r = 0; r < rows.rows; ++r) {
+    x = targets.row(r).transpose().cast<double>();
+    if (implicit) {
+      gx.noalias() = gram * x;
+      total += x.dot(gx);  // every pair as if unobserved: sum_j s_j^2
+    }
+    for (std::int64_t e = rows.offsets[r]; e < rows.offsets[r + 1]; ++e) {
+      const double s = other.row(rows.index[e]).cast<double>().dot(x.transpose());
+      if (implicit) {
+        const double c = confidence(params, rows.value[e]);
+        total += c * (1.0 - s) * (1.0 - s) - s * s;  // replace the weak zero by the observation
+      } else {
+        const double residual = rows.value[e] - s;
+        total += residual * residual;
+      }
+    }
+  }
+  return total;
+}
+
+}  // namespace sceneals::solver

@@ -1,0 +1,47 @@
+#include "solver/solve_block.h"
+
+#include "mpi/error.h"
+#include "solver/linear_solver.h"
+#include "solver/normal_equations.h"
+
+namespace sceneals::solver {
+
+void solve_rows(const AlsParams& params, int d, const Matrix& other,
+                const Eigen::MatrixXf& gram_of_other, const SparseRows& rows,
+                const float* prior_weights, const Matrix* priors, Matrix& targets) {
+  const Eigen::Index width = other.cols();
+  const Eigen::Index dim = d;
+  check_invariant(dim == width - 1 || dim == width, "solve_rows: d must be k or k + 1");
+  check_invariant(targets.cols() == width && targets.rows() == rows.rows,
+                  "solve_rows: targets must be rows x (k + 1)");
+  check_invariant(gram_of_other.rows() == width && gram_of_other.cols() == width,
+                  "solve_rows: the Gram matrix must be (k + 1) x (k + 1)");
+  check_invariant(priors == nullptr || (priors->rows() == rows.rows && priors->cols() == dim),
+                  "solve_rows: priors must be rows x d");
+  check_invariant(rows.rows == 0 || rows.offsets != nullptr, "solve_rows: rows without offsets");
+
+  Eigen::MatrixXf A(dim, dim);
+  Eigen::VectorXf b(dim);
+  SolverWorkspace workspace;
+  const bool explicit_feedback = params.feedback == Feedback::kExplicit;
+  for (std::int64_t r = 0; r < rows.rows; ++r) {
+    const std::int64_t begin = rows.offsets[r];
+    const std::int64_t n_obs = rows.offsets[r + 1] - begin;
+    float* row = targets.row(r).data();
+    Eigen::Map<Eigen::VectorXf> x(row, dim);
+    const float weight = prior_weights != nullptr ? prior_weights[r] : 0.0f;
+    const float* prior = priors != nullptr ? priors->row(r).data() : nullptr;
+    if (explicit_feedback && n_obs == 0 && weight == 0.0f) {
+      x.setZero();  // nothing but lambda * 0 |v|^2: the objective is flat, take the smallest v
+      continue;
+    }
+    build_normal_equations(params, d, other, gram_of_other, dim < width ? row + dim : nullptr,
+                           rows.index + begin, rows.value + begin, n_obs, weight, prior, A, b);
+    if (params.solver == LinearSolverKind::kCholesky)
+      solve_cholesky(A, b, x, workspace);
+    else
+      solve_conjugate_gradient(A, b, x, params.cg_steps, workspace);
+  }
+}
+
+}  // namespace sceneals::solver

@@ -1,0 +1,216 @@
+#include "solver/trainer.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "mpi/error.h"
+#include "solver/factor_init.h"
+#include "solver/gram.h"
+#include "solver/row_loss.h"
+#include "solver/solve_block.h"
+
+namespace sceneals::solver {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+/// Gathers the rows every rank of `comm` holds into one matrix, in rank order.
+Matrix gather_rows(const mpi::Communicator& comm, const Matrix& local) {
+  const std::vector<float> all = comm.allgatherv(local.data(), local.size());
+  const auto cols = local.cols();
+  Matrix out(static_cast<Eigen::Index>(all.size()) / cols, cols);
+  std::copy(all.begin(), all.end(), out.data());
+  return out;
+}
+
+}  // namespace
+
+Trainer::Trainer(const mpi::ProcessGrid& grid, const io::ShardedData& data,
+                 const std::vector<io::Rating>& train, TrainOptions options)
+    : grid_(grid), data_(data), options_(std::move(options)), k_(options_.als.factors) {
+  check_invariant(options_.mu.size() == data.scenes.size(), "one mu per scene");
+  layouts_ = build_scene_layouts(grid, data, train);
+  mu_weights_dropped_ =
+      std::all_of(options_.mu.begin(), options_.mu.end(), [](float mu) { return mu == 0.0f; });
+  initialise_factors();
+}
+
+void Trainer::initialise_factors() {
+  const std::size_t n = layouts_.size();
+  user_factors_.resize(n);
+  item_factors_.resize(n);
+  for (std::size_t l = 0; l < n; ++l) {
+    const SceneLayout& layout = layouts_[l];
+    const std::string& scene = data_.scenes[static_cast<std::size_t>(layout.scene)];
+    Matrix& x = user_factors_[l];
+    x.resize(layout.local_users(), k_ + 1);
+    for (std::int64_t u = 0; u < layout.local_users(); ++u) {
+      const std::int64_t row = layout.user_rows[static_cast<std::size_t>(layout.user_begin + u)];
+      init_factor_row(data_.users.id_of_row(row), scene, "user", options_.seed, k_, x.row(u).data());
+      x(u, k_) = 1.0f;
+    }
+    Matrix my_items(layout.local_items(), k_ + 1);
+    for (std::int64_t i = 0; i < layout.local_items(); ++i) {
+      const std::int64_t row = layout.item_rows[static_cast<std::size_t>(layout.item_begin + i)];
+      init_factor_row(data_.items.id_of_row(row), scene, "item", options_.seed, k_,
+                      my_items.row(i).data());
+      my_items(i, k_) = 0.0f;  // the bias starts at 0
+    }
+    item_factors_[l] = gather_rows(grid_.group_comm, my_items);
+  }
+  shared_ = Matrix::Zero(data_.users.size(), k_);
+  average_across_scenes();  // z from the initial x, so the first user step has a prior
+}
+
+float Trainer::user_weight(std::size_t layout, std::int64_t local_user) const {
+  if (options_.average_weight == AverageWeight::kOne) return 1.0f;
+  const CsrBlock& csr = layouts_[layout].by_user;
+  const auto u = static_cast<std::size_t>(local_user);
+  return static_cast<float>(csr.offsets[u + 1] - csr.offsets[u]);
+}
+
+void Trainer::user_step() {
+  Matrix priors;
+  std::vector<float> prior_weights;
+  for (std::size_t l = 0; l < layouts_.size(); ++l) {
+    const SceneLayout& layout = layouts_[l];
+    const float mu = options_.mu[static_cast<std::size_t>(layout.scene)];
+    const Eigen::MatrixXf gram_y = gram(item_factors_[l]);  // Y_s'Y_s once per scene
+    priors.resize(layout.local_users(), k_);
+    prior_weights.resize(static_cast<std::size_t>(layout.local_users()));
+    for (std::int64_t u = 0; u < layout.local_users(); ++u) {
+      const std::int64_t row = layout.user_rows[static_cast<std::size_t>(layout.user_begin + u)];
+      priors.row(u) = shared_.row(row - data_.users.row_begin());
+      prior_weights[static_cast<std::size_t>(u)] = mu * user_weight(l, u);
+    }
+    solve_rows(options_.als, k_, item_factors_[l], gram_y, layout.by_user.view(),
+               prior_weights.data(), &priors, user_factors_[l]);
+  }
+}
+
+void Trainer::average_across_scenes() {
+  // Per shard user: sum_s mu_s w_us x_us and sum_s mu_s w_us. When some but not all mu_s are 0,
+  // a user active only in mu = 0 scenes has no weight; it then gets the plain w-weighted mean,
+  // carried in a second half of the buffer.
+  const bool mixed = !mu_weights_dropped_ &&
+                     std::any_of(options_.mu.begin(), options_.mu.end(),
+                                 [](float mu) { return mu == 0.0f; });
+  const Eigen::Index width = (k_ + 1) * (mixed ? 2 : 1);
+  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> sums =
+      Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>::Zero(
+          data_.users.size(), width);
+  for (std::size_t l = 0; l < layouts_.size(); ++l) {
+    const SceneLayout& layout = layouts_[l];
+    const float mu = mu_weights_dropped_ ? 1.0f : options_.mu[static_cast<std::size_t>(layout.scene)];
+    for (std::int64_t u = 0; u < layout.local_users(); ++u) {
+      const std::int64_t shard_row =
+          layout.user_rows[static_cast<std::size_t>(layout.user_begin + u)] - data_.users.row_begin();
+      const double w = user_weight(l, u);
+      const auto x = user_factors_[l].row(u).head(k_).cast<double>();
+      sums.row(shard_row).head(k_) += (mu * w) * x;
+      sums(shard_row, k_) += mu * w;
+      if (mixed) {
+        sums.row(shard_row).segment(k_ + 1, k_) += w * x;
+        sums(shard_row, 2 * k_ + 1) += w;
+      }
+    }
+  }
+  grid_.shard_comm.allreduce_in_place(sums.data(), sums.size(), mpi::ReduceOp::kSum);
+  for (Eigen::Index u = 0; u < sums.rows(); ++u) {
+    if (sums(u, k_) > 0) {
+      shared_.row(u) = (sums.row(u).head(k_) / sums(u, k_)).cast<float>();
+    } else if (mixed && sums(u, 2 * k_ + 1) > 0) {
+      shared_.row(u) = (sums.row(u).segment(k_ + 1, k_) / sums(u, 2 * k_ + 1)).cast<float>();
+    } else {
+      shared_.row(u).setZero();  // not active in any scene with training data
+    }
+  }
+}
+
+void Trainer::item_step() {
+  for (std::size_t l = 0; l < layouts_.size(); ++l) {
+    const SceneLayout& layout = layouts_[l];
+    const Matrix all_users = gather_rows(grid_.group_comm, user_factors_[l]);  // X_s
+    const Eigen::MatrixXf gram_x = gram(all_users);
+    Matrix my_items = item_factors_[l].middleRows(layout.item_begin, layout.local_items());
+    solve_rows(options_.als, k_ + 1, all_users, gram_x, layout.by_item.view(), nullptr, nullptr,
+               my_items);
+    item_factors_[l] = gather_rows(grid_.group_comm, my_items);  // Y_s
+  }
+}
+
+void Trainer::run_phase(Phase phase) {
+  switch (phase) {
+    case Phase::kUserStep: user_step(); return;
+    case Phase::kAveraging: average_across_scenes(); return;
+    case Phase::kItemStep: item_step(); return;
+  }
+}
+
+Objective Trainer::objective() const {
+  const bool explicit_feedback = options_.als.feedback == Feedback::kExplicit;
+  const double lambda = options_.als.lambda;
+  double terms[3] = {0, 0, 0};  // data, regularisation, penalty
+  for (std::size_t l = 0; l < layouts_.size(); ++l) {
+    const SceneLayout& layout = layouts_[l];
+    const Matrix& x = user_factors_[l];
+    const Matrix& y = item_factors_[l];
+    terms[0] += data_loss(options_.als, y, gram(y), layout.by_user.view(), x);
+    const double mu = options_.mu[static_cast<std::size_t>(layout.scene)];
+    for (std::int64_t u = 0; u < layout.local_users(); ++u) {
+      const double n_obs = static_cast<double>(layout.by_user.offsets[static_cast<std::size_t>(u) + 1] -
+                                               layout.by_user.offsets[static_cast<std::size_t>(u)]);
+      const double norm = x.row(u).head(k_).cast<double>().squaredNorm();
+      terms[1] += lambda * (explicit_feedback ? n_obs : 1.0) * norm;
+      const std::int64_t shard_row =
+          layout.user_rows[static_cast<std::size_t>(layout.user_begin + u)] - data_.users.row_begin();
+      terms[2] += mu * user_weight(l, u) *
+                  (x.row(u).head(k_) - shared_.row(shard_row)).cast<double>().squaredNorm();
+    }
+    for (std::int64_t i = 0; i < layout.local_items(); ++i) {
+      const auto at = static_cast<std::size_t>(i);
+      const double n_obs =
+          static_cast<double>(layout.by_item.offsets[at + 1] - layout.by_item.offsets[at]);
+      terms[1] += lambda * (explicit_feedback ? n_obs : 1.0) *
+                  y.row(layout.item_begin + i).cast<double>().squaredNorm();
+    }
+  }
+  grid_.group_comm.allreduce_in_place(terms, 3, mpi::ReduceOp::kSum);
+  grid_.shard_comm.allreduce_in_place(terms, 3, mpi::ReduceOp::kSum);
+  return Objective{terms[0], terms[1], terms[2]};
+}
+
+void Trainer::train(const std::function<void(const IterationStats&)>& on_iteration) {
+  const mpi::Communicator& group = grid_.group_comm;
+  for (int iteration = 1; iteration <= options_.iterations; ++iteration) {
+    IterationStats stats;
+    stats.iteration = iteration;
+    const std::int64_t bytes_before = group.bytes_sent();
+    const Clock::time_point start = Clock::now();
+    const Phase phases[3] = {Phase::kUserStep, Phase::kAveraging, Phase::kItemStep};
+    for (int p = 0; p < 3; ++p) {
+      const Clock::time_point phase_start = Clock::now();
+      run_phase(phases[p]);
+      stats.phase_seconds[p] = seconds_since(phase_start);
+    }
+    stats.seconds = seconds_since(start);
+    const std::int64_t bytes = group.bytes_sent() - bytes_before;
+    stats.objective = objective();
+    double times[4] = {stats.seconds, stats.phase_seconds[0], stats.phase_seconds[1],
+                       stats.phase_seconds[2]};
+    group.allreduce_in_place(times, 4, mpi::ReduceOp::kMax);
+    grid_.shard_comm.allreduce_in_place(times, 4, mpi::ReduceOp::kMax);
+    stats.seconds = times[0];
+    std::copy(times + 1, times + 4, stats.phase_seconds);
+    stats.max_bytes_sent = grid_.shard_comm.max(group.max(bytes));
+    stats.min_bytes_sent = grid_.shard_comm.min(group.min(bytes));
+    on_iteration(stats);
+  }
+}
+
+}  // namespace sceneals::solver

@@ -1,0 +1,94 @@
+// The distributed multi-scene co-learning ALS of DESIGN.md. One iteration reads like the
+// algorithm:
+//   1. user step, per scene, local:   x_us = argmin  (Y_s'Y_s trick, prior mu_s w_us z_u)
+//   2. cross-scene average:           z_u = sum_s mu_s w_us x_us / sum_s mu_s w_us  (Allreduce
+//                                     over the ranks of the user shard)
+//   3. item step, per scene:          gather X_s in the scene group, solve this rank's items,
+//                                     gather Y_s
+// Each step minimises the objective over its own variables, so the objective never increases.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "io/sharded_data.h"
+#include "mpi/process_grid.h"
+#include "solver/als_params.h"
+#include "solver/factor_types.h"
+#include "solver/scene_layout.h"
+
+namespace sceneals::solver {
+
+enum class AverageWeight { kOne, kCount };
+
+struct TrainOptions {
+  AlsParams als;
+  int iterations = 15;
+  std::vector<float> mu;  ///< per global scene index
+  AverageWeight average_weight = AverageWeight::kOne;
+  std::uint64_t seed = 42;
+};
+
+/// The objective of DESIGN.md split into its terms (sums over all ranks).
+struct Objective {
+  double data = 0;            ///< sum_s sum_(u,i) c (p - x.y)^2 (explicit: observed squared error)
+  double regularisation = 0;  ///< lambda terms of users and items
+  double penalty = 0;         ///< sum_s mu_s sum_u w_us |x_us - z_u|^2
+  double total() const { return data + regularisation + penalty; }
+};
+
+enum class Phase { kUserStep, kAveraging, kItemStep };
+
+struct IterationStats {
+  int iteration = 0;  ///< 1-based
+  Objective objective;
+  double seconds = 0;           ///< wall time of the iteration (max over ranks)
+  double phase_seconds[3] = {};  ///< user step, averaging, item step (max over ranks)
+  std::int64_t max_bytes_sent = 0;  ///< over ranks, this iteration
+  std::int64_t min_bytes_sent = 0;
+};
+
+class Trainer {
+ public:
+  /// Collective. `train` is this rank's training ratings, sorted by (scene, user, item).
+  Trainer(const mpi::ProcessGrid& grid, const io::ShardedData& data,
+          const std::vector<io::Rating>& train, TrainOptions options);
+
+  /// Runs the configured iterations; `on_iteration` is called on every rank after each.
+  void train(const std::function<void(const IterationStats&)>& on_iteration);
+
+  /// One phase of an iteration (public so tests can check the objective between half-steps).
+  void run_phase(Phase phase);
+  /// Collective over world.
+  Objective objective() const;
+
+  const std::vector<SceneLayout>& layouts() const { return layouts_; }
+  /// x_us rows ([x, 1]) of this rank's users of layouts()[i], in layout order.
+  const Matrix& user_factors(std::size_t layout) const { return user_factors_[layout]; }
+  /// [y, b] rows of every item of layouts()[i].
+  const Matrix& item_factors(std::size_t layout) const { return item_factors_[layout]; }
+  /// z_u for every user of this rank's shard (rows in data.users order), k columns.
+  const Matrix& shared_factors() const { return shared_; }
+  const TrainOptions& options() const { return options_; }
+
+ private:
+  void initialise_factors();
+  void user_step();
+  void average_across_scenes();
+  void item_step();
+  float user_weight(std::size_t layout, std::int64_t local_user) const;
+
+  const mpi::ProcessGrid& grid_;
+  const io::ShardedData& data_;
+  TrainOptions options_;
+  int k_ = 0;
+  std::vector<SceneLayout> layouts_;
+  std::vector<Matrix> user_factors_;  // per layout: local users x (k+1)
+  std::vector<Matrix> item_factors_;  // per layout: all scene items x (k+1)
+  Matrix shared_;                      // shard users x k
+  bool mu_weights_dropped_ = false;    // every mu_s is 0: z is the plain w-weighted mean
+};
+
+}  // namespace sceneals::solver

@@ -1,0 +1,419 @@
+// The collective HDF5 writer, checked the rabit way: every rank builds its blocks of a small model
+// whose every value is a closed-form function of (row, column, scene), with rows split unevenly
+// (some rank holds no rows of each dataset when there are 2 or more ranks); rank 0 then reopens
+// the file with serial HDF5 and compares every shape, type and value with the formulas.
+// SCENEALS_KEEP_EMBEDDING_FILE=/some/file.h5 keeps a copy (for tests/e2e/check_embedding_file.py).
+#include "io/embedding_writer.h"
+
+#include <gtest/gtest.h>
+#include <hdf5.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "io/hdf5_handle.h"
+#include "mpi/error.h"
+#include "tests/mpi/mpi_test_support.h"
+
+namespace sceneals::io {
+namespace {
+
+constexpr int kFactors = 3;
+constexpr std::int64_t kUsers = 11;
+constexpr std::int64_t kItems = 7;
+const std::vector<std::string> kScenes = {"alpha", "beta", "gamma"};
+
+// ---- the model, in closed form (scene numbers start at 1; 0 means the shared factors) -------
+
+float user_value(std::int64_t u, std::int64_t c, std::int64_t s) {
+  return static_cast<float>(u * 1000 + c * 10 + s);
+}
+float item_value(std::int64_t i, std::int64_t c, std::int64_t s) {
+  return -static_cast<float>(i * 1000 + c * 10 + s);
+}
+float bridge_value(std::int64_t r, std::int64_t c, std::int64_t s) {
+  return static_cast<float>(r * 100 + c * 10 + s) + 0.5f;
+}
+bool user_active(std::int64_t u, std::int64_t s) { return (u + s) % 3 != 0; }
+bool item_active(std::int64_t i, std::int64_t s) { return (i + 2 * s) % 4 != 0; }
+// Different lengths, so the fixed string length must be the longest id of any rank.
+std::string user_id(std::int64_t u) {
+  return "user-" + std::string(static_cast<std::size_t>(u % 4), 'x') + std::to_string(u);
+}
+std::string item_id(std::int64_t i) {
+  return i == 3 ? "it\xc3\xa9m-3" : "item-" + std::to_string(i);  // one non-ASCII id
+}
+/// The rank that holds scene s's bridge: alpha on the last rank, beta on rank 0, gamma nowhere.
+int bridge_holder(std::int64_t s, int ranks) { return s == 1 ? ranks - 1 : s == 2 ? 0 : -1; }
+
+float expected_scene_user(std::int64_t u, std::int64_t c, std::int64_t s) {
+  return c == kFactors ? 1.0f : user_value(u, c, s);
+}
+float expected_scene_item(std::int64_t i, std::int64_t c, std::int64_t s) {
+  return item_active(i, s) ? item_value(i, c, s) : 0.0f;
+}
+
+/// An uneven split: rank r gets a share proportional to (r + rotation) % ranks, so with two or
+/// more ranks one rank holds nothing, and which one changes with `rotation`.
+struct Block {
+  std::int64_t begin = 0;
+  std::int64_t rows = 0;
+};
+Block uneven_block(std::int64_t n, int ranks, int rank, int rotation) {
+  if (ranks == 1) return {0, n};
+  const std::int64_t total_weight = std::int64_t{ranks} * (ranks - 1) / 2;
+  std::int64_t weight_before = 0;
+  for (int q = 0; q < rank; ++q) weight_before += (q + rotation) % ranks;
+  const std::int64_t weight = (rank + rotation) % ranks;
+  const std::int64_t begin = n * weight_before / total_weight;
+  return {begin, n * (weight_before + weight) / total_weight - begin};
+}
+
+template <class Fn>
+FactorMatrix matrix(Block b, std::int64_t columns, Fn&& value) {
+  FactorMatrix m(b.rows, columns);
+  for (std::int64_t r = 0; r < b.rows; ++r)
+    for (std::int64_t c = 0; c < columns; ++c) m(r, c) = value(b.begin + r, c);
+  return m;
+}
+
+std::vector<std::pair<std::string, AttributeValue>> model_attributes() {
+  return {{"factors", std::int64_t{kFactors}},
+          {"lambda", 0.125},
+          {"feedback", std::string("implicit")},
+          {"configuration", std::string("factors = 3\nlambda = 0.125\n")},
+          {"empty", std::string()}};
+}
+
+EmbeddingFileContent local_model(const mpi::Communicator& comm) {
+  const int n = comm.size(), r = comm.rank();
+  EmbeddingFileContent c;
+  c.n_users = kUsers;
+  c.n_items = kItems;
+  c.factors = kFactors;
+  const Block user_ids = uneven_block(kUsers, n, r, 0);
+  c.user_id_begin = user_ids.begin;
+  for (std::int64_t u = user_ids.begin; u < user_ids.begin + user_ids.rows; ++u)
+    c.user_ids.push_back(user_id(u));
+  const Block item_ids = uneven_block(kItems, n, r, 1);
+  c.item_id_begin = item_ids.begin;
+  for (std::int64_t i = item_ids.begin; i < item_ids.begin + item_ids.rows; ++i)
+    c.item_ids.push_back(item_id(i));
+  const Block shared = uneven_block(kUsers, n, r, 2);
+  c.shared_row_begin = shared.begin;
+  c.shared_user_factors = matrix(
+      shared, kFactors, [](std::int64_t u, std::int64_t col) { return user_value(u, col, 0); });
+  for (std::int64_t s = 1; s <= static_cast<std::int64_t>(kScenes.size()); ++s) {
+    SceneEmbeddingBlock scene;
+    scene.name = kScenes[s - 1];
+    const Block users = uneven_block(kUsers, n, r, static_cast<int>(2 + s));
+    scene.user_row_begin = users.begin;
+    scene.user_factors = matrix(users, kFactors + 1, [s](std::int64_t u, std::int64_t col) {
+      return expected_scene_user(u, col, s);
+    });
+    for (std::int64_t u = users.begin; u < users.begin + users.rows; ++u)
+      scene.user_active.push_back(user_active(u, s) ? 1 : 0);
+    const Block items = uneven_block(kItems, n, r, static_cast<int>(5 + s));
+    scene.item_row_begin = items.begin;
+    scene.item_factors = matrix(items, kFactors + 1, [s](std::int64_t i, std::int64_t col) {
+      return expected_scene_item(i, col, s);
+    });
+    for (std::int64_t i = items.begin; i < items.begin + items.rows; ++i)
+      scene.item_active.push_back(item_active(i, s) ? 1 : 0);
+    if (bridge_holder(s, n) == r)
+      scene.bridge = matrix({0, kFactors + 1}, kFactors, [s](std::int64_t row, std::int64_t col) {
+        return bridge_value(row, col, s);
+      });
+    c.scenes.push_back(std::move(scene));
+  }
+  c.attributes = model_attributes();
+  return c;
+}
+
+// ---- a serial reader, independent of the writer ------------------------------------------
+
+/// Shape, on-disk type and contents of one dataset, read with the default (serial) driver.
+template <class T>
+struct Read {
+  std::vector<hsize_t> dims;
+  bool type_ok = false;
+  bool contiguous = false;
+  std::vector<T> values;
+};
+
+template <class T>
+Read<T> read_dataset(hid_t file, const std::string& path, hid_t expected_type, hid_t memory_type) {
+  Read<T> out;
+  DatasetHandle dataset(check_hdf5(H5Dopen2(file, path.c_str(), H5P_DEFAULT), "H5Dopen2", path));
+  DataspaceHandle space(check_hdf5(H5Dget_space(dataset.get()), "H5Dget_space", path));
+  out.dims.resize(static_cast<std::size_t>(H5Sget_simple_extent_ndims(space.get())));
+  H5Sget_simple_extent_dims(space.get(), out.dims.data(), nullptr);
+  DatatypeHandle type(check_hdf5(H5Dget_type(dataset.get()), "H5Dget_type", path));
+  out.type_ok = H5Tequal(type.get(), expected_type) > 0;
+  PropertyListHandle create(check_hdf5(H5Dget_create_plist(dataset.get()), "plist", path));
+  out.contiguous = H5Pget_layout(create.get()) == H5D_CONTIGUOUS;
+  hsize_t count = 1;
+  for (hsize_t d : out.dims) count *= d;
+  // A fixed-length string element is several chars wide; a number is one T.
+  out.values.resize(static_cast<std::size_t>(count) * (H5Tget_size(memory_type) / sizeof(T)));
+  if (count > 0)
+    check_hdf5(H5Dread(dataset.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                       out.values.data()),
+               "H5Dread", path);
+  return out;
+}
+
+/// Fixed-length NUL-padded strings of the expected width, unpadded.
+std::vector<std::string> read_ids(hid_t file, const std::string& path, std::size_t width) {
+  DatatypeHandle expected(H5Tcopy(H5T_C_S1));
+  H5Tset_size(expected.get(), width);
+  H5Tset_strpad(expected.get(), H5T_STR_NULLPAD);
+  H5Tset_cset(expected.get(), H5T_CSET_UTF8);
+  Read<char> raw = read_dataset<char>(file, path, expected.get(), expected.get());
+  EXPECT_TRUE(raw.type_ok) << path << " is not a NUL-padded UTF-8 string of width " << width;
+  std::vector<std::string> ids;
+  if (raw.dims.size() != 1) return ids;
+  for (hsize_t r = 0; r < raw.dims[0]; ++r) {
+    std::string id(raw.values.data() + r * width, width);
+    ids.push_back(id.substr(0, id.find('\0')));
+  }
+  return ids;
+}
+
+std::string read_string_attribute(hid_t file, const char* name) {
+  AttributeHandle attribute(check_hdf5(H5Aopen(file, name, H5P_DEFAULT), "H5Aopen", name));
+  DatatypeHandle type(H5Aget_type(attribute.get()));
+  if (H5Tget_class(type.get()) != H5T_STRING || H5Tis_variable_str(type.get()) != 0)
+    return "<not a fixed-length string>";
+  std::string text(H5Tget_size(type.get()), '\0');
+  H5Aread(attribute.get(), type.get(), text.data());
+  return text.substr(0, text.find('\0'));
+}
+
+template <class T>
+T read_scalar_attribute(hid_t file, const char* name, hid_t expected_type, hid_t memory_type) {
+  AttributeHandle attribute(check_hdf5(H5Aopen(file, name, H5P_DEFAULT), "H5Aopen", name));
+  DatatypeHandle type(H5Aget_type(attribute.get()));
+  EXPECT_GT(H5Tequal(type.get(), expected_type), 0) << "attribute " << name;
+  T value{};
+  H5Aread(attribute.get(), memory_type, &value);
+  return value;
+}
+
+using Dims = std::vector<hsize_t>;
+
+void expect_factors(hid_t file, const std::string& path, std::int64_t rows, std::int64_t cols,
+                    float (*expected)(std::int64_t, std::int64_t, std::int64_t), std::int64_t s) {
+  const Read<float> read = read_dataset<float>(file, path, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT);
+  EXPECT_TRUE(read.type_ok) << path;
+  EXPECT_TRUE(read.contiguous) << path;
+  ASSERT_EQ(read.dims, (Dims{static_cast<hsize_t>(rows), static_cast<hsize_t>(cols)})) << path;
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (std::int64_t c = 0; c < cols; ++c)
+      EXPECT_EQ(read.values[static_cast<std::size_t>(r * cols + c)], expected(r, c, s))
+          << path << " row " << r << " column " << c;
+}
+
+void expect_flags(hid_t file, const std::string& path, std::int64_t rows,
+                  bool (*expected)(std::int64_t, std::int64_t), std::int64_t s) {
+  const Read<std::uint8_t> read =
+      read_dataset<std::uint8_t>(file, path, H5T_STD_U8LE, H5T_NATIVE_UINT8);
+  EXPECT_TRUE(read.type_ok) << path;
+  ASSERT_EQ(read.dims, Dims{static_cast<hsize_t>(rows)}) << path;
+  for (std::int64_t r = 0; r < rows; ++r)
+    EXPECT_EQ(read.values[static_cast<std::size_t>(r)], expected(r, s) ? 1 : 0)
+        << path << " row " << r;
+}
+
+std::size_t longest_id(std::int64_t n, std::string (*id)(std::int64_t)) {
+  std::size_t width = 0;
+  for (std::int64_t r = 0; r < n; ++r) width = std::max(width, id(r).size());
+  return width;
+}
+
+/// Rank 0 only; no collective inside, so its ASSERTs may return early.
+void verify_file(const std::string& path, int ranks) {
+  FileHandle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+  ASSERT_TRUE(file) << "cannot open " << path;
+  const hid_t f = file.get();
+
+  EXPECT_EQ(read_string_attribute(f, "format"), "sceneals-embeddings");
+  EXPECT_EQ(read_scalar_attribute<std::int64_t>(f, "format_version", H5T_STD_I64LE,
+                                                H5T_NATIVE_INT64), 1);
+  EXPECT_EQ(read_scalar_attribute<std::int64_t>(f, "factors", H5T_STD_I64LE, H5T_NATIVE_INT64),
+            kFactors);
+  EXPECT_EQ(read_scalar_attribute<double>(f, "lambda", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE), 0.125);
+  EXPECT_EQ(read_string_attribute(f, "feedback"), "implicit");
+  EXPECT_EQ(read_string_attribute(f, "configuration"), "factors = 3\nlambda = 0.125\n");
+  EXPECT_EQ(read_string_attribute(f, "empty"), "");
+  H5O_info_t info{};
+  ASSERT_GE(H5Oget_info2(f, &info, H5O_INFO_NUM_ATTRS), 0);
+  EXPECT_EQ(info.num_attrs, 7u);  // the five above and format, format_version
+
+  std::vector<std::string> users, items;
+  for (std::int64_t u = 0; u < kUsers; ++u) users.push_back(user_id(u));
+  for (std::int64_t i = 0; i < kItems; ++i) items.push_back(item_id(i));
+  EXPECT_EQ(read_ids(f, "/users/id", longest_id(kUsers, user_id)), users);
+  EXPECT_EQ(read_ids(f, "/items/id", longest_id(kItems, item_id)), items);
+
+  expect_factors(f, "/shared/user_factors", kUsers, kFactors, user_value, 0);
+  H5G_info_t scenes{};
+  ASSERT_GE(H5Gget_info_by_name(f, "/scenes", &scenes, H5P_DEFAULT), 0);
+  EXPECT_EQ(scenes.nlinks, kScenes.size());
+  for (std::int64_t s = 1; s <= static_cast<std::int64_t>(kScenes.size()); ++s) {
+    const std::string group = "/scenes/" + kScenes[s - 1];
+    expect_factors(f, group + "/user_factors", kUsers, kFactors + 1, expected_scene_user, s);
+    expect_flags(f, group + "/user_active", kUsers, user_active, s);
+    expect_factors(f, group + "/item_factors", kItems, kFactors + 1, expected_scene_item, s);
+    expect_flags(f, group + "/item_active", kItems, item_active, s);
+    const bool has_bridge = bridge_holder(s, ranks) >= 0;
+    EXPECT_EQ(H5Lexists(f, (group + "/bridge").c_str(), H5P_DEFAULT) > 0, has_bridge) << group;
+    if (has_bridge) expect_factors(f, group + "/bridge", kFactors + 1, kFactors, bridge_value, s);
+  }
+}
+
+/// Names in `dir` that a writer must not leave behind: temporary files and probes.
+std::vector<std::string> leftovers(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.find(".tmp-") != std::string::npos || name.find(".probe-") != std::string::npos)
+      names.push_back(name);
+  }
+  return names;
+}
+
+/// Runs `fn` (collective) and returns the AgreedError it throws; fails when it throws nothing.
+template <class Fn>
+AgreedError expect_agreed_error(Fn&& fn) {
+  try {
+    fn();
+  } catch (const AgreedError& e) {
+    return e;
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "expected AgreedError, got: " << e.what();
+    return AgreedError(ExitCode::kSuccess, "");
+  }
+  ADD_FAILURE() << "expected AgreedError, nothing was thrown";
+  return AgreedError(ExitCode::kSuccess, "");
+}
+
+// ---- tests -------------------------------------------------------------------------------
+
+TEST(EmbeddingWriter, EveryValueLandsWhereTheFormulaSays) {
+  const mpi::Communicator world = mpi::Communicator::world();
+  const std::string dir = testing::shared_scratch_dir(world, "embedding-writer");
+  const std::string path = dir + "/model.h5";
+  check_output_writable(world, path);
+  write_embedding_file(world, path, local_model(world));
+  if (world.is_root()) {
+    verify_file(path, world.size());
+    EXPECT_EQ(leftovers(dir), std::vector<std::string>{});
+    if (const char* keep = std::getenv("SCENEALS_KEEP_EMBEDDING_FILE"))
+      std::filesystem::copy_file(path, keep, std::filesystem::copy_options::overwrite_existing);
+  }
+  world.barrier();
+
+  // Writing again replaces the file (the rename is atomic) and still leaves nothing behind.
+  write_embedding_file(world, path, local_model(world));
+  if (world.is_root()) {
+    verify_file(path, world.size());
+    EXPECT_EQ(leftovers(dir), std::vector<std::string>{});
+    std::filesystem::remove_all(dir);
+  }
+  world.barrier();
+}
+
+TEST(EmbeddingWriter, UnwritableOutputIsRejectedEarlyOnEveryRank) {
+  const mpi::Communicator world = mpi::Communicator::world();
+  const std::string dir = testing::shared_scratch_dir(world, "embedding-unwritable");
+  for (const std::string& path :
+       {std::string("/proc/nonexistent/x.h5"), dir + "/no-such-dir/x.h5", dir}) {
+    const AgreedError e = expect_agreed_error([&] { check_output_writable(world, path); });
+    EXPECT_EQ(e.code(), ExitCode::kBadInput) << path;
+    EXPECT_NE(std::string(e.what()).find("cannot write output '" + path + "'"), std::string::npos)
+        << e.what();
+  }
+  // The probe of a writable path is removed again.
+  check_output_writable(world, dir + "/fine.h5");
+  if (world.is_root()) {
+    EXPECT_EQ(leftovers(dir), std::vector<std::string>{});
+    EXPECT_FALSE(std::filesystem::exists(dir + "/fine.h5"));
+  }
+  // Should the early check be skipped, the writer itself fails alike on every rank.
+  const std::string missing = dir + "/no-such-dir/model.h5";
+  const AgreedError e = expect_agreed_error([&] {
+    write_embedding_file(world, missing, local_model(world));
+  });
+  EXPECT_EQ(e.code(), ExitCode::kBadInput);
+  EXPECT_NE(std::string(e.what()).find("H5Fcreate"), std::string::npos) << e.what();
+  if (world.is_root()) std::filesystem::remove_all(dir);
+  world.barrier();
+}
+
+/// Writes a model spoilt by `spoil` (applied on every rank) and expects every rank to throw a
+/// message containing `expected`, and no file at all in the directory.
+template <class Spoil>
+void expect_rejected(const std::string& name, Spoil&& spoil, const std::string& expected) {
+  const mpi::Communicator world = mpi::Communicator::world();
+  const std::string dir = testing::shared_scratch_dir(world, name);
+  EmbeddingFileContent model = local_model(world);
+  spoil(world, model);
+  const AgreedError e =
+      expect_agreed_error([&] { write_embedding_file(world, dir + "/model.h5", model); });
+  EXPECT_EQ(e.code(), ExitCode::kInternal);
+  EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+  if (world.is_root()) {
+    EXPECT_TRUE(std::filesystem::is_empty(dir)) << "files left in " << dir;
+    std::filesystem::remove_all(dir);
+  }
+  world.barrier();
+}
+
+TEST(EmbeddingWriter, BlocksThatDoNotSumToTheRowCountAreRejected) {
+  // The rank holding the last shared row drops it: the blocks cover n_users - 1 rows.
+  expect_rejected(
+      "embedding-short",
+      [](const mpi::Communicator&, EmbeddingFileContent& m) {
+        FactorMatrix& f = m.shared_user_factors;
+        if (m.shared_row_begin + f.rows() == kUsers && f.rows() > 0)
+          f.conservativeResize(f.rows() - 1, Eigen::NoChange);
+      },
+      "/shared/user_factors: the ranks' blocks hold 10 rows in total, expected n_users = 11");
+}
+
+TEST(EmbeddingWriter, BlocksWithAGapAreRejected) {
+  // The right number of rows, but the block that should start at row 0 starts at row 1.
+  expect_rejected(
+      "embedding-gap",
+      [](const mpi::Communicator&, EmbeddingFileContent& m) {
+        if (m.item_id_begin == 0 && !m.item_ids.empty()) m.item_id_begin = 1;
+      },
+      "/items/id: the ranks' blocks leave a gap at row 0");
+}
+
+TEST(EmbeddingWriter, BridgeOfTheWrongShapeIsRejected) {
+  expect_rejected(
+      "embedding-bridge",
+      [](const mpi::Communicator&, EmbeddingFileContent& m) {
+        if (m.scenes[1].bridge) m.scenes[1].bridge->conservativeResize(kFactors, kFactors);
+      },
+      "/scenes/beta/bridge is 3x3, expected 4x3");
+}
+
+TEST(EmbeddingWriter, AttributesThatDifferBetweenRanksAreRejected) {
+  const mpi::Communicator world = mpi::Communicator::world();
+  if (world.size() == 1) GTEST_SKIP() << "needs two ranks";
+  expect_rejected(
+      "embedding-attributes",
+      [](const mpi::Communicator& comm, EmbeddingFileContent& m) {
+        if (comm.rank() == 1) m.attributes[1].second = 0.25;
+      },
+      "the root attributes of rank 1 differ from rank 0's");
+}
+
+}  // namespace
+}  // namespace sceneals::io
