@@ -104,15 +104,15 @@ class AliasLists {
 
 /// Draws `count` distinct values by repeating `draw`; rejection keeps the draws' distribution.
 /// The cap bounds the work in a pathological case, where the smallest unused values fill up.
-template <class Draw>
-void draw_distinct(int count, int range, Draw&& draw, std::array<int, kMaxPicks>& out) {
+template <class DrawFn>
+void draw_distinct(int count, int range, DrawFn&& draw, std::array<int, kMaxPicks>& out) {
   int have = 0;
-  for (int attempt = 0; have < count && attempt < 64; ++attempt) {
-    const int value = draw();
-    if (std::find(out.begin(), out.begin() + have, value) == out.begin() + have) out[have++] = value;
-  }
-  for (int value = 0; have < count && value < range; ++value)
-    if (std::find(out.begin(), out.begin() + have, value) == out.begin() + have) out[have++] = value;
+  const auto take_if_new = [&](int value) {
+    const auto taken = out.begin() + have;
+    if (std::find(out.begin(), taken, value) == taken) out[have++] = value;
+  };
+  for (int attempt = 0; have < count && attempt < 64; ++attempt) take_if_new(draw());
+  for (int value = 0; have < count && value < range; ++value) take_if_new(value);
 }
 
 struct ItemTruth {
@@ -130,7 +130,7 @@ struct UserProfile {
   bool all_scenes = false;  // a broad user of more than three scenes: global size shares
 };
 
-struct Draw {
+struct InteractionDraw {
   std::int64_t user = 0;
   std::int64_t item = 0;
   int scene = 0;
@@ -145,7 +145,7 @@ struct SyntheticGenerator::Tables {
 
   ItemTruth item(std::int64_t item) const;
   UserProfile user(std::int64_t user) const;
-  Draw interaction(std::int64_t n) const;
+  InteractionDraw interaction(std::int64_t n) const;
 
   std::int64_t interactions;
   int scenes;
@@ -266,9 +266,9 @@ UserProfile SyntheticGenerator::Tables::user(std::int64_t user) const {
   return profile;
 }
 
-Draw SyntheticGenerator::Tables::interaction(std::int64_t n) const {
+InteractionDraw SyntheticGenerator::Tables::interaction(std::int64_t n) const {
   HashStream draw(hash_combine(interaction_key, static_cast<std::uint64_t>(n)));
-  Draw out;
+  InteractionDraw out;
   std::uint64_t slot = draw.next();
   out.user = user_activity.sample(0, slot, draw.next());
   const UserProfile profile = user(out.user);
@@ -344,7 +344,7 @@ void SyntheticGenerator::append_lines(std::int64_t begin, std::int64_t end,
   check_invariant(0 <= begin && begin <= end && end <= spec_.interactions,
                   "synthetic interaction range within [0, interactions]");
   for (std::int64_t n = begin; n < end; ++n) {
-    const Draw d = tables_->interaction(n);
+    const InteractionDraw d = tables_->interaction(n);
     const std::string& scene = scene_names_[d.scene];
     // Written in place: room for two 19-digit ids, the scene, a digit, a 19-digit timestamp
     // and 7 separators, then trimmed to what was written.

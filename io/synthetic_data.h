@@ -49,7 +49,8 @@ struct SyntheticSpec {
 std::vector<std::string> synthetic_scene_names(int scenes);
 
 /// Generates the CSV lines of a SyntheticSpec. Construction precomputes sampling tables in
-/// O(users + items + scenes * topics) memory; each line then costs O(1). Immutable, so safe to share.
+/// O(users + items + scenes * topics) memory; each line then costs O(1). Immutable, so it is
+/// safe to share between threads.
 class SyntheticGenerator {
  public:
   /// Validates the spec: users, items, interactions, scenes and topics >= 1, items >= scenes

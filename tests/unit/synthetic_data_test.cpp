@@ -111,7 +111,8 @@ TEST(SyntheticData, ConcatenationDoesNotDependOnTheSplit) {
   // Uneven pieces generated out of order by separate generators, as separate ranks would.
   const std::vector<std::int64_t> bounds{0, 7, 8, 640, 641, 2222, 3000};
   std::vector<std::string> pieces(bounds.size() - 1);
-  for (std::size_t k = pieces.size(); k-- > 0;) pieces[k] = generate(spec, bounds[k], bounds[k + 1]);
+  for (std::size_t k = pieces.size(); k-- > 0;)
+    pieces[k] = generate(spec, bounds[k], bounds[k + 1]);
   std::string joined;
   for (const std::string& piece : pieces) joined += piece;
   EXPECT_EQ(joined, whole);
@@ -276,8 +277,10 @@ TEST(SyntheticData, PopularityIsSkewedInEveryScene) {
 TEST(SyntheticData, EveryUserHasAChanceAndSomeAreHeavy) {
   const SyntheticSpec spec = spec_of(2000, 500, 20000, 3);  // 10 interactions per user
   std::vector<double> per_user(spec.users, 0);
-  for (const Row& row : parse_rows(generate(spec, 0, spec.interactions), spec)) ++per_user[row.user];
-  const auto active = std::count_if(per_user.begin(), per_user.end(), [](double c) { return c > 0; });
+  for (const Row& row : parse_rows(generate(spec, 0, spec.interactions), spec))
+    ++per_user[row.user];
+  const auto active =
+      std::count_if(per_user.begin(), per_user.end(), [](double c) { return c > 0; });
   EXPECT_GT(active, 0.95 * 2000);
   std::sort(per_user.rbegin(), per_user.rend());
   EXPECT_GT(per_user.front(), 50.0);  // at least 5 times the mean of 10
