@@ -70,9 +70,8 @@ TEST(LinearSolver, WarmConjugateGradientStepsDecreaseTheQuadraticMonotonically) 
     // A warm start near the solution, as last half-step's factor is.
     std::mt19937 rng(seed + 100);
     std::uniform_real_distribution<float> unit(-1.0f, 1.0f);
-    const Eigen::VectorXf warm = exact + 0.2f * Eigen::VectorXf::NullaryExpr(d, [&] {
-                                   return unit(rng);
-                                 });
+    const Eigen::VectorXf warm =
+        exact + 0.2f * Eigen::VectorXf::NullaryExpr(d, [&] { return unit(rng); });
     // CG is deterministic, so s steps from the same start are the first s steps of a longer run.
     double previous = quadratic(system, warm);
     const double first = previous;

@@ -37,7 +37,7 @@ Problem make_problem(unsigned seed, bool item_row, Feedback feedback, Confidence
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> unit(-1.0f, 1.0f);
   Problem problem;
-  const int k = 4 + static_cast<int>(seed % 5);         // 4..8
+  const int k = 4 + static_cast<int>(seed % 5);          // 4..8
   const int n_other = 20 + static_cast<int>(seed % 11);  // 20..30
   problem.params.factors = k;
   problem.params.lambda = 0.1f + 0.05f * static_cast<float>(seed % 3);
@@ -237,7 +237,8 @@ TEST(NormalEquations, ObservationsPullThePredictionTowardsTheirTarget) {
 }
 
 TEST(NormalEquations, ReusesCallerWorkspaces) {
-  const Problem problem = make_problem(2, true, Feedback::kImplicit, ConfidenceKind::kLinear, false);
+  const Problem problem =
+      make_problem(2, true, Feedback::kImplicit, ConfidenceKind::kLinear, false);
   const Eigen::MatrixXf g = gram(problem.other);
   Eigen::MatrixXf A(problem.d, problem.d);
   Eigen::VectorXf b(problem.d);

@@ -20,9 +20,7 @@ struct Block {
   std::vector<std::int64_t> offsets{0};
   std::vector<std::int32_t> index;
   std::vector<float> value;
-  SparseRows rows() const {
-    return {offsets.data(), index.data(), value.data(), targets.rows()};
-  }
+  SparseRows rows() const { return {offsets.data(), index.data(), value.data(), targets.rows()}; }
 };
 
 Block random_block(unsigned seed) {
