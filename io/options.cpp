@@ -165,7 +165,7 @@ ParsedTrain parse_train_options(const std::vector<std::string>& args) {
   ParsedTrain parsed;
   TrainConfig& c = parsed.config;
   std::string format, solver, feedback, confidence, average_weight, grid, ks;
-  po::options_description d("sceneals train options");
+  po::options_description d("sceneals train options", 100, 50);
   // clang-format off
   d.add_options()
     ("help,h", "show this help")
@@ -186,7 +186,7 @@ ParsedTrain parse_train_options(const std::vector<std::string>& args) {
         "k, the number of latent factors")
     ("iterations", po::value(&c.iterations)->default_value(15)->notifier(at_least("iterations", 0)),
         "ALS iterations")
-    ("lambda", po::value(&c.als.lambda)->default_value(0.1f)->notifier(at_least("lambda", 1e-12f)),
+    ("lambda", po::value(&c.als.lambda)->default_value(0.1f, "0.1")->notifier(at_least("lambda", 1e-12f)),
         "L2 regularisation (> 0); explicit feedback scales it by each row's rating count (ALS-WR)")
     ("alpha", po::value(&c.als.alpha)->default_value(10.0f)->notifier(at_least("alpha", 0.0f)),
         "implicit confidence slope: c = 1 + alpha * r (or 1 + alpha * log(1 + r / epsilon))")
@@ -208,10 +208,10 @@ ParsedTrain parse_train_options(const std::vector<std::string>& args) {
         one_of("feedback", {"implicit", "explicit"})),
         "implicit (Hu et al. confidence) or explicit (ALS-WR on observed values)")
     ("seed", po::value(&c.seed)->default_value(42), "seed of the split and the initial factors")
-    ("holdout", po::value(&c.split.holdout)->default_value(0.2)->notifier(
+    ("holdout", po::value(&c.split.holdout)->default_value(0.2, "0.2")->notifier(
         in_range("holdout", 0.0, 1.0, false)),
         "fraction of each (user, scene)'s interactions held out for testing")
-    ("cold-fraction", po::value(&c.split.cold_fraction)->default_value(0.2)->notifier(
+    ("cold-fraction", po::value(&c.split.cold_fraction)->default_value(0.2, "0.2")->notifier(
         in_range("cold-fraction", 0.0, 1.0, true)),
         "fraction of multi-scene users made cold in one scene for testing")
     ("min-interactions", po::value(&c.split.min_interactions)->default_value(5)->notifier(
@@ -255,7 +255,7 @@ ParsedTrain parse_train_options(const std::vector<std::string>& args) {
 ParsedGenerate parse_generate_options(const std::vector<std::string>& args) {
   ParsedGenerate parsed;
   GenerateConfig& c = parsed.config;
-  po::options_description d("sceneals generate options");
+  po::options_description d("sceneals generate options", 100, 50);
   // clang-format off
   d.add_options()
     ("help,h", "show this help")

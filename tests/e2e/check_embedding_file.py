@@ -66,7 +66,12 @@ def flags(f, path, n):
     return values.astype(bool)
 
 
-def check(path, expect_bridge):
+# The run's settings that DESIGN.md requires among the root attributes of a trained model.
+RUN_ATTRIBUTES = ("factors", "lambda", "mu", "alpha", "iterations", "seed", "feedback", "solver",
+                  "ranks", "grid", "created", "program_version", "configuration")
+
+
+def check(path, expect_bridge, expect_run_attributes=False):
     try:
         f = h5py.File(path, "r")
     except OSError as e:
@@ -77,6 +82,10 @@ def check(path, expect_bridge):
         if f.attrs.get("format_version") != FORMAT_VERSION:
             fail(f"root attribute format_version is {f.attrs.get('format_version')!r}, "
                  f"expected {FORMAT_VERSION}")
+        if expect_run_attributes:
+            missing = [a for a in RUN_ATTRIBUTES if a not in f.attrs]
+            if missing:
+                fail(f"root attributes missing: {', '.join(missing)}")
         users = ids(f, "users/id")
         items = ids(f, "items/id")
         n_users, n_items = len(users), len(items)
@@ -124,8 +133,10 @@ def main():
     parser.add_argument("file")
     parser.add_argument("--expect-bridge", action="store_true",
                         help="fail when a scene has no bridge dataset")
+    parser.add_argument("--expect-run-attributes", action="store_true",
+                        help="fail unless the root holds every run setting DESIGN.md lists")
     args = parser.parse_args()
-    check(args.file, args.expect_bridge)
+    check(args.file, args.expect_bridge, args.expect_run_attributes)
 
 
 if __name__ == "__main__":
