@@ -35,10 +35,11 @@ int run_generate(const mpi::Communicator& world, const std::vector<std::string>&
   });
   mpi::write_text_collectively(world, c.output, block);
   if (world.is_root())
-    std::printf("generated %lld interactions (%lld users, %lld items, %d scenes, seed %llu) in %s\n",
-                static_cast<long long>(spec.interactions), static_cast<long long>(spec.users),
-                static_cast<long long>(spec.items), spec.scenes,
-                static_cast<unsigned long long>(spec.seed), c.output.c_str());
+    std::printf(
+        "generated %lld interactions (%lld users, %lld items, %d scenes, seed %llu) in %s\n",
+        static_cast<long long>(spec.interactions), static_cast<long long>(spec.users),
+        static_cast<long long>(spec.items), spec.scenes, static_cast<unsigned long long>(spec.seed),
+        c.output.c_str());
   return 0;
 }
 

@@ -69,11 +69,12 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
   const auto start = std::chrono::steady_clock::now();
   io::ReadResult read = io::read_interactions(world, config.read);
   if (root) {
-    std::printf("read %lld interactions from %s on %d rank%s", static_cast<long long>(read.total_records),
-                config.read.path.c_str(), world.size(), world.size() == 1 ? "" : "s");
+    std::printf("read %lld interactions from %s on %d rank%s",
+                static_cast<long long>(read.total_records), config.read.path.c_str(), world.size(),
+                world.size() == 1 ? "" : "s");
     if (read.skipped_lines > 0)
-      std::printf(" (skipped %lld bad lines; first: %s)", static_cast<long long>(read.skipped_lines),
-                  read.first_skipped.c_str());
+      std::printf(" (skipped %lld bad lines; first: %s)",
+                  static_cast<long long>(read.skipped_lines), read.first_skipped.c_str());
     std::printf("\n");
   }
   io::ShardingResult sharded = io::shard_interactions(world, std::move(read), config.grid_groups);
@@ -98,28 +99,30 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
     for (std::uint8_t cold : split.test_cold) ++counts[cold ? 2 : 1];
     world.allreduce_in_place(counts, 3, mpi::ReduceOp::kSum);
     if (root)
-      std::printf("split (seed %llu, %s holdout): %lld train, %lld warm test, %lld cold-scene test\n",
-                  static_cast<unsigned long long>(config.seed),
-                  data.has_timestamps ? "latest-by-timestamp" : "random",
-                  static_cast<long long>(counts[0]), static_cast<long long>(counts[1]),
-                  static_cast<long long>(counts[2]));
+      std::printf(
+          "split (seed %llu, %s holdout): %lld train, %lld warm test, %lld cold-scene test\n",
+          static_cast<unsigned long long>(config.seed),
+          data.has_timestamps ? "latest-by-timestamp" : "random", static_cast<long long>(counts[0]),
+          static_cast<long long>(counts[1]), static_cast<long long>(counts[2]));
   }
   if (!config.write_split.empty()) {
     io::write_split(world, config.write_split, data, split);
-    if (root) std::printf("split written to %s/train.csv and %s/test.csv\n",
-                          config.write_split.c_str(), config.write_split.c_str());
+    if (root)
+      std::printf("split written to %s/train.csv and %s/test.csv\n", config.write_split.c_str(),
+                  config.write_split.c_str());
   }
 
   solver::TrainOptions options;
   options.als = config.als;
   options.iterations = config.iterations;
   options.mu = mu;
-  options.average_weight = config.average_weight_count ? solver::AverageWeight::kCount
-                                                       : solver::AverageWeight::kOne;
+  options.average_weight =
+      config.average_weight_count ? solver::AverageWeight::kCount : solver::AverageWeight::kOne;
   options.seed = config.seed;
   solver::Trainer trainer(grid, data, split.train, options);
-  if (root) std::printf("%5s %16s %9s %9s %9s %9s %12s\n", "iter", "objective", "time_s", "user_s",
-                        "avg_s", "item_s", "sent_MB/rank");
+  if (root)
+    std::printf("%5s %16s %9s %9s %9s %9s %12s\n", "iter", "objective", "time_s", "user_s", "avg_s",
+                "item_s", "sent_MB/rank");
   trainer.train([&](const solver::IterationStats& stats) {
     if (root)
       std::printf("%5d %16.8e %9.3f %9.3f %9.3f %9.3f %5.2f..%.2f\n", stats.iteration,
@@ -133,13 +136,15 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
     const auto eval_start = std::chrono::steady_clock::now();
     const eval::MetricSums sums = eval::evaluate_model(grid, data, trainer, split.test, config.ks);
     if (root)
-      std::printf("evaluation on the held-out split (%.2f s):\n%s",
-                  std::chrono::duration<double>(std::chrono::steady_clock::now() - eval_start).count(),
-                  eval::format_metrics_table(sums, data.scenes, config.ks).c_str());
+      std::printf(
+          "evaluation on the held-out split (%.2f s):\n%s",
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - eval_start).count(),
+          eval::format_metrics_table(sums, data.scenes, config.ks).c_str());
   }
 
   io::EmbeddingFileContent content = solver::export_embeddings(grid, data, trainer);
-  const char* feedback = config.als.feedback == solver::Feedback::kExplicit ? "explicit" : "implicit";
+  const char* feedback =
+      config.als.feedback == solver::Feedback::kExplicit ? "explicit" : "implicit";
   const char* solver_name =
       config.als.solver == solver::LinearSolverKind::kConjugateGradient ? "cg" : "cholesky";
   content.attributes = {
@@ -152,7 +157,8 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
       {"feedback", std::string(feedback)},
       {"solver", std::string(solver_name)},
       {"ranks", std::int64_t{world.size()}},
-      {"grid", std::to_string(grid.plan.scene_groups) + "x" + std::to_string(grid.plan.user_shards)},
+      {"grid",
+       std::to_string(grid.plan.scene_groups) + "x" + std::to_string(grid.plan.user_shards)},
       {"created", iso8601_now()},
       {"program_version", std::string(kVersion)},
       {"configuration", config.configuration_text},

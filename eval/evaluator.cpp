@@ -18,8 +18,8 @@ constexpr std::int64_t kUserBlock = 256;
 struct TestPair {
   std::int64_t user_row;
   Cohort cohort;
-  std::vector<std::int32_t> relevant;   // positions in the scene's items; negative when absent
-  std::vector<std::int32_t> training;   // positions of training items (masked)
+  std::vector<std::int32_t> relevant;  // positions in the scene's items; negative when absent
+  std::vector<std::int32_t> training;  // positions of training items (masked)
 };
 
 std::vector<TestPair> collect_pairs(const solver::SceneLayout& layout,
@@ -30,18 +30,21 @@ std::vector<TestPair> collect_pairs(const solver::SceneLayout& layout,
   for (std::size_t i = begin; i < end; ++i) {
     if (pairs.empty() || pairs.back().user_row != test[i].user_row) {
       TestPair pair{test[i].user_row, Cohort::kCold, {}, {}};
-      const auto at = std::lower_bound(layout.user_rows.begin() + layout.user_begin,
-                                       layout.user_rows.begin() + layout.user_end, test[i].user_row);
+      const auto at =
+          std::lower_bound(layout.user_rows.begin() + layout.user_begin,
+                           layout.user_rows.begin() + layout.user_end, test[i].user_row);
       if (at != layout.user_rows.begin() + layout.user_end && *at == test[i].user_row) {
         pair.cohort = Cohort::kWarm;
-        const auto local = static_cast<std::size_t>(at - layout.user_rows.begin() - layout.user_begin);
+        const auto local =
+            static_cast<std::size_t>(at - layout.user_rows.begin() - layout.user_begin);
         pair.training.assign(layout.by_user.index.begin() + layout.by_user.offsets[local],
                              layout.by_user.index.begin() + layout.by_user.offsets[local + 1]);
         std::sort(pair.training.begin(), pair.training.end());
       }
       pairs.push_back(std::move(pair));
     }
-    const auto item = std::lower_bound(layout.item_rows.begin(), layout.item_rows.end(), test[i].item_row);
+    const auto item =
+        std::lower_bound(layout.item_rows.begin(), layout.item_rows.end(), test[i].item_row);
     // An item the scene never saw in training cannot be recommended but still counts as relevant.
     pairs.back().relevant.push_back(item != layout.item_rows.end() && *item == test[i].item_row
                                         ? static_cast<std::int32_t>(item - layout.item_rows.begin())
@@ -75,22 +78,26 @@ MetricSums evaluate_model(const mpi::ProcessGrid& grid, const io::ShardedData& d
       for (std::size_t p = block; p < block_end; ++p) {
         const auto row = static_cast<Eigen::Index>(p - block);
         if (pairs[p].cohort == Cohort::kWarm) {
-          const auto local = std::lower_bound(layout.user_rows.begin() + layout.user_begin,
-                                              layout.user_rows.begin() + layout.user_end,
-                                              pairs[p].user_row) -
-                             layout.user_rows.begin() - layout.user_begin;
+          const auto local =
+              std::lower_bound(layout.user_rows.begin() + layout.user_begin,
+                               layout.user_rows.begin() + layout.user_end, pairs[p].user_row) -
+              layout.user_rows.begin() - layout.user_begin;
           users.row(row) = x.row(local);
         } else {
-          users.row(row).head(k) = trainer.shared_factors().row(pairs[p].user_row - data.users.row_begin());
+          users.row(row).head(k) =
+              trainer.shared_factors().row(pairs[p].user_row - data.users.row_begin());
           users(row, k) = 1.0f;
         }
       }
       const solver::Matrix scores = users * items.transpose();
       for (std::size_t p = block; p < block_end; ++p) {
         const auto row = static_cast<Eigen::Index>(p - block);
-        top_k_into(scores.row(row).data(), scores.cols(), k_max, pairs[p].training, workspace, ranked);
+        top_k_into(scores.row(row).data(), scores.cols(), k_max, pairs[p].training, workspace,
+                   ranked);
         for (std::size_t ki = 0; ki < ks.size(); ++ki) {
-          prefix.assign(ranked.begin(), ranked.begin() + std::min<std::size_t>(ranked.size(), static_cast<std::size_t>(ks[ki])));
+          prefix.assign(ranked.begin(),
+                        ranked.begin() +
+                            std::min<std::size_t>(ranked.size(), static_cast<std::size_t>(ks[ki])));
           sums.add(layout.scene, pairs[p].cohort, static_cast<int>(ki),
                    ranking_metrics(prefix, pairs[p].relevant, ks[ki]));
         }
@@ -101,8 +108,8 @@ MetricSums evaluate_model(const mpi::ProcessGrid& grid, const io::ShardedData& d
   grid.group_comm.reduce_in_place(sums.data().data(), static_cast<std::int64_t>(sums.data().size()),
                                   mpi::ReduceOp::kSum, 0);
   if (grid.group_comm.rank() == 0)
-    grid.shard_comm.reduce_in_place(sums.data().data(), static_cast<std::int64_t>(sums.data().size()),
-                                    mpi::ReduceOp::kSum, 0);
+    grid.shard_comm.reduce_in_place(
+        sums.data().data(), static_cast<std::int64_t>(sums.data().size()), mpi::ReduceOp::kSum, 0);
   return sums;
 }
 
@@ -114,10 +121,11 @@ std::string format_metrics_table(const MetricSums& sums, const std::vector<std::
                                  const std::vector<int>& ks) {
   std::string out;
   char line[256];
-  std::snprintf(line, sizeof(line), "%-20s %-6s %4s %8s %8s %8s %8s %8s %8s %8s\n", "scene", "cohort",
-                "K", "prec", "recall", "f1", "ndcg", "map", "hit", "pairs");
+  std::snprintf(line, sizeof(line), "%-20s %-6s %4s %8s %8s %8s %8s %8s %8s %8s\n", "scene",
+                "cohort", "K", "prec", "recall", "f1", "ndcg", "map", "hit", "pairs");
   out += line;
-  auto row = [&](const std::string& name, int cohort, std::size_t ki, auto&& mean, std::int64_t count) {
+  auto row = [&](const std::string& name, int cohort, std::size_t ki, auto&& mean,
+                 std::int64_t count) {
     if (count == 0) return;
     std::snprintf(line, sizeof(line), "%-20s %-6s %4d %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f %8lld\n",
                   name.c_str(), cohort == kWarm ? "warm" : "cold", ks[ki], mean(Metric::kPrecision),
@@ -130,11 +138,12 @@ std::string format_metrics_table(const MetricSums& sums, const std::vector<std::
       const int k_index = static_cast<int>(ki);
       for (std::size_t s = 0; s < scenes.size(); ++s) {
         const int scene = static_cast<int>(s);
-        row(scenes[s], cohort, ki,
-            [&](Metric m) { return sums.mean(scene, cohort, k_index, m); },
+        row(
+            scenes[s], cohort, ki, [&](Metric m) { return sums.mean(scene, cohort, k_index, m); },
             static_cast<std::int64_t>(sums.count(scene, cohort, k_index)));
       }
-      row("overall", cohort, ki, [&](Metric m) { return sums.overall_mean(cohort, k_index, m); },
+      row(
+          "overall", cohort, ki, [&](Metric m) { return sums.overall_mean(cohort, k_index, m); },
           static_cast<std::int64_t>(sums.overall_count(cohort, k_index)));
     }
   }

@@ -6,21 +6,27 @@ namespace sceneals::eval {
 
 const char* metric_name(Metric metric) {
   switch (metric) {
-    case Metric::kPrecision: return "precision";
-    case Metric::kRecall: return "recall";
-    case Metric::kF1: return "f1";
-    case Metric::kNdcg: return "ndcg";
-    case Metric::kMap: return "map";
-    case Metric::kHitRate: return "hit_rate";
+    case Metric::kPrecision:
+      return "precision";
+    case Metric::kRecall:
+      return "recall";
+    case Metric::kF1:
+      return "f1";
+    case Metric::kNdcg:
+      return "ndcg";
+    case Metric::kMap:
+      return "map";
+    case Metric::kHitRate:
+      return "hit_rate";
   }
   throw InternalError("metric_name: unknown metric");
 }
 
 MetricSums::MetricSums(int scenes, int ks) : scenes_(scenes), ks_(ks) {
   check_invariant(scenes >= 0 && ks >= 0, "MetricSums: negative shape");
-  data_.assign(static_cast<std::size_t>(scenes) * kCohortCount * static_cast<std::size_t>(ks) *
-                   kFields,
-               0.0);
+  data_.assign(
+      static_cast<std::size_t>(scenes) * kCohortCount * static_cast<std::size_t>(ks) * kFields,
+      0.0);
 }
 
 std::size_t MetricSums::cell(int scene, int cohort, int k_index) const {
@@ -45,9 +51,9 @@ void MetricSums::add(int scene, int cohort, int k_index, const RankingMetrics& m
 }
 
 void MetricSums::merge(const MetricSums& other) {
-  check_invariant(other.scenes_ == scenes_ && other.ks_ == ks_ &&
-                      other.data_.size() == data_.size(),
-                  "MetricSums::merge: shapes differ");
+  check_invariant(
+      other.scenes_ == scenes_ && other.ks_ == ks_ && other.data_.size() == data_.size(),
+      "MetricSums::merge: shapes differ");
   for (std::size_t i = 0; i < data_.size(); ++i) data_[i] += other.data_[i];
 }
 

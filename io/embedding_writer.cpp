@@ -42,14 +42,20 @@ std::vector<TiledDataset> tiled_datasets(const EmbeddingFileContent& c) {
   std::vector<TiledDataset> out = {
       {"/users/id", "n_users", c.n_users, {c.user_id_begin, rows(c.user_ids.size())}},
       {"/items/id", "n_items", c.n_items, {c.item_id_begin, rows(c.item_ids.size())}},
-      {"/shared/user_factors", "n_users", c.n_users,
+      {"/shared/user_factors",
+       "n_users",
+       c.n_users,
        {c.shared_row_begin, rows(c.shared_user_factors.rows())}},
   };
   // user_active and item_active share the row blocks of their factor matrices.
   for (const SceneEmbeddingBlock& s : c.scenes) {
-    out.push_back({scene_group(s.name) + "/user_factors", "n_users", c.n_users,
+    out.push_back({scene_group(s.name) + "/user_factors",
+                   "n_users",
+                   c.n_users,
                    {s.user_row_begin, rows(s.user_factors.rows())}});
-    out.push_back({scene_group(s.name) + "/item_factors", "n_items", c.n_items,
+    out.push_back({scene_group(s.name) + "/item_factors",
+                   "n_items",
+                   c.n_items,
                    {s.item_row_begin, rows(s.item_factors.rows())}});
   }
   return out;
@@ -61,9 +67,9 @@ void require(bool condition, const std::string& message) {
 
 void check_columns(const FactorMatrix& m, std::int64_t columns, const std::string& what) {
   // A block without rows carries no columns worth checking (a default-constructed matrix is 0x0).
-  require(m.rows() == 0 || m.cols() == columns,
-          what + " has " + std::to_string(m.cols()) + " columns, expected " +
-              std::to_string(columns));
+  require(
+      m.rows() == 0 || m.cols() == columns,
+      what + " has " + std::to_string(m.cols()) + " columns, expected " + std::to_string(columns));
 }
 
 void check_ids(const std::vector<std::string>& ids, const std::string& what) {
@@ -90,16 +96,16 @@ void check_local_content(const EmbeddingFileContent& c) {
     check_columns(s.user_factors, k + 1, group + "/user_factors");
     check_columns(s.item_factors, k + 1, group + "/item_factors");
     require(static_cast<std::int64_t>(s.user_active.size()) == s.user_factors.rows(),
-            group + "/user_active has " + std::to_string(s.user_active.size()) +
-                " flags for " + std::to_string(s.user_factors.rows()) + " factor rows");
+            group + "/user_active has " + std::to_string(s.user_active.size()) + " flags for " +
+                std::to_string(s.user_factors.rows()) + " factor rows");
     require(static_cast<std::int64_t>(s.item_active.size()) == s.item_factors.rows(),
-            group + "/item_active has " + std::to_string(s.item_active.size()) +
-                " flags for " + std::to_string(s.item_factors.rows()) + " factor rows");
+            group + "/item_active has " + std::to_string(s.item_active.size()) + " flags for " +
+                std::to_string(s.item_factors.rows()) + " factor rows");
     if (s.bridge)
       require(s.bridge->rows() == k + 1 && s.bridge->cols() == k,
               group + "/bridge is " + std::to_string(s.bridge->rows()) + "x" +
-                  std::to_string(s.bridge->cols()) + ", expected " + std::to_string(k + 1) +
-                  "x" + std::to_string(k));
+                  std::to_string(s.bridge->cols()) + ", expected " + std::to_string(k + 1) + "x" +
+                  std::to_string(k));
   }
   std::set<std::string> attribute_names = {"format", "format_version"};
   for (const auto& [name, value] : c.attributes)
@@ -152,10 +158,10 @@ void check_tiling(const std::vector<TiledDataset>& datasets,
       covered += b.rows;
       if (b.rows > 0) blocks.push_back(b);
     }
-    require(covered == dataset.total,
-            dataset.path + ": the ranks' blocks hold " + std::to_string(covered) +
-                " rows in total, expected " + dataset.total_name + " = " +
-                std::to_string(dataset.total));
+    require(covered == dataset.total, dataset.path + ": the ranks' blocks hold " +
+                                          std::to_string(covered) + " rows in total, expected " +
+                                          dataset.total_name + " = " +
+                                          std::to_string(dataset.total));
     std::sort(blocks.begin(), blocks.end(),
               [](const RowBlock& a, const RowBlock& b) { return a.begin < b.begin; });
     std::int64_t next = 0;
@@ -201,9 +207,9 @@ AgreedLayout agree_on_content(const mpi::Communicator& comm, const std::string& 
   for (const auto& part : parts) root_parts.push_back(comm.broadcast_string(part.second, 0));
   agreed([&] {
     for (std::size_t p = 0; p < parts.size(); ++p)
-      require(parts[p].second == root_parts[p],
-              std::string(parts[p].first) + " of rank " + std::to_string(comm.rank()) +
-                  " differ from rank 0's");
+      require(parts[p].second == root_parts[p], std::string(parts[p].first) + " of rank " +
+                                                    std::to_string(comm.rank()) +
+                                                    " differ from rank 0's");
   });
 
   const std::vector<TiledDataset> datasets = tiled_datasets(c);
@@ -268,25 +274,22 @@ class ParallelFileWriter {
   ParallelFileWriter(const mpi::Communicator& comm, const std::string& path) : path_(path) {
     PropertyListHandle access(check_hdf5(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate", path_));
     mpi::set_mpio_file_access(access.get(), comm);
-    file_ = FileHandle(check_hdf5(H5Fcreate(path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT,
-                                            access.get()),
-                                  "H5Fcreate", path_));
+    file_ = FileHandle(check_hdf5(
+        H5Fcreate(path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access.get()), "H5Fcreate", path_));
     // Contiguous storage so readers can memory-map the matrices; every element gets written,
     // so the fill pass over the whole file that parallel HDF5 makes by default is skipped.
     create_ = PropertyListHandle(check_hdf5(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate", path_));
     check_hdf5(H5Pset_layout(create_.get(), H5D_CONTIGUOUS), "H5Pset_layout", path_);
-    check_hdf5(H5Pset_alloc_time(create_.get(), H5D_ALLOC_TIME_EARLY), "H5Pset_alloc_time",
-               path_);
+    check_hdf5(H5Pset_alloc_time(create_.get(), H5D_ALLOC_TIME_EARLY), "H5Pset_alloc_time", path_);
     check_hdf5(H5Pset_fill_time(create_.get(), H5D_FILL_TIME_NEVER), "H5Pset_fill_time", path_);
     transfer_ = PropertyListHandle(check_hdf5(H5Pcreate(H5P_DATASET_XFER), "H5Pcreate", path_));
-    check_hdf5(H5Pset_dxpl_mpio(transfer_.get(), H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio",
-               path_);
+    check_hdf5(H5Pset_dxpl_mpio(transfer_.get(), H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio", path_);
   }
 
   void create_group(const std::string& name) {
-    GroupHandle group(check_hdf5(
-        H5Gcreate2(file_.get(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-        "H5Gcreate2", where(name)));
+    GroupHandle group(
+        check_hdf5(H5Gcreate2(file_.get(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                   "H5Gcreate2", where(name)));
   }
 
   /// Creates dataset `name` and writes this rank's rows; a rank without rows selects none but
@@ -297,20 +300,20 @@ class ParallelFileWriter {
     const int rank = slice.columns > 0 ? 2 : 1;
     const hsize_t dims[2] = {static_cast<hsize_t>(slice.total_rows),
                              static_cast<hsize_t>(slice.columns)};
-    DataspaceHandle file_space(check_hdf5(H5Screate_simple(rank, dims, nullptr),
-                                          "H5Screate_simple", at));
-    DatasetHandle dataset(check_hdf5(H5Dcreate2(file_.get(), name.c_str(), file_type,
-                                                file_space.get(), H5P_DEFAULT, create_.get(),
-                                                H5P_DEFAULT),
-                                     "H5Dcreate2", at));
+    DataspaceHandle file_space(
+        check_hdf5(H5Screate_simple(rank, dims, nullptr), "H5Screate_simple", at));
+    DatasetHandle dataset(
+        check_hdf5(H5Dcreate2(file_.get(), name.c_str(), file_type, file_space.get(), H5P_DEFAULT,
+                              create_.get(), H5P_DEFAULT),
+                   "H5Dcreate2", at));
     const hsize_t local_dims[2] = {static_cast<hsize_t>(slice.rows),
                                    static_cast<hsize_t>(slice.columns)};
-    DataspaceHandle memory_space(check_hdf5(H5Screate_simple(rank, local_dims, nullptr),
-                                            "H5Screate_simple", at));
+    DataspaceHandle memory_space(
+        check_hdf5(H5Screate_simple(rank, local_dims, nullptr), "H5Screate_simple", at));
     if (slice.rows > 0) {
       const hsize_t start[2] = {static_cast<hsize_t>(slice.row_begin), 0};
-      check_hdf5(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr,
-                                     local_dims, nullptr),
+      check_hdf5(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, local_dims,
+                                     nullptr),
                  "H5Sselect_hyperslab", at);
     } else {
       check_hdf5(H5Sselect_none(file_space.get()), "H5Sselect_none", at);
@@ -410,8 +413,8 @@ void write_contents(ParallelFileWriter& w, const EmbeddingFileContent& c,
                  slice_of(c.n_items, scene.item_row_begin, scene.item_active));
     if (layout.scene_has_bridge[s]) {
       const std::int64_t k = c.factors;
-      const RowSlice bridge = scene.bridge ? slice_of(k + 1, 0, *scene.bridge)
-                                           : RowSlice{k + 1, k, 0, 0, nullptr};
+      const RowSlice bridge =
+          scene.bridge ? slice_of(k + 1, 0, *scene.bridge) : RowSlice{k + 1, k, 0, 0, nullptr};
       w.write_rows(group + "/bridge", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, bridge);
     }
   }
@@ -438,9 +441,9 @@ std::optional<mpi::LocalError> publish(const std::string& temp_path,
   }
   ::close(fd);
   if (std::rename(temp_path.c_str(), final_path.c_str()) != 0)
-    return mpi::LocalError{ExitCode::kBadInput,
-                           output_error(final_path, "renaming '" + temp_path + "' failed: " +
-                                                        errno_text())};
+    return mpi::LocalError{
+        ExitCode::kBadInput,
+        output_error(final_path, "renaming '" + temp_path + "' failed: " + errno_text())};
   return std::nullopt;
 }
 
@@ -472,8 +475,7 @@ std::string why_not_writable(const std::string& final_path) {
 
 void write_embedding_file(const mpi::Communicator& comm, const std::string& final_path,
                           const EmbeddingFileContent& local) {
-  const AgreedLayout layout =
-      agree_on_content(comm, "embedding file '" + final_path + "'", local);
+  const AgreedLayout layout = agree_on_content(comm, "embedding file '" + final_path + "'", local);
 
   // One name for all ranks: rank 0's pid keeps concurrent jobs writing the same output apart.
   std::int64_t pid = ::getpid();

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <Eigen/Core>
-
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -26,10 +25,10 @@ using AttributeValue = std::variant<std::int64_t, double, std::string>;
 struct SceneEmbeddingBlock {
   std::string name;  ///< every rank lists every scene, in the same order
   std::int64_t user_row_begin = 0;
-  FactorMatrix user_factors;  ///< rows x (k+1), rows user_row_begin..; may have 0 rows
+  FactorMatrix user_factors;              ///< rows x (k+1), rows user_row_begin..; may have 0 rows
   std::vector<std::uint8_t> user_active;  ///< one flag per row of user_factors
   std::int64_t item_row_begin = 0;
-  FactorMatrix item_factors;  ///< rows x (k+1), rows item_row_begin..; may have 0 rows
+  FactorMatrix item_factors;              ///< rows x (k+1), rows item_row_begin..; may have 0 rows
   std::vector<std::uint8_t> item_active;  ///< one flag per row of item_factors
   /// (k+1) x k, held by exactly one rank (the others: nullopt). When no rank holds one, the
   /// scene gets no bridge dataset.

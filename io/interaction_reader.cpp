@@ -49,11 +49,10 @@ ReadResult read_interactions(const mpi::Communicator& comm, const ReadOptions& o
     if (options.format == InputFormat::kCsv) {
       const InputSchema schema = parse_header(chunk.header, options.path);
       result.has_timestamps = schema.has_timestamp();
-      parse_chunk(chunk, options,
-                  [&](std::string_view line, Interaction& out) {
-                    return parse_line(line, schema, out);
-                  },
-                  result, skipped, first_skipped);
+      parse_chunk(
+          chunk, options,
+          [&](std::string_view line, Interaction& out) { return parse_line(line, schema, out); },
+          result, skipped, first_skipped);
     } else {
       const ItemScenes scenes =
           load_movielens_item_scenes(options.movielens_items, options.movielens_scene_map);
@@ -61,18 +60,20 @@ ReadResult read_interactions(const mpi::Communicator& comm, const ReadOptions& o
                                          ? MovieLensLayout::kUData
                                          : MovieLensLayout::kRatingsDat;
       result.has_timestamps = true;
-      parse_chunk(chunk, options,
-                  [&](std::string_view line, Interaction& out) {
-                    return parse_movielens_line(line, layout, scenes, out);
-                  },
-                  result, skipped, first_skipped);
+      parse_chunk(
+          chunk, options,
+          [&](std::string_view line, Interaction& out) {
+            return parse_movielens_line(line, layout, scenes, out);
+          },
+          result, skipped, first_skipped);
     }
   });
   result.total_records = comm.sum(static_cast<std::int64_t>(result.records.size()));
   result.skipped_lines = comm.sum(skipped);
   // The earliest skipped line is on the lowest rank that skipped any.
   const int first_rank = comm.min(skipped > 0 ? comm.rank() : comm.size());
-  if (first_rank < comm.size()) result.first_skipped = comm.broadcast_string(first_skipped, first_rank);
+  if (first_rank < comm.size())
+    result.first_skipped = comm.broadcast_string(first_skipped, first_rank);
   if (result.total_records == 0) {
     throw AgreedError(ExitCode::kBadInput,
                       options.path + ": no interactions found" +

@@ -1,7 +1,6 @@
 #include "io/options.h"
 
 #include <boost/program_options.hpp>
-
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -59,13 +58,20 @@ std::string describe(const po::variables_map& vm) {
     if (name == "config" || name == "help") continue;
     const boost::any& v = entry.value();
     out << name << " = ";
-    if (const auto* s = boost::any_cast<std::string>(&v)) out << *s;
-    else if (const auto* i = boost::any_cast<int>(&v)) out << *i;
-    else if (const auto* d = boost::any_cast<double>(&v)) out << *d;
-    else if (const auto* f = boost::any_cast<float>(&v)) out << *f;
-    else if (const auto* u = boost::any_cast<std::uint64_t>(&v)) out << *u;
-    else if (const auto* l = boost::any_cast<std::int64_t>(&v)) out << *l;
-    else if (const auto* b = boost::any_cast<bool>(&v)) out << (*b ? "true" : "false");
+    if (const auto* s = boost::any_cast<std::string>(&v))
+      out << *s;
+    else if (const auto* i = boost::any_cast<int>(&v))
+      out << *i;
+    else if (const auto* d = boost::any_cast<double>(&v))
+      out << *d;
+    else if (const auto* f = boost::any_cast<float>(&v))
+      out << *f;
+    else if (const auto* u = boost::any_cast<std::uint64_t>(&v))
+      out << *u;
+    else if (const auto* l = boost::any_cast<std::int64_t>(&v))
+      out << *l;
+    else if (const auto* b = boost::any_cast<bool>(&v))
+      out << (*b ? "true" : "false");
     out << "\n";
   }
   return out.str();
@@ -109,7 +115,8 @@ void parse_grid(const std::string& text, int& groups, int& shards) {
     return result.ec == std::errc() && result.ptr == part.data() + part.size() && out >= 1;
   };
   const std::string_view all(text);
-  if (x == std::string::npos || !number(all.substr(0, x), groups) || !number(all.substr(x + 1), shards))
+  if (x == std::string::npos || !number(all.substr(0, x), groups) ||
+      !number(all.substr(x + 1), shards))
     throw InputError("--grid must be 'auto' or GROUPSxSHARDS such as 2x4, got '" + text + "'");
 }
 
@@ -152,8 +159,7 @@ std::vector<float> resolve_mu(const std::string& text, const std::vector<std::st
     }
     const std::string scene = part.substr(0, eq);
     const auto at = std::find(scenes.begin(), scenes.end(), scene);
-    if (at == scenes.end())
-      throw InputError("--mu: no scene named '" + scene + "' in the input");
+    if (at == scenes.end()) throw InputError("--mu: no scene named '" + scene + "' in the input");
     mu[static_cast<std::size_t>(at - scenes.begin())] = parse_value(part.substr(eq + 1));
   }
   for (float& m : mu)
@@ -243,8 +249,10 @@ ParsedTrain parse_train_options(const std::vector<std::string>& args) {
   }
   c.als.solver = solver == "cg" ? solver::LinearSolverKind::kConjugateGradient
                                 : solver::LinearSolverKind::kCholesky;
-  c.als.feedback = feedback == "explicit" ? solver::Feedback::kExplicit : solver::Feedback::kImplicit;
-  c.als.confidence = confidence == "log" ? solver::ConfidenceKind::kLog : solver::ConfidenceKind::kLinear;
+  c.als.feedback =
+      feedback == "explicit" ? solver::Feedback::kExplicit : solver::Feedback::kImplicit;
+  c.als.confidence =
+      confidence == "log" ? solver::ConfidenceKind::kLog : solver::ConfidenceKind::kLinear;
   c.average_weight_count = average_weight == "count";
   parse_grid(grid, c.grid_groups, c.grid_shards);
   c.ks = parse_cutoffs(ks);

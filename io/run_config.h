@@ -17,14 +17,15 @@ struct TrainConfig {
   std::string output;
   solver::AlsParams als;
   int iterations = 15;
-  std::string mu = "0";  ///< one value for every scene, or "scene=value,..." with an optional default
+  std::string mu =
+      "0";  ///< one value for every scene, or "scene=value,..." with an optional default
   bool average_weight_count = false;
   std::uint64_t seed = 42;
   SplitOptions split;
   std::string write_split;  ///< directory, or empty
   bool evaluate = false;    ///< evaluate on the held-out split after training
   std::vector<int> ks = {5, 10, 20};
-  int grid_groups = 0;      ///< 0: automatic
+  int grid_groups = 0;  ///< 0: automatic
   int grid_shards = 0;
   std::string configuration_text;  ///< every option as "name = value" lines, for the file
 };

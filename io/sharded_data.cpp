@@ -98,7 +98,8 @@ Catalogue build_catalogue(const mpi::ProcessGrid& grid, std::vector<std::string>
   catalogue.shard = grid.shard;
   const std::vector<std::int64_t> sizes = grid.group_comm.allgather(catalogue.size());
   catalogue.shard_begin.assign(1, 0);
-  for (std::int64_t size : sizes) catalogue.shard_begin.push_back(catalogue.shard_begin.back() + size);
+  for (std::int64_t size : sizes)
+    catalogue.shard_begin.push_back(catalogue.shard_begin.back() + size);
   return catalogue;
 }
 
@@ -117,7 +118,8 @@ std::unordered_map<std::string, std::int64_t> encode_items(const mpi::ProcessGri
   const std::size_t shards = static_cast<std::size_t>(grid.plan.user_shards);
   std::vector<std::vector<std::string>> asks(shards);
   for (const std::string& id : wanted)
-    asks[static_cast<std::size_t>(hash_range_part(hash_id(id), grid.plan.user_shards))].push_back(id);
+    asks[static_cast<std::size_t>(hash_range_part(hash_id(id), grid.plan.user_shards))].push_back(
+        id);
   std::vector<std::int64_t> ask_counts;
   const std::vector<std::string> asked = grid.group_comm.alltoallv_strings(asks, &ask_counts);
 
@@ -130,7 +132,8 @@ std::unordered_map<std::string, std::int64_t> encode_items(const mpi::ProcessGri
   std::vector<std::vector<std::int64_t>> answers(shards);
   std::size_t next = 0;
   for (std::size_t source = 0; source < shards; ++source)
-    for (std::int64_t i = 0; i < ask_counts[source]; ++i) answers[source].push_back(row_of.at(asked[next++]));
+    for (std::int64_t i = 0; i < ask_counts[source]; ++i)
+      answers[source].push_back(row_of.at(asked[next++]));
   const std::vector<std::int64_t> rows = grid.group_comm.alltoallv(answers);
 
   std::unordered_map<std::string, std::int64_t> encoded;
@@ -175,12 +178,14 @@ ShardingResult shard_interactions(const mpi::Communicator& world, ReadResult&& r
   mpi::run_agreed(world, [&] {
     for (const std::string& scene : data.scenes)  // each scene becomes an HDF5 group name
       if (scene.find('/') != std::string::npos || scene == "." || scene == "..")
-        throw InputError("scene name '" + scene + "' cannot be an HDF5 group name (no '/', '.' or '..')");
+        throw InputError("scene name '" + scene +
+                         "' cannot be an HDF5 group name (no '/', '.' or '..')");
     plan = mpi::plan_process_grid(world.size(), loads, requested_groups);
   });
   mpi::ProcessGrid grid = mpi::make_process_grid(world, std::move(plan));
 
-  RoutedRecords routed = route_to_user_owners(world, grid.plan, data.scenes, std::move(read.records));
+  RoutedRecords routed =
+      route_to_user_owners(world, grid.plan, data.scenes, std::move(read.records));
   data.users = build_catalogue(grid, distinct(routed.users));
   std::unordered_map<std::string, std::int64_t> user_row;
   user_row.reserve(data.users.ids.size());

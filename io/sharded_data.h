@@ -42,11 +42,12 @@ struct Catalogue {
 };
 
 struct ShardedData {
-  std::vector<std::string> scenes;             ///< every scene, sorted by name (same on all ranks)
+  std::vector<std::string> scenes;  ///< every scene, sorted by name (same on all ranks)
   std::vector<std::int64_t> scene_interactions;  ///< deduplicated interactions per scene
   Catalogue users;  ///< users of this rank's shard (same on every rank of the shard)
   Catalogue items;  ///< items of the item shard with this rank's shard number
-  std::vector<Rating> ratings;  ///< this rank's ratings, deduplicated, sorted by (scene, user, item)
+  std::vector<Rating>
+      ratings;  ///< this rank's ratings, deduplicated, sorted by (scene, user, item)
   std::unordered_map<std::int64_t, std::string> item_ids_seen;  ///< row -> id of items in `ratings`
   bool has_timestamps = false;
   std::int64_t duplicates_merged = 0;  ///< over all ranks

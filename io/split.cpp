@@ -14,12 +14,12 @@ std::uint64_t holdout_key(const Rating& rating, std::uint64_t seed) {
 
 std::int64_t warm_holdout_count(std::int64_t n, const SplitOptions& options) {
   if (options.holdout <= 0 || n < options.min_interactions || n < 2) return 0;
-  const auto held = static_cast<std::int64_t>(std::llround(options.holdout * static_cast<double>(n)));
+  const auto held =
+      static_cast<std::int64_t>(std::llround(options.holdout * static_cast<double>(n)));
   return std::clamp<std::int64_t>(held, 1, n - 1);
 }
 
-std::vector<std::int32_t> choose_cold_scenes(const mpi::ProcessGrid& grid,
-                                             const ShardedData& data,
+std::vector<std::int32_t> choose_cold_scenes(const mpi::ProcessGrid& grid, const ShardedData& data,
                                              const std::vector<Rating>& ratings,
                                              const SplitOptions& options) {
   const std::size_t n_users = data.users.ids.size();
@@ -30,7 +30,8 @@ std::vector<std::int32_t> choose_cold_scenes(const mpi::ProcessGrid& grid,
   // the ranks of the shard, which together hold all of the user's scenes.
   const std::uint64_t seed_hash = mix64(options.seed ^ 0xC01DC01DULL);
   std::vector<std::uint64_t> user_hash(n_users);
-  for (std::size_t u = 0; u < n_users; ++u) user_hash[u] = hash_combine(hash_id(data.users.ids[u]), seed_hash);
+  for (std::size_t u = 0; u < n_users; ++u)
+    user_hash[u] = hash_combine(hash_id(data.users.ids[u]), seed_hash);
   std::vector<std::int64_t> scene_count(n_users, 0);
   std::vector<std::uint64_t> min_key(n_users, std::numeric_limits<std::uint64_t>::max());
   auto scene_key = [&](std::size_t u, std::int32_t scene) {
@@ -49,7 +50,8 @@ std::vector<std::int32_t> choose_cold_scenes(const mpi::ProcessGrid& grid,
   for (std::size_t u = 0; u < n_users; ++u) {
     if (scene_count[u] < 2 || hash_to_unit(user_hash[u]) >= options.cold_fraction) continue;
     for (std::size_t s = 0; s < data.scenes.size(); ++s) {
-      if (scene_key(u, static_cast<std::int32_t>(s)) == min_key[u]) cold[u] = static_cast<std::int32_t>(s);
+      if (scene_key(u, static_cast<std::int32_t>(s)) == min_key[u])
+        cold[u] = static_cast<std::int32_t>(s);
     }
   }
   return cold;

@@ -39,14 +39,13 @@ std::int64_t warm_holdout_count(std::int64_t n, const SplitOptions& options);
 /// Collective over the grid's shard communicator: for each user of this rank's shard (by index
 /// in data.users), the scene in which the cold-scene protocol makes it cold, or -1. `ratings`
 /// (sorted by scene, user) tell which scenes each user is active in.
-std::vector<std::int32_t> choose_cold_scenes(const mpi::ProcessGrid& grid,
-                                             const ShardedData& data,
+std::vector<std::int32_t> choose_cold_scenes(const mpi::ProcessGrid& grid, const ShardedData& data,
                                              const std::vector<Rating>& ratings,
                                              const SplitOptions& options);
 
 struct SplitRatings {
-  std::vector<Rating> train;      ///< sorted by (scene, user, item)
-  std::vector<Rating> test;       ///< sorted by (scene, user, item)
+  std::vector<Rating> train;            ///< sorted by (scene, user, item)
+  std::vector<Rating> test;             ///< sorted by (scene, user, item)
   std::vector<std::uint8_t> test_cold;  ///< 1 where the test rating belongs to a cold-scene pair
 };
 
@@ -71,7 +70,8 @@ std::vector<SplitRole> assign_split_roles(const std::vector<Rating>& ratings,
       ++end;
     if (cold_scene_of(ratings[begin].user_row) == ratings[begin].scene) {
       for (std::size_t i = begin; i < end; ++i) roles[i] = SplitRole::kTestCold;
-    } else if (const std::int64_t held = warm_holdout_count(static_cast<std::int64_t>(end - begin), options);
+    } else if (const std::int64_t held =
+                   warm_holdout_count(static_cast<std::int64_t>(end - begin), options);
                held > 0) {
       order.resize(end - begin);
       for (std::size_t i = begin; i < end; ++i) order[i - begin] = i;
@@ -81,7 +81,8 @@ std::vector<SplitRole> assign_split_roles(const std::vector<Rating>& ratings,
           return ratings[a].timestamp > ratings[b].timestamp;
         return holdout_key(ratings[a], options.seed) < holdout_key(ratings[b], options.seed);
       });
-      for (std::int64_t i = 0; i < held; ++i) roles[order[static_cast<std::size_t>(i)]] = SplitRole::kTestWarm;
+      for (std::int64_t i = 0; i < held; ++i)
+        roles[order[static_cast<std::size_t>(i)]] = SplitRole::kTestWarm;
     }
     begin = end;
   }

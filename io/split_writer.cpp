@@ -60,9 +60,8 @@ void write_split(const mpi::Communicator& world, const std::string& directory,
     std::error_code ec;
     std::filesystem::create_directories(directory, ec);
     if (ec)
-      error = mpi::LocalError{ExitCode::kBadInput,
-                              "--write-split: cannot create directory '" + directory +
-                                  "': " + ec.message()};
+      error = mpi::LocalError{ExitCode::kBadInput, "--write-split: cannot create directory '" +
+                                                       directory + "': " + ec.message()};
   }
   mpi::agree_on_error(world, error);
   std::string train = world.is_root() ? "user,item,scene,value\n" : "";

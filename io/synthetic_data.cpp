@@ -18,13 +18,13 @@ constexpr std::uint64_t kGolden = 0x9E3779B97F4A7C15ULL;
 
 constexpr double kInterestProbability = 0.8;  // topic from the user's interests, else uniform
 constexpr double kSecondSceneProbability = 0.1;
-constexpr double kSceneShareDecay = 0.35;     // share of scene s: 1 / (1 + 0.35 s)
-constexpr double kActivityTail = 1.8;         // Pareto exponent of user activity
-constexpr double kMaxActivity = 100.0;        // caps the heaviest users at 100x the lightest
-constexpr std::int64_t kStartTime = 1704067200;   // 2024-01-01T00:00:00Z
-constexpr std::int64_t kTimeSpan = 365 * 86400;   // index 0 .. interactions spread over a year
-constexpr std::int64_t kTimeNoise = 86400;        // up to a day later than the trend
-constexpr int kMaxPicks = 3;                  // at most 3 topics, and 3 scenes unless "all"
+constexpr double kSceneShareDecay = 0.35;        // share of scene s: 1 / (1 + 0.35 s)
+constexpr double kActivityTail = 1.8;            // Pareto exponent of user activity
+constexpr double kMaxActivity = 100.0;           // caps the heaviest users at 100x the lightest
+constexpr std::int64_t kStartTime = 1704067200;  // 2024-01-01T00:00:00Z
+constexpr std::int64_t kTimeSpan = 365 * 86400;  // index 0 .. interactions spread over a year
+constexpr std::int64_t kTimeNoise = 86400;       // up to a day later than the trend
+constexpr int kMaxPicks = 3;                     // at most 3 topics, and 3 scenes unless "all"
 
 /// Uniform integer in [0, n) from the high bits of a hash (multiply-shift, no modulo bias worth
 /// the name for n far below 2^64).
@@ -229,8 +229,8 @@ ItemTruth SyntheticGenerator::Tables::item(std::int64_t item) const {
   truth.topic = static_cast<int>(draw.index(topics));
   const std::uint64_t slot = draw.next(), coin = draw.next();
   // Item s is pinned to scene s so that every scene has a catalogue (items >= scenes).
-  truth.primary_scene = item < scenes ? static_cast<int>(item)
-                                      : static_cast<int>(scene_shares.sample(0, slot, coin));
+  truth.primary_scene =
+      item < scenes ? static_cast<int>(item) : static_cast<int>(scene_shares.sample(0, slot, coin));
   if (scenes >= 2 && draw.unit() < kSecondSceneProbability) {
     const auto offset = static_cast<int>(draw.index(scenes - 1));
     truth.second_scene = (truth.primary_scene + 1 + offset) % scenes;
@@ -243,8 +243,9 @@ UserProfile SyntheticGenerator::Tables::user(std::int64_t user) const {
   UserProfile profile;
   const double topic_class = draw.unit();
   profile.topic_count = std::min(topics, topic_class < 0.4 ? 1 : topic_class < 0.8 ? 2 : 3);
-  draw_distinct(profile.topic_count, topics,
-                [&] { return static_cast<int>(draw.index(topics)); }, profile.topics);
+  draw_distinct(
+      profile.topic_count, topics, [&] { return static_cast<int>(draw.index(topics)); },
+      profile.topics);
 
   const double scene_class = draw.unit();
   const int wanted = scene_class < 0.2 ? 1 : scene_class < 0.6 ? 2 : scene_class < 0.9 ? 3 : scenes;
@@ -257,10 +258,13 @@ UserProfile SyntheticGenerator::Tables::user(std::int64_t user) const {
   if (profile.scene_count == scenes) {
     for (int s = 0; s < scenes; ++s) profile.scenes[s] = s;
   } else {
-    draw_distinct(profile.scene_count, scenes, [&] {
-      const std::uint64_t slot = draw.next();
-      return static_cast<int>(scene_shares.sample(0, slot, draw.next()));
-    }, profile.scenes);
+    draw_distinct(
+        profile.scene_count, scenes,
+        [&] {
+          const std::uint64_t slot = draw.next();
+          return static_cast<int>(scene_shares.sample(0, slot, draw.next()));
+        },
+        profile.scenes);
   }
   for (int k = 0; k < profile.scene_count; ++k) profile.scene_weights[k] = 0.25 + draw.unit();
   return profile;
@@ -292,9 +296,8 @@ InteractionDraw SyntheticGenerator::Tables::interaction(std::int64_t n) const {
   const std::int64_t list = static_cast<std::int64_t>(out.scene) * topics + topic;
   slot = draw.next();
   const std::uint64_t coin = draw.next();
-  out.item = topic_lists.size(list) > 0
-                 ? topic_list_items[topic_lists.sample(list, slot, coin)]
-                 : catalogue_items[catalogues.sample(out.scene, slot, coin)];
+  out.item = topic_lists.size(list) > 0 ? topic_list_items[topic_lists.sample(list, slot, coin)]
+                                        : catalogue_items[catalogues.sample(out.scene, slot, coin)];
 
   const double value = draw.unit();
   out.value = value < 0.55 ? 1 : value < 0.75 ? 2 : value < 0.87 ? 3 : value < 0.95 ? 4 : 5;

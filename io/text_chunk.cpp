@@ -15,7 +15,8 @@ namespace {
 /// A file opened for random-access reads, with InputErrors naming it.
 class RandomAccessFile {
  public:
-  explicit RandomAccessFile(const std::string& path) : path_(path), stream_(path, std::ios::binary) {
+  explicit RandomAccessFile(const std::string& path)
+      : path_(path), stream_(path, std::ios::binary) {
     if (!stream_) throw InputError(path, std::string("cannot open: ") + std::strerror(errno));
     stream_.seekg(0, std::ios::end);
     size_ = static_cast<std::int64_t>(stream_.tellg());
@@ -59,8 +60,7 @@ std::int64_t count_lines(const std::string& text) {
 
 }  // namespace
 
-TextChunk read_text_chunk(const mpi::Communicator& comm, const std::string& path,
-                          bool has_header) {
+TextChunk read_text_chunk(const mpi::Communicator& comm, const std::string& path, bool has_header) {
   TextChunk chunk;
   std::int64_t header_lines = 0;
   mpi::run_agreed(comm, [&] {

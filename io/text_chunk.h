@@ -35,7 +35,6 @@ std::int64_t chunk_start(int rank, int ranks, std::int64_t data_begin, std::int6
 
 /// Collective over `comm`. Skips the header line (the file's first line) when `has_header`.
 /// A file that cannot be opened or read, or is empty, gives an AgreedError naming the file.
-TextChunk read_text_chunk(const mpi::Communicator& comm, const std::string& path,
-                          bool has_header);
+TextChunk read_text_chunk(const mpi::Communicator& comm, const std::string& path, bool has_header);
 
 }  // namespace sceneals::io

@@ -23,23 +23,34 @@ MPI_Comm to_comm(int handle) { return MPI_Comm_f2c(handle); }
 
 MPI_Datatype to_datatype(ScalarType type) {
   switch (type) {
-    case ScalarType::kFloat: return MPI_FLOAT;
-    case ScalarType::kDouble: return MPI_DOUBLE;
-    case ScalarType::kInt32: return MPI_INT32_T;
-    case ScalarType::kInt64: return MPI_INT64_T;
-    case ScalarType::kUInt8: return MPI_UINT8_T;
-    case ScalarType::kUInt32: return MPI_UINT32_T;
-    case ScalarType::kUInt64: return MPI_UINT64_T;
-    case ScalarType::kChar: return MPI_CHAR;
+    case ScalarType::kFloat:
+      return MPI_FLOAT;
+    case ScalarType::kDouble:
+      return MPI_DOUBLE;
+    case ScalarType::kInt32:
+      return MPI_INT32_T;
+    case ScalarType::kInt64:
+      return MPI_INT64_T;
+    case ScalarType::kUInt8:
+      return MPI_UINT8_T;
+    case ScalarType::kUInt32:
+      return MPI_UINT32_T;
+    case ScalarType::kUInt64:
+      return MPI_UINT64_T;
+    case ScalarType::kChar:
+      return MPI_CHAR;
   }
   throw InternalError("unknown ScalarType");
 }
 
 MPI_Op to_op(ReduceOp op) {
   switch (op) {
-    case ReduceOp::kSum: return MPI_SUM;
-    case ReduceOp::kMax: return MPI_MAX;
-    case ReduceOp::kMin: return MPI_MIN;
+    case ReduceOp::kSum:
+      return MPI_SUM;
+    case ReduceOp::kMax:
+      return MPI_MAX;
+    case ReduceOp::kMin:
+      return MPI_MIN;
   }
   throw InternalError("unknown ReduceOp");
 }
@@ -71,7 +82,10 @@ Communicator Communicator::world() {
 }
 
 Communicator::Communicator(Communicator&& other) noexcept
-    : handle_(other.handle_), owned_(other.owned_), rank_(other.rank_), size_(other.size_),
+    : handle_(other.handle_),
+      owned_(other.owned_),
+      rank_(other.rank_),
+      size_(other.size_),
       traffic_(std::move(other.traffic_)) {
   other.owned_ = false;
 }
@@ -123,9 +137,9 @@ void Communicator::reduce_raw(void* data, std::int64_t count, ScalarType type,
   traffic_->add(ring_volume(count * static_cast<std::int64_t>(elem_size), size_));
   const int n = to_mpi_count(count, "MPI_Reduce");
   if (rank_ == root) {
-    check_mpi(MPI_Reduce(MPI_IN_PLACE, data, n, to_datatype(type), to_op(op), root,
-                         to_comm(handle_)),
-              "MPI_Reduce");
+    check_mpi(
+        MPI_Reduce(MPI_IN_PLACE, data, n, to_datatype(type), to_op(op), root, to_comm(handle_)),
+        "MPI_Reduce");
   } else {
     check_mpi(MPI_Reduce(data, nullptr, n, to_datatype(type), to_op(op), root, to_comm(handle_)),
               "MPI_Reduce");
@@ -141,9 +155,9 @@ void Communicator::exscan_sum_raw(void* value, ScalarType type, std::size_t elem
 void Communicator::broadcast_raw(void* data, std::int64_t count, ScalarType type,
                                  std::size_t elem_size, int root) const {
   if (rank_ == root) traffic_->add(count * static_cast<std::int64_t>(elem_size) * (size_ - 1));
-  check_mpi(MPI_Bcast(data, to_mpi_count(count, "MPI_Bcast"), to_datatype(type), root,
-                      to_comm(handle_)),
-            "MPI_Bcast");
+  check_mpi(
+      MPI_Bcast(data, to_mpi_count(count, "MPI_Bcast"), to_datatype(type), root, to_comm(handle_)),
+      "MPI_Bcast");
 }
 
 std::string Communicator::broadcast_string(const std::string& value, int root) const {
@@ -157,14 +171,12 @@ std::string Communicator::broadcast_string(const std::string& value, int root) c
 void Communicator::allgather_raw(const void* value, void* out, ScalarType type,
                                  std::size_t elem_size) const {
   traffic_->add(static_cast<std::int64_t>(elem_size) * (size_ - 1));
-  check_mpi(MPI_Allgather(value, 1, to_datatype(type), out, 1, to_datatype(type),
-                          to_comm(handle_)),
+  check_mpi(MPI_Allgather(value, 1, to_datatype(type), out, 1, to_datatype(type), to_comm(handle_)),
             "MPI_Allgather");
 }
 
 void Communicator::allgatherv_into(const void* local, std::int64_t local_bytes,
-                                   const std::vector<std::int64_t>& byte_counts,
-                                   char* out) const {
+                                   const std::vector<std::int64_t>& byte_counts, char* out) const {
   traffic_->add(local_bytes * (size_ - 1));
   std::vector<int> counts(byte_counts.size());
   std::vector<int> displs(byte_counts.size());

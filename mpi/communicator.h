@@ -48,11 +48,20 @@ class Communicator {
     reduce_raw(data, count, ScalarTypeOf<T>::value, sizeof(T), op, root);
   }
   template <class T>
-  T sum(T value) const { allreduce_in_place(&value, 1, ReduceOp::kSum); return value; }
+  T sum(T value) const {
+    allreduce_in_place(&value, 1, ReduceOp::kSum);
+    return value;
+  }
   template <class T>
-  T max(T value) const { allreduce_in_place(&value, 1, ReduceOp::kMax); return value; }
+  T max(T value) const {
+    allreduce_in_place(&value, 1, ReduceOp::kMax);
+    return value;
+  }
   template <class T>
-  T min(T value) const { allreduce_in_place(&value, 1, ReduceOp::kMin); return value; }
+  T min(T value) const {
+    allreduce_in_place(&value, 1, ReduceOp::kMin);
+    return value;
+  }
   /// True on every rank when it is true on any rank.
   bool any(bool value) const { return max<std::int32_t>(value ? 1 : 0) != 0; }
   /// Sum of `value` over the ranks before this one (0 on rank 0).
@@ -131,9 +140,8 @@ class Communicator {
     return out;
   }
   /// Strings to each destination rank; returns the received strings in source-rank order.
-  std::vector<std::string> alltoallv_strings(
-      const std::vector<std::vector<std::string>>& send,
-      std::vector<std::int64_t>* counts = nullptr) const;
+  std::vector<std::string> alltoallv_strings(const std::vector<std::vector<std::string>>& send,
+                                             std::vector<std::int64_t>* counts = nullptr) const;
 
   /// Bytes this rank has sent through this communicator and every one split from it.
   std::int64_t bytes_sent() const { return traffic_->bytes_sent(); }

@@ -11,9 +11,9 @@ namespace sceneals {
 /// Process exit codes promised by DESIGN.md.
 enum class ExitCode : int {
   kSuccess = 0,
-  kBadInput = 1,        ///< bad input file, bad option, unwritable output
-  kInternal = 2,        ///< internal or MPI failure
-  kCheckpointed = 3,    ///< checkpointed on a signal; resume me
+  kBadInput = 1,      ///< bad input file, bad option, unwritable output
+  kInternal = 2,      ///< internal or MPI failure
+  kCheckpointed = 3,  ///< checkpointed on a signal; resume me
 };
 
 /// A problem with what the user gave us (a file, a line, an option). Exit code 1.

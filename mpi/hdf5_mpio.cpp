@@ -22,8 +22,7 @@ void check_hdf5(herr_t status, const char* call) {
 }  // namespace
 
 void set_mpio_file_access(std::int64_t file_access_plist, const Communicator& comm) {
-  check_hdf5(H5Pset_fapl_mpio(file_access_plist, MPI_Comm_f2c(comm.native_handle()),
-                              MPI_INFO_NULL),
+  check_hdf5(H5Pset_fapl_mpio(file_access_plist, MPI_Comm_f2c(comm.native_handle()), MPI_INFO_NULL),
              "H5Pset_fapl_mpio");
   // Collective metadata: one rank reads or writes each metadata block and broadcasts it, instead
   // of every rank hitting the file system for the same bytes (and it keeps the caches in step).

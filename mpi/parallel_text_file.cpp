@@ -53,12 +53,12 @@ void write_text_collectively(const Communicator& comm, const std::string& path,
   comm.barrier();
 
   MPI_File file = MPI_FILE_NULL;
-  const int open_rc = MPI_File_open(mpi_comm, temporary.c_str(),
-                                    MPI_MODE_CREATE | MPI_MODE_WRONLY, MPI_INFO_NULL, &file);
+  const int open_rc = MPI_File_open(mpi_comm, temporary.c_str(), MPI_MODE_CREATE | MPI_MODE_WRONLY,
+                                    MPI_INFO_NULL, &file);
   std::optional<LocalError> open_error;
   if (open_rc != MPI_SUCCESS)
-    open_error = LocalError{ExitCode::kBadInput,
-                            "cannot write '" + path + "': " + mpi_error_text(open_rc)};
+    open_error =
+        LocalError{ExitCode::kBadInput, "cannot write '" + path + "': " + mpi_error_text(open_rc)};
   agree_on_error(comm, open_error);
 
   const std::int64_t bytes = static_cast<std::int64_t>(local_block.size());
@@ -68,15 +68,14 @@ void write_text_collectively(const Communicator& comm, const std::string& path,
     write_error = LocalError{ExitCode::kBadInput, "cannot write '" + path + "': " + *failure};
   const int close_rc = MPI_File_close(&file);
   if (!write_error && close_rc != MPI_SUCCESS)
-    write_error = LocalError{ExitCode::kBadInput,
-                             "cannot write '" + path + "': " + mpi_error_text(close_rc)};
+    write_error =
+        LocalError{ExitCode::kBadInput, "cannot write '" + path + "': " + mpi_error_text(close_rc)};
   if (comm.any(write_error.has_value()) && comm.is_root()) std::remove(temporary.c_str());
   agree_on_error(comm, write_error);
   std::optional<LocalError> rename_error;
   if (comm.is_root() && std::rename(temporary.c_str(), path.c_str()) != 0) {
-    rename_error = LocalError{ExitCode::kBadInput,
-                              "cannot rename '" + temporary + "' to '" + path +
-                                  "': " + std::strerror(errno)};
+    rename_error = LocalError{ExitCode::kBadInput, "cannot rename '" + temporary + "' to '" + path +
+                                                       "': " + std::strerror(errno)};
     std::remove(temporary.c_str());
   }
   agree_on_error(comm, rename_error);

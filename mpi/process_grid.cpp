@@ -56,8 +56,8 @@ GridPlan plan_process_grid(int world_size, const std::vector<std::int64_t>& scen
                        " scene groups do not divide " + std::to_string(world_size) + " ranks");
     if (requested_groups > scenes)
       throw InputError("--grid: " + std::to_string(requested_groups) +
-                       " scene groups but the input has only " + std::to_string(scenes) +
-                       " scene" + (scenes == 1 ? "" : "s"));
+                       " scene groups but the input has only " + std::to_string(scenes) + " scene" +
+                       (scenes == 1 ? "" : "s"));
     return deal_scenes(requested_groups, world_size, scene_loads);
   }
   for (int groups = std::min(world_size, scenes); groups > 1; --groups) {

@@ -14,7 +14,7 @@ namespace sceneals::mpi {
 struct GridPlan {
   int scene_groups = 1;
   int user_shards = 1;
-  std::vector<int> group_of_scene;  ///< scene index -> scene group
+  std::vector<int> group_of_scene;       ///< scene index -> scene group
   std::vector<std::int64_t> group_load;  ///< interactions per scene group
 
   int world_size() const { return scene_groups * user_shards; }

@@ -13,14 +13,38 @@ template <class T>
 struct ScalarTypeOf {
   static_assert(!std::is_same_v<T, T>, "no MPI datatype is mapped for this type");
 };
-template <> struct ScalarTypeOf<float> { static constexpr ScalarType value = ScalarType::kFloat; };
-template <> struct ScalarTypeOf<double> { static constexpr ScalarType value = ScalarType::kDouble; };
-template <> struct ScalarTypeOf<std::int32_t> { static constexpr ScalarType value = ScalarType::kInt32; };
-template <> struct ScalarTypeOf<std::int64_t> { static constexpr ScalarType value = ScalarType::kInt64; };
-template <> struct ScalarTypeOf<std::uint8_t> { static constexpr ScalarType value = ScalarType::kUInt8; };
-template <> struct ScalarTypeOf<std::uint32_t> { static constexpr ScalarType value = ScalarType::kUInt32; };
-template <> struct ScalarTypeOf<std::uint64_t> { static constexpr ScalarType value = ScalarType::kUInt64; };
-template <> struct ScalarTypeOf<char> { static constexpr ScalarType value = ScalarType::kChar; };
+template <>
+struct ScalarTypeOf<float> {
+  static constexpr ScalarType value = ScalarType::kFloat;
+};
+template <>
+struct ScalarTypeOf<double> {
+  static constexpr ScalarType value = ScalarType::kDouble;
+};
+template <>
+struct ScalarTypeOf<std::int32_t> {
+  static constexpr ScalarType value = ScalarType::kInt32;
+};
+template <>
+struct ScalarTypeOf<std::int64_t> {
+  static constexpr ScalarType value = ScalarType::kInt64;
+};
+template <>
+struct ScalarTypeOf<std::uint8_t> {
+  static constexpr ScalarType value = ScalarType::kUInt8;
+};
+template <>
+struct ScalarTypeOf<std::uint32_t> {
+  static constexpr ScalarType value = ScalarType::kUInt32;
+};
+template <>
+struct ScalarTypeOf<std::uint64_t> {
+  static constexpr ScalarType value = ScalarType::kUInt64;
+};
+template <>
+struct ScalarTypeOf<char> {
+  static constexpr ScalarType value = ScalarType::kChar;
+};
 
 enum class ReduceOp { kSum, kMax, kMin };
 

@@ -47,7 +47,8 @@ io::EmbeddingFileContent export_embeddings(const mpi::ProcessGrid& grid,
     block.user_active.assign(static_cast<std::size_t>(data.users.size()), 0);
     for (std::int64_t u = 0; u < layout.local_users(); ++u) {
       const std::int64_t shard_row =
-          layout.user_rows[static_cast<std::size_t>(layout.user_begin + u)] - data.users.row_begin();
+          layout.user_rows[static_cast<std::size_t>(layout.user_begin + u)] -
+          data.users.row_begin();
       block.user_factors.row(shard_row) = x.row(u);
       block.user_active[static_cast<std::size_t>(shard_row)] = 1;
     }

@@ -66,9 +66,11 @@ std::vector<SceneLayout> build_scene_layouts(const mpi::ProcessGrid& grid,
         {r.user_row, r.item_row, r.scene, r.value});
   std::vector<ItemSideRating> item_side = group.alltoallv(outgoing);
   outgoing.clear();
-  std::sort(item_side.begin(), item_side.end(), [](const ItemSideRating& a, const ItemSideRating& b) {
-    return std::tie(a.scene, a.item_row, a.user_row) < std::tie(b.scene, b.item_row, b.user_row);
-  });
+  std::sort(item_side.begin(), item_side.end(),
+            [](const ItemSideRating& a, const ItemSideRating& b) {
+              return std::tie(a.scene, a.item_row, a.user_row) <
+                     std::tie(b.scene, b.item_row, b.user_row);
+            });
 
   std::vector<SceneLayout> layouts;
   std::size_t user_at = 0, item_at = 0;
@@ -81,8 +83,8 @@ std::vector<SceneLayout> build_scene_layouts(const mpi::ProcessGrid& grid,
 
     SceneLayout layout;
     layout.scene = scene;
-    const std::vector<std::int64_t> my_users = distinct_sorted(
-        train, user_begin, user_at, [](const io::Rating& r) { return r.user_row; });
+    const std::vector<std::int64_t> my_users =
+        distinct_sorted(train, user_begin, user_at, [](const io::Rating& r) { return r.user_row; });
     const std::vector<std::int64_t> my_items = distinct_sorted(
         item_side, item_begin, item_at, [](const ItemSideRating& r) { return r.item_row; });
     // Group ranks are ordered by shard and shards own increasing row ranges, so the gathered
@@ -97,14 +99,16 @@ std::vector<SceneLayout> build_scene_layouts(const mpi::ProcessGrid& grid,
     layout.user_end = layout.user_begin + static_cast<std::int64_t>(my_users.size());
     layout.item_end = layout.item_begin + static_cast<std::int64_t>(my_items.size());
 
-    fill_csr(layout.by_user, my_users, train, user_begin, user_at,
-             [](const io::Rating& r) { return r.user_row; },
-             [&](const io::Rating& r) { return position_of(layout.item_rows, r.item_row); },
-             [](const io::Rating& r) { return r.value; });
-    fill_csr(layout.by_item, my_items, item_side, item_begin, item_at,
-             [](const ItemSideRating& r) { return r.item_row; },
-             [&](const ItemSideRating& r) { return position_of(layout.user_rows, r.user_row); },
-             [](const ItemSideRating& r) { return r.value; });
+    fill_csr(
+        layout.by_user, my_users, train, user_begin, user_at,
+        [](const io::Rating& r) { return r.user_row; },
+        [&](const io::Rating& r) { return position_of(layout.item_rows, r.item_row); },
+        [](const io::Rating& r) { return r.value; });
+    fill_csr(
+        layout.by_item, my_items, item_side, item_begin, item_at,
+        [](const ItemSideRating& r) { return r.item_row; },
+        [&](const ItemSideRating& r) { return position_of(layout.user_rows, r.user_row); },
+        [](const ItemSideRating& r) { return r.value; });
     layouts.push_back(std::move(layout));
   }
   return layouts;

@@ -20,19 +20,17 @@ struct CsrBlock {
   std::vector<float> value;
 
   std::int64_t rows() const { return static_cast<std::int64_t>(offsets.size()) - 1; }
-  SparseRows view() const {
-    return SparseRows{offsets.data(), index.data(), value.data(), rows()};
-  }
+  SparseRows view() const { return SparseRows{offsets.data(), index.data(), value.data(), rows()}; }
 };
 
 struct SceneLayout {
-  int scene = 0;                       ///< global scene index
-  std::vector<std::int64_t> user_rows;  ///< global rows of the scene's active users, sorted
-  std::vector<std::int64_t> item_rows;  ///< global rows of the scene's active items, sorted
+  int scene = 0;                              ///< global scene index
+  std::vector<std::int64_t> user_rows;        ///< global rows of the scene's active users, sorted
+  std::vector<std::int64_t> item_rows;        ///< global rows of the scene's active items, sorted
   std::int64_t user_begin = 0, user_end = 0;  ///< this rank's slice of user_rows
   std::int64_t item_begin = 0, item_end = 0;  ///< this rank's slice of item_rows
-  CsrBlock by_user;  ///< this rank's users -> item positions
-  CsrBlock by_item;  ///< this rank's items -> user positions
+  CsrBlock by_user;                           ///< this rank's users -> item positions
+  CsrBlock by_item;                           ///< this rank's items -> user positions
 
   std::int64_t local_users() const { return user_end - user_begin; }
   std::int64_t local_items() const { return item_end - item_begin; }

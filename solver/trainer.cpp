@@ -51,7 +51,8 @@ void Trainer::initialise_factors() {
     x.resize(layout.local_users(), k_ + 1);
     for (std::int64_t u = 0; u < layout.local_users(); ++u) {
       const std::int64_t row = layout.user_rows[static_cast<std::size_t>(layout.user_begin + u)];
-      init_factor_row(data_.users.id_of_row(row), scene, "user", options_.seed, k_, x.row(u).data());
+      init_factor_row(data_.users.id_of_row(row), scene, "user", options_.seed, k_,
+                      x.row(u).data());
       x(u, k_) = 1.0f;
     }
     Matrix my_items(layout.local_items(), k_ + 1);
@@ -97,19 +98,20 @@ void Trainer::average_across_scenes() {
   // Per shard user: sum_s mu_s w_us x_us and sum_s mu_s w_us. When some but not all mu_s are 0,
   // a user active only in mu = 0 scenes has no weight; it then gets the plain w-weighted mean,
   // carried in a second half of the buffer.
-  const bool mixed = !mu_weights_dropped_ &&
-                     std::any_of(options_.mu.begin(), options_.mu.end(),
-                                 [](float mu) { return mu == 0.0f; });
+  const bool mixed = !mu_weights_dropped_ && std::any_of(options_.mu.begin(), options_.mu.end(),
+                                                         [](float mu) { return mu == 0.0f; });
   const Eigen::Index width = (k_ + 1) * (mixed ? 2 : 1);
   Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> sums =
       Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>::Zero(
           data_.users.size(), width);
   for (std::size_t l = 0; l < layouts_.size(); ++l) {
     const SceneLayout& layout = layouts_[l];
-    const float mu = mu_weights_dropped_ ? 1.0f : options_.mu[static_cast<std::size_t>(layout.scene)];
+    const float mu =
+        mu_weights_dropped_ ? 1.0f : options_.mu[static_cast<std::size_t>(layout.scene)];
     for (std::int64_t u = 0; u < layout.local_users(); ++u) {
       const std::int64_t shard_row =
-          layout.user_rows[static_cast<std::size_t>(layout.user_begin + u)] - data_.users.row_begin();
+          layout.user_rows[static_cast<std::size_t>(layout.user_begin + u)] -
+          data_.users.row_begin();
       const double w = user_weight(l, u);
       const auto x = user_factors_[l].row(u).head(k_).cast<double>();
       sums.row(shard_row).head(k_) += (mu * w) * x;
@@ -146,9 +148,15 @@ void Trainer::item_step() {
 
 void Trainer::run_phase(Phase phase) {
   switch (phase) {
-    case Phase::kUserStep: user_step(); return;
-    case Phase::kAveraging: average_across_scenes(); return;
-    case Phase::kItemStep: item_step(); return;
+    case Phase::kUserStep:
+      user_step();
+      return;
+    case Phase::kAveraging:
+      average_across_scenes();
+      return;
+    case Phase::kItemStep:
+      item_step();
+      return;
   }
 }
 
@@ -163,12 +171,14 @@ Objective Trainer::objective() const {
     terms[0] += data_loss(options_.als, y, gram(y), layout.by_user.view(), x);
     const double mu = options_.mu[static_cast<std::size_t>(layout.scene)];
     for (std::int64_t u = 0; u < layout.local_users(); ++u) {
-      const double n_obs = static_cast<double>(layout.by_user.offsets[static_cast<std::size_t>(u) + 1] -
-                                               layout.by_user.offsets[static_cast<std::size_t>(u)]);
+      const double n_obs =
+          static_cast<double>(layout.by_user.offsets[static_cast<std::size_t>(u) + 1] -
+                              layout.by_user.offsets[static_cast<std::size_t>(u)]);
       const double norm = x.row(u).head(k_).cast<double>().squaredNorm();
       terms[1] += lambda * (explicit_feedback ? n_obs : 1.0) * norm;
       const std::int64_t shard_row =
-          layout.user_rows[static_cast<std::size_t>(layout.user_begin + u)] - data_.users.row_begin();
+          layout.user_rows[static_cast<std::size_t>(layout.user_begin + u)] -
+          data_.users.row_begin();
       terms[2] += mu * user_weight(l, u) *
                   (x.row(u).head(k_) - shared_.row(shard_row)).cast<double>().squaredNorm();
     }

@@ -44,8 +44,8 @@ enum class Phase { kUserStep, kAveraging, kItemStep };
 struct IterationStats {
   int iteration = 0;  ///< 1-based
   Objective objective;
-  double seconds = 0;           ///< wall time of the iteration (max over ranks)
-  double phase_seconds[3] = {};  ///< user step, averaging, item step (max over ranks)
+  double seconds = 0;               ///< wall time of the iteration (max over ranks)
+  double phase_seconds[3] = {};     ///< user step, averaging, item step (max over ranks)
   std::int64_t max_bytes_sent = 0;  ///< over ranks, this iteration
   std::int64_t min_bytes_sent = 0;
 };
@@ -87,8 +87,8 @@ class Trainer {
   std::vector<SceneLayout> layouts_;
   std::vector<Matrix> user_factors_;  // per layout: local users x (k+1)
   std::vector<Matrix> item_factors_;  // per layout: all scene items x (k+1)
-  Matrix shared_;                      // shard users x k
-  bool mu_weights_dropped_ = false;    // every mu_s is 0: z is the plain w-weighted mean
+  Matrix shared_;                     // shard users x k
+  bool mu_weights_dropped_ = false;   // every mu_s is 0: z is the plain w-weighted mean
 };
 
 }  // namespace sceneals::solver

@@ -77,11 +77,13 @@ TEST(Communicator, AlltoallvDeliversEveryBlockToItsRank) {
     }
   }
   std::vector<std::vector<std::string>> words(static_cast<std::size_t>(n));
-  for (int d = 0; d < n; ++d) words[static_cast<std::size_t>(d)] = {std::to_string(r) + ">" + std::to_string(d)};
+  for (int d = 0; d < n; ++d)
+    words[static_cast<std::size_t>(d)] = {std::to_string(r) + ">" + std::to_string(d)};
   const std::vector<std::string> got = world.alltoallv_strings(words);
   ASSERT_EQ(got.size(), static_cast<std::size_t>(n));
   for (int source = 0; source < n; ++source)
-    EXPECT_EQ(got[static_cast<std::size_t>(source)], std::to_string(source) + ">" + std::to_string(r));
+    EXPECT_EQ(got[static_cast<std::size_t>(source)],
+              std::to_string(source) + ">" + std::to_string(r));
 }
 
 TEST(Communicator, SplitFormsSubgroupsAndCountsTraffic) {

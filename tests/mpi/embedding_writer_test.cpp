@@ -160,9 +160,9 @@ Read<T> read_dataset(hid_t file, const std::string& path, hid_t expected_type, h
   // A fixed-length string element is several chars wide; a number is one T.
   out.values.resize(static_cast<std::size_t>(count) * (H5Tget_size(memory_type) / sizeof(T)));
   if (count > 0)
-    check_hdf5(H5Dread(dataset.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                       out.values.data()),
-               "H5Dread", path);
+    check_hdf5(
+        H5Dread(dataset.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.values.data()),
+        "H5Dread", path);
   return out;
 }
 
@@ -241,8 +241,8 @@ void verify_file(const std::string& path, int ranks) {
   const hid_t f = file.get();
 
   EXPECT_EQ(read_string_attribute(f, "format"), "sceneals-embeddings");
-  EXPECT_EQ(read_scalar_attribute<std::int64_t>(f, "format_version", H5T_STD_I64LE,
-                                                H5T_NATIVE_INT64), 1);
+  EXPECT_EQ(
+      read_scalar_attribute<std::int64_t>(f, "format_version", H5T_STD_I64LE, H5T_NATIVE_INT64), 1);
   EXPECT_EQ(read_scalar_attribute<std::int64_t>(f, "factors", H5T_STD_I64LE, H5T_NATIVE_INT64),
             kFactors);
   EXPECT_EQ(read_scalar_attribute<double>(f, "lambda", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE), 0.125);
@@ -345,9 +345,8 @@ TEST(EmbeddingWriter, UnwritableOutputIsRejectedEarlyOnEveryRank) {
   }
   // Should the early check be skipped, the writer itself fails alike on every rank.
   const std::string missing = dir + "/no-such-dir/model.h5";
-  const AgreedError e = expect_agreed_error([&] {
-    write_embedding_file(world, missing, local_model(world));
-  });
+  const AgreedError e =
+      expect_agreed_error([&] { write_embedding_file(world, missing, local_model(world)); });
   EXPECT_EQ(e.code(), ExitCode::kBadInput);
   EXPECT_NE(std::string(e.what()).find("H5Fcreate"), std::string::npos) << e.what();
   if (world.is_root()) std::filesystem::remove_all(dir);

@@ -17,7 +17,8 @@ inline std::string shared_scratch_dir(const mpi::Communicator& comm, const std::
   std::int64_t pid = getpid();
   comm.broadcast(&pid, 1, 0);
   const std::string dir = (std::filesystem::temp_directory_path() /
-                           ("sceneals-test-" + std::to_string(pid) + "-" + name)).string();
+                           ("sceneals-test-" + std::to_string(pid) + "-" + name))
+                              .string();
   if (comm.is_root()) {
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);

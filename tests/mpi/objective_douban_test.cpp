@@ -30,7 +30,8 @@ std::string convert_douban(const mpi::Communicator& world) {
     for (const char* scene : {"book", "music"}) {
       std::ifstream in(kDouban + "/" + scene + "_ratings.dat");
       std::string user, item, rating;
-      while (in >> user >> item >> rating) out << user << ',' << scene[0] << item << ',' << scene << ',' << rating << '\n';
+      while (in >> user >> item >> rating)
+        out << user << ',' << scene[0] << item << ',' << scene << ',' << rating << '\n';
     }
   }
   world.barrier();
@@ -71,11 +72,14 @@ class ObjectiveOnDouban : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!std::filesystem::exists(kDouban + "/book_ratings.dat"))
-      GTEST_SKIP() << "shared data not found at " << kDouban << " (only in the project's CI and dev machines)";
+      GTEST_SKIP() << "shared data not found at " << kDouban
+                   << " (only in the project's CI and dev machines)";
   }
 };
 
-TEST_F(ObjectiveOnDouban, ImplicitCholesky) { check_objective_never_increases(solver::AlsParams{}); }
+TEST_F(ObjectiveOnDouban, ImplicitCholesky) {
+  check_objective_never_increases(solver::AlsParams{});
+}
 
 TEST_F(ObjectiveOnDouban, ImplicitLogConfidenceConjugateGradient) {
   solver::AlsParams als;

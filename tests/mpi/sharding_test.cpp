@@ -43,8 +43,9 @@ TEST(Sharding, RecordsReachTheirOwnersOnceWithDuplicatesSummed) {
   // Gather everything as strings on every rank and compare with the brute-force recount.
   std::vector<std::string> mine;
   for (const Rating& r : data.ratings)
-    mine.push_back(data.users.id_of_row(r.user_row) + "|" + data.item_ids_seen.at(r.item_row) + "|" +
-                   data.scenes[static_cast<std::size_t>(r.scene)] + "|" + std::to_string(r.value));
+    mine.push_back(data.users.id_of_row(r.user_row) + "|" + data.item_ids_seen.at(r.item_row) +
+                   "|" + data.scenes[static_cast<std::size_t>(r.scene)] + "|" +
+                   std::to_string(r.value));
   std::vector<std::string> all = world.allgatherv_strings(mine);
   std::sort(all.begin(), all.end());
   std::vector<std::string> want;
@@ -61,15 +62,18 @@ TEST(Sharding, RecordsReachTheirOwnersOnceWithDuplicatesSummed) {
     users.insert(std::get<0>(key));
     items.insert(std::get<1>(key));
   }
-  std::vector<std::string> want_users(users.begin(), users.end()), want_items(items.begin(), items.end());
+  std::vector<std::string> want_users(users.begin(), users.end()),
+      want_items(items.begin(), items.end());
   sort_ids_in_row_order(want_users);
   sort_ids_in_row_order(want_items);
   EXPECT_EQ(data.users.total(), static_cast<std::int64_t>(want_users.size()));
   EXPECT_EQ(data.items.total(), static_cast<std::int64_t>(want_items.size()));
   for (std::int64_t i = 0; i < data.users.size(); ++i)
-    EXPECT_EQ(data.users.ids[static_cast<std::size_t>(i)], want_users[static_cast<std::size_t>(data.users.row_begin() + i)]);
+    EXPECT_EQ(data.users.ids[static_cast<std::size_t>(i)],
+              want_users[static_cast<std::size_t>(data.users.row_begin() + i)]);
   for (std::int64_t i = 0; i < data.items.size(); ++i)
-    EXPECT_EQ(data.items.ids[static_cast<std::size_t>(i)], want_items[static_cast<std::size_t>(data.items.row_begin() + i)]);
+    EXPECT_EQ(data.items.ids[static_cast<std::size_t>(i)],
+              want_items[static_cast<std::size_t>(data.items.row_begin() + i)]);
 }
 
 }  // namespace

@@ -29,7 +29,8 @@ void check_chunks(const std::string& text, bool header) {
   // Each rank reports (line number, text) of its lines; rank 0 checks the whole file.
   std::vector<std::string> mine;
   std::int64_t number = chunk.first_line;
-  for (const std::string& line : lines_of(chunk.text)) mine.push_back(std::to_string(number++) + ":" + line);
+  for (const std::string& line : lines_of(chunk.text))
+    mine.push_back(std::to_string(number++) + ":" + line);
   const std::vector<std::string> all = world.allgatherv_strings(mine);
   const std::vector<std::string> expected_lines = lines_of(text);
   std::vector<std::string> expected;
@@ -68,14 +69,16 @@ TEST(TextChunk, MissingAndEmptyFilesAreAgreedInputErrors) {
     ADD_FAILURE() << "no error for a missing file";
   } catch (const AgreedError& e) {
     EXPECT_EQ(e.code(), ExitCode::kBadInput);
-    EXPECT_NE(std::string(e.what()).find(dir + "/nope.csv: cannot open"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(dir + "/nope.csv: cannot open"), std::string::npos)
+        << e.what();
   }
   testing::write_file_on_root(world, dir + "/empty.csv", "");
   try {
     read_text_chunk(world, dir + "/empty.csv", true);
     ADD_FAILURE() << "no error for an empty file";
   } catch (const AgreedError& e) {
-    EXPECT_NE(std::string(e.what()).find("empty.csv: the file is empty"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("empty.csv: the file is empty"), std::string::npos)
+        << e.what();
   }
 }
 

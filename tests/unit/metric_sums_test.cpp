@@ -29,12 +29,18 @@ RankingMetrics distinct_metrics(double base) {
 
 double field(const RankingMetrics& m, Metric metric) {
   switch (metric) {
-    case Metric::kPrecision: return m.precision;
-    case Metric::kRecall: return m.recall;
-    case Metric::kF1: return m.f1;
-    case Metric::kNdcg: return m.ndcg;
-    case Metric::kMap: return m.average_precision;
-    case Metric::kHitRate: return m.hit_rate;
+    case Metric::kPrecision:
+      return m.precision;
+    case Metric::kRecall:
+      return m.recall;
+    case Metric::kF1:
+      return m.f1;
+    case Metric::kNdcg:
+      return m.ndcg;
+    case Metric::kMap:
+      return m.average_precision;
+    case Metric::kHitRate:
+      return m.hit_rate;
   }
   return -1;
 }
@@ -70,8 +76,8 @@ TEST(MetricSums, AddFillsOnlyItsCellAndMeansEachField) {
   EXPECT_EQ(sums.count(1, kCold, 0), 0.0);
   for (Metric metric : kAllMetrics) {
     // Mean of base 0.1 and 0.5 plus the field's offset.
-    const double expected = (field(distinct_metrics(0.1), metric) +
-                             field(distinct_metrics(0.5), metric)) / 2;
+    const double expected =
+        (field(distinct_metrics(0.1), metric) + field(distinct_metrics(0.5), metric)) / 2;
     EXPECT_NEAR(sums.mean(1, kCold, 1, metric), expected, 1e-15) << metric_name(metric);
   }
 }

@@ -74,8 +74,8 @@ TEST(RankingMetrics, HandTable) {
   // A held-out item the scene cannot rank (negative placeholder) still counts in |R|:
   // ranked {0,1}, relevant {-1,1}, K=2: one hit at 1; P = 1/2, R = 1/2, F1 = 1/2,
   // NDCG = (1/log2 3)/(1 + 1/log2 3), AP = (1/2)/2.
-  expect_metrics(ranking_metrics({0, 1}, {-1, 1}, 2), 0.5, 0.5, 0.5, (1 / l3) / (1 + 1 / l3),
-                 0.25, 1);
+  expect_metrics(ranking_metrics({0, 1}, {-1, 1}, 2), 0.5, 0.5, 0.5, (1 / l3) / (1 + 1 / l3), 0.25,
+                 1);
 }
 
 TEST(RankingMetrics, RejectsBrokenInputs) {
@@ -112,8 +112,8 @@ RankingMetrics reference_metrics(const Indices& ranked, const Indices& relevant,
   m.ndcg = dcg(rel) / dcg(ideal);
   double ap = 0;
   for (std::size_t i = 0; i < size; ++i) {
-    const double precision_at = std::accumulate(rel.begin(), rel.begin() + i + 1, 0.0) /
-                                static_cast<double>(i + 1);
+    const double precision_at =
+        std::accumulate(rel.begin(), rel.begin() + i + 1, 0.0) / static_cast<double>(i + 1);
     ap += rel[i] * precision_at;
   }
   m.average_precision = ap / std::accumulate(ideal.begin(), ideal.end(), 0.0);

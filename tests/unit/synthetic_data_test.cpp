@@ -45,8 +45,9 @@ std::vector<std::string> split(const std::string& text, char separator) {
 std::int64_t parse_id(const std::string& field, char prefix) {
   EXPECT_GE(field.size(), 2u) << field;
   EXPECT_EQ(field[0], prefix) << field;
-  EXPECT_TRUE(std::all_of(field.begin() + 1, field.end(),
-                          [](char c) { return c >= '0' && c <= '9'; })) << field;
+  EXPECT_TRUE(std::all_of(field.begin() + 1, field.end(), [](char c) {
+    return c >= '0' && c <= '9';
+  })) << field;
   return std::stoll(field.substr(1));
 }
 
@@ -76,8 +77,8 @@ std::vector<Row> parse_rows(const std::string& text, const SyntheticSpec& spec) 
   return rows;
 }
 
-SyntheticSpec spec_of(std::int64_t users, std::int64_t items, std::int64_t interactions,
-                      int scenes, int topics = 16) {
+SyntheticSpec spec_of(std::int64_t users, std::int64_t items, std::int64_t interactions, int scenes,
+                      int topics = 16) {
   SyntheticSpec spec;
   spec.users = users;
   spec.items = items;
