@@ -132,17 +132,24 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
     std::fflush(stdout);
   });
 
+  trainer.fit_bridges(config.ridge);
+  io::EmbeddingFileContent content = solver::export_embeddings(grid, data, trainer);
   if (config.evaluate) {
     const auto eval_start = std::chrono::steady_clock::now();
-    const eval::MetricSums sums = eval::evaluate_model(grid, data, trainer, split.test, config.ks);
+    std::vector<eval::SceneModel> models;
+    for (std::size_t l = 0; l < trainer.layouts().size(); ++l) {
+      const int scene = trainer.layouts()[l].scene;
+      models.push_back({scene, &content.scenes[static_cast<std::size_t>(scene)].user_factors,
+                        &trainer.layouts()[l].item_rows, &trainer.item_factors(l)});
+    }
+    const eval::MetricSums sums =
+        eval::evaluate_model(grid, data.users, split.train, split.test, models, config.ks);
     if (root)
-      std::printf(
-          "evaluation on the held-out split (%.2f s):\n%s",
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - eval_start).count(),
-          eval::format_metrics_table(sums, data.scenes, config.ks).c_str());
+      std::printf("evaluation on the held-out split (%.2f s):\n%s",
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - eval_start).count(),
+                  eval::format_metrics_table(sums, data.scenes, config.ks).c_str());
   }
 
-  io::EmbeddingFileContent content = solver::export_embeddings(grid, data, trainer);
   const char* feedback =
       config.als.feedback == solver::Feedback::kExplicit ? "explicit" : "implicit";
   const char* solver_name =
@@ -151,6 +158,7 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
       {"factors", std::int64_t{config.als.factors}},
       {"lambda", static_cast<double>(config.als.lambda)},
       {"alpha", static_cast<double>(config.als.alpha)},
+      {"ridge", config.ridge},
       {"mu", join_mu(data.scenes, mu)},
       {"iterations", std::int64_t{config.iterations}},
       {"seed", static_cast<std::int64_t>(config.seed)},

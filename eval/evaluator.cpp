@@ -12,104 +12,112 @@ namespace {
 
 /// Users scored per matrix product: large enough for an efficient GEMM, small enough that the
 /// score block (users x items floats) stays modest.
-constexpr std::int64_t kUserBlock = 256;
+constexpr std::size_t kUserBlock = 256;
 
-/// One (user, scene) test pair on this rank: the user's row of factors and its held-out items.
+/// One (user, scene) test pair on this rank: its held-out items and the training items to mask,
+/// both as positions in the scene's item list (held-out items the scene never saw in training
+/// get distinct negative positions: never recommended, still counted as relevant).
 struct TestPair {
   std::int64_t user_row;
   Cohort cohort;
-  std::vector<std::int32_t> relevant;  // positions in the scene's items; negative when absent
-  std::vector<std::int32_t> training;  // positions of training items (masked)
+  std::vector<std::int32_t> relevant;
+  std::vector<std::int32_t> training;
 };
 
-std::vector<TestPair> collect_pairs(const solver::SceneLayout& layout,
-                                    const std::vector<io::Rating>& test, std::size_t begin,
-                                    std::size_t end) {
-  std::vector<TestPair> pairs;
+/// Ratings [begin, end) of one scene, sorted by user: the positions of their items, grouped.
+template <class OnUser>
+void for_each_user(const std::vector<io::Rating>& ratings, std::size_t begin, std::size_t end,
+                   const std::vector<std::int64_t>& item_rows, OnUser&& on_user) {
+  std::vector<std::int32_t> positions;
   std::int32_t absent = -1;
-  for (std::size_t i = begin; i < end; ++i) {
-    if (pairs.empty() || pairs.back().user_row != test[i].user_row) {
-      TestPair pair{test[i].user_row, Cohort::kCold, {}, {}};
-      const auto at =
-          std::lower_bound(layout.user_rows.begin() + layout.user_begin,
-                           layout.user_rows.begin() + layout.user_end, test[i].user_row);
-      if (at != layout.user_rows.begin() + layout.user_end && *at == test[i].user_row) {
-        pair.cohort = Cohort::kWarm;
-        const auto local =
-            static_cast<std::size_t>(at - layout.user_rows.begin() - layout.user_begin);
-        pair.training.assign(layout.by_user.index.begin() + layout.by_user.offsets[local],
-                             layout.by_user.index.begin() + layout.by_user.offsets[local + 1]);
-        std::sort(pair.training.begin(), pair.training.end());
-      }
-      pairs.push_back(std::move(pair));
+  for (std::size_t i = begin; i < end;) {
+    const std::int64_t user = ratings[i].user_row;
+    positions.clear();
+    for (; i < end && ratings[i].user_row == user; ++i) {
+      const auto at = std::lower_bound(item_rows.begin(), item_rows.end(), ratings[i].item_row);
+      positions.push_back(at != item_rows.end() && *at == ratings[i].item_row
+                              ? static_cast<std::int32_t>(at - item_rows.begin())
+                              : absent--);
     }
-    const auto item =
-        std::lower_bound(layout.item_rows.begin(), layout.item_rows.end(), test[i].item_row);
-    // An item the scene never saw in training cannot be recommended but still counts as relevant.
-    pairs.back().relevant.push_back(item != layout.item_rows.end() && *item == test[i].item_row
-                                        ? static_cast<std::int32_t>(item - layout.item_rows.begin())
-                                        : absent--);
+    std::sort(positions.begin(), positions.end());
+    on_user(user, positions);
   }
-  for (TestPair& pair : pairs) std::sort(pair.relevant.begin(), pair.relevant.end());
+}
+
+std::size_t scene_end(const std::vector<io::Rating>& ratings, std::size_t begin, int scene) {
+  while (begin < ratings.size() && ratings[begin].scene < scene) ++begin;
+  std::size_t end = begin;
+  while (end < ratings.size() && ratings[end].scene == scene) ++end;
+  return end;
+}
+
+std::size_t scene_begin(const std::vector<io::Rating>& ratings, std::size_t from, int scene) {
+  while (from < ratings.size() && ratings[from].scene < scene) ++from;
+  return from;
+}
+
+std::vector<TestPair> collect_pairs(const SceneModel& model, const std::vector<io::Rating>& train,
+                                    const std::vector<io::Rating>& test) {
+  std::vector<TestPair> pairs;
+  const std::size_t test_begin = scene_begin(test, 0, model.scene);
+  for_each_user(test, test_begin, scene_end(test, test_begin, model.scene), *model.item_rows,
+                [&](std::int64_t user, const std::vector<std::int32_t>& items) {
+                  pairs.push_back({user, Cohort::kCold, items, {}});
+                });
+  // Training items of the same users: the pair is warm, and they are masked.
+  const std::size_t train_begin = scene_begin(train, 0, model.scene);
+  std::size_t at = 0;
+  for_each_user(train, train_begin, scene_end(train, train_begin, model.scene), *model.item_rows,
+                [&](std::int64_t user, const std::vector<std::int32_t>& items) {
+                  while (at < pairs.size() && pairs[at].user_row < user) ++at;
+                  if (at < pairs.size() && pairs[at].user_row == user) {
+                    pairs[at].cohort = Cohort::kWarm;
+                    for (std::int32_t item : items)
+                      if (item >= 0) pairs[at].training.push_back(item);
+                  }
+                });
   return pairs;
 }
 
 }  // namespace
 
-MetricSums evaluate_model(const mpi::ProcessGrid& grid, const io::ShardedData& data,
-                          const solver::Trainer& trainer, const std::vector<io::Rating>& test,
-                          const std::vector<int>& ks) {
-  MetricSums sums(static_cast<int>(data.scenes.size()), static_cast<int>(ks.size()));
+MetricSums evaluate_model(const mpi::ProcessGrid& grid, const io::Catalogue& users,
+                          const std::vector<io::Rating>& train, const std::vector<io::Rating>& test,
+                          const std::vector<SceneModel>& models, const std::vector<int>& ks) {
+  MetricSums sums(static_cast<int>(grid.plan.group_of_scene.size()), static_cast<int>(ks.size()));
   const int k_max = *std::max_element(ks.begin(), ks.end());
-  const int k = trainer.options().als.factors;
   std::vector<std::int32_t> workspace, ranked, prefix;
-  std::size_t at = 0;
-  for (std::size_t l = 0; l < trainer.layouts().size(); ++l) {
-    const solver::SceneLayout& layout = trainer.layouts()[l];
-    const std::size_t begin = at;
-    while (at < test.size() && test[at].scene == layout.scene) ++at;
-    const std::vector<TestPair> pairs = collect_pairs(layout, test, begin, at);
-    const solver::Matrix& items = trainer.item_factors(l);
-    const solver::Matrix& x = trainer.user_factors(l);
+  for (const SceneModel& model : models) {
+    const std::vector<TestPair> pairs = collect_pairs(model, train, test);
     for (std::size_t block = 0; block < pairs.size(); block += kUserBlock) {
       const std::size_t block_end = std::min(pairs.size(), block + kUserBlock);
-      // [x_us, 1] for warm pairs, [z_u, 1] for cold ones; scores = users x items in one GEMM.
-      solver::Matrix users(static_cast<Eigen::Index>(block_end - block), k + 1);
-      for (std::size_t p = block; p < block_end; ++p) {
-        const auto row = static_cast<Eigen::Index>(p - block);
-        if (pairs[p].cohort == Cohort::kWarm) {
-          const auto local =
-              std::lower_bound(layout.user_rows.begin() + layout.user_begin,
-                               layout.user_rows.begin() + layout.user_end, pairs[p].user_row) -
-              layout.user_rows.begin() - layout.user_begin;
-          users.row(row) = x.row(local);
-        } else {
-          users.row(row).head(k) =
-              trainer.shared_factors().row(pairs[p].user_row - data.users.row_begin());
-          users(row, k) = 1.0f;
-        }
-      }
-      const solver::Matrix scores = users * items.transpose();
+      // The users' rows as the file holds them ([x_us, 1], or the bridged vector for a user
+      // cold in the scene); scores = users x items in one matrix product.
+      solver::Matrix block_users(static_cast<Eigen::Index>(block_end - block), model.items->cols());
+      for (std::size_t p = block; p < block_end; ++p)
+        block_users.row(static_cast<Eigen::Index>(p - block)) =
+            model.shard_users->row(pairs[p].user_row - users.row_begin());
+      const solver::Matrix scores = block_users * model.items->transpose();
       for (std::size_t p = block; p < block_end; ++p) {
         const auto row = static_cast<Eigen::Index>(p - block);
         top_k_into(scores.row(row).data(), scores.cols(), k_max, pairs[p].training, workspace,
                    ranked);
         for (std::size_t ki = 0; ki < ks.size(); ++ki) {
-          prefix.assign(ranked.begin(),
-                        ranked.begin() +
-                            std::min<std::size_t>(ranked.size(), static_cast<std::size_t>(ks[ki])));
-          sums.add(layout.scene, pairs[p].cohort, static_cast<int>(ki),
+          const auto cut = std::min<std::size_t>(ranked.size(), static_cast<std::size_t>(ks[ki]));
+          prefix.assign(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(cut));
+          sums.add(model.scene, pairs[p].cohort, static_cast<int>(ki),
                    ranking_metrics(prefix, pairs[p].relevant, ks[ki]));
         }
       }
     }
   }
-  // Only the sums travel.
+  // Only the sums travel: reduce over each group, then across the group roots.
   grid.group_comm.reduce_in_place(sums.data().data(), static_cast<std::int64_t>(sums.data().size()),
                                   mpi::ReduceOp::kSum, 0);
   if (grid.group_comm.rank() == 0)
-    grid.shard_comm.reduce_in_place(
-        sums.data().data(), static_cast<std::int64_t>(sums.data().size()), mpi::ReduceOp::kSum, 0);
+    grid.shard_comm.reduce_in_place(sums.data().data(),
+                                    static_cast<std::int64_t>(sums.data().size()),
+                                    mpi::ReduceOp::kSum, 0);
   return sums;
 }
 

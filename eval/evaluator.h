@@ -10,15 +10,24 @@
 #include "eval/metric_sums.h"
 #include "io/sharded_data.h"
 #include "mpi/process_grid.h"
-#include "solver/trainer.h"
+#include "solver/factor_types.h"
 
 namespace sceneals::eval {
 
-/// Collective over the grid. `test` is this rank's test ratings (sorted by scene, user, item),
-/// `ks` the cut-offs. The returned sums are complete on world rank 0 only.
-MetricSums evaluate_model(const mpi::ProcessGrid& grid, const io::ShardedData& data,
-                          const solver::Trainer& trainer, const std::vector<io::Rating>& test,
-                          const std::vector<int>& ks);
+/// One scene of this rank's scene group, as the embedding file holds it.
+struct SceneModel {
+  int scene = 0;                                   ///< global scene index
+  const solver::Matrix* shard_users = nullptr;     ///< this shard's users x (k+1), catalogue order
+  const std::vector<std::int64_t>* item_rows = nullptr;  ///< the scene's items (sorted global rows)
+  const solver::Matrix* items = nullptr;           ///< item_rows x (k+1)
+};
+
+/// Collective over the grid. `train` and `test` are this rank's ratings (sorted by scene, user,
+/// item); a (user, scene) test pair is warm when the user has training ratings in the scene
+/// (they are masked), cold otherwise. Returns sums complete on world rank 0 only.
+MetricSums evaluate_model(const mpi::ProcessGrid& grid, const io::Catalogue& users,
+                          const std::vector<io::Rating>& train, const std::vector<io::Rating>& test,
+                          const std::vector<SceneModel>& models, const std::vector<int>& ks);
 
 /// The rank-0 table: one row per (scene or overall, cohort, K).
 std::string format_metrics_table(const MetricSums& sums, const std::vector<std::string>& scenes,

@@ -203,6 +203,9 @@ ParsedTrain parse_train_options(const std::vector<std::string>& args) {
     ("mu", po::value(&c.mu)->default_value("0"),
         "cross-scene pull toward the shared user factor: one value, or scene=value pairs "
         "with an optional bare default, e.g. 0.5,book=2")
+    ("ridge", po::value(&c.ridge)->default_value(100.0)->notifier(at_least("ridge", 1e-12)),
+        "ridge (> 0) of each scene's bridge B_s, the regression of x_us on the user's average "
+        "over its other scenes that serves users cold in the scene")
     ("average-weight", po::value(&average_weight)->default_value("one")->notifier(
         one_of("average-weight", {"one", "count"})),
         "w_us in the cross-scene average: one, or the user's interaction count in the scene")

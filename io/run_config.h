@@ -20,6 +20,7 @@ struct TrainConfig {
   std::string mu =
       "0";  ///< one value for every scene, or "scene=value,..." with an optional default
   bool average_weight_count = false;
+  double ridge = 100.0;  ///< ridge of the per-scene bridge regression
   std::uint64_t seed = 42;
   SplitOptions split;
   std::string write_split;  ///< directory, or empty

@@ -1,5 +1,7 @@
 #include "solver/embedding_export.h"
 
+#include "solver/bridge.h"
+
 namespace sceneals::solver {
 
 io::EmbeddingFileContent export_embeddings(const mpi::ProcessGrid& grid,
@@ -38,12 +40,19 @@ io::EmbeddingFileContent export_embeddings(const mpi::ProcessGrid& grid,
     const SceneLayout& layout = trainer.layouts()[layout_at];
     const Matrix& x = trainer.user_factors(layout_at);
     const Matrix& y = trainer.item_factors(layout_at);
-    ++layout_at;
 
-    // Users of the shard: inactive ones get the shared vector with the fixed 1.
+    // Users of the shard without training data here: the bridged vector [B_s' [z_u, 1], 1]
+    // when the scene has a bridge, else the shared vector [z_u, 1].
+    const std::optional<Matrix>& bridge = trainer.bridge(layout_at);
     block.user_factors.resize(data.users.size(), k + 1);
-    block.user_factors.leftCols(k) = trainer.shared_factors();
-    block.user_factors.col(k).setOnes();
+    if (bridge) {
+      for (std::int64_t u = 0; u < data.users.size(); ++u)
+        apply_bridge(*bridge, trainer.shared_factors().row(u).data(), block.user_factors.row(u).data());
+      if (grid.shard == 0) block.bridge = *bridge;  // one rank of the group writes B_s
+    } else {
+      block.user_factors.leftCols(k) = trainer.shared_factors();
+      block.user_factors.col(k).setOnes();
+    }
     block.user_active.assign(static_cast<std::size_t>(data.users.size()), 0);
     for (std::int64_t u = 0; u < layout.local_users(); ++u) {
       const std::int64_t shard_row =
@@ -61,6 +70,7 @@ io::EmbeddingFileContent export_embeddings(const mpi::ProcessGrid& grid,
       block.item_factors.row(shard_row) = y.row(i);
       block.item_active[static_cast<std::size_t>(shard_row)] = 1;
     }
+    ++layout_at;
     content.scenes.push_back(std::move(block));
   }
   return content;

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "mpi/error.h"
+#include "solver/bridge.h"
 #include "solver/factor_init.h"
 #include "solver/gram.h"
 #include "solver/row_loss.h"
@@ -35,6 +36,7 @@ Trainer::Trainer(const mpi::ProcessGrid& grid, const io::ShardedData& data,
     : grid_(grid), data_(data), options_(std::move(options)), k_(options_.als.factors) {
   check_invariant(options_.mu.size() == data.scenes.size(), "one mu per scene");
   layouts_ = build_scene_layouts(grid, data, train);
+  bridges_.assign(layouts_.size(), std::nullopt);
   mu_weights_dropped_ =
       std::all_of(options_.mu.begin(), options_.mu.end(), [](float mu) { return mu == 0.0f; });
   initialise_factors();
@@ -94,43 +96,85 @@ void Trainer::user_step() {
   }
 }
 
+double Trainer::averaging_weight(std::size_t layout, std::int64_t local_user) const {
+  const double mu =
+      mu_weights_dropped_ ? 1.0 : options_.mu[static_cast<std::size_t>(layouts_[layout].scene)];
+  return mu * user_weight(layout, local_user);
+}
+
 void Trainer::average_across_scenes() {
   // Per shard user: sum_s mu_s w_us x_us and sum_s mu_s w_us. When some but not all mu_s are 0,
   // a user active only in mu = 0 scenes has no weight; it then gets the plain w-weighted mean,
   // carried in a second half of the buffer.
-  const bool mixed = !mu_weights_dropped_ && std::any_of(options_.mu.begin(), options_.mu.end(),
-                                                         [](float mu) { return mu == 0.0f; });
-  const Eigen::Index width = (k_ + 1) * (mixed ? 2 : 1);
-  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> sums =
-      Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>::Zero(
-          data_.users.size(), width);
+  average_mixed_ = !mu_weights_dropped_ && std::any_of(options_.mu.begin(), options_.mu.end(),
+                                                        [](float mu) { return mu == 0.0f; });
+  const Eigen::Index width = (k_ + 1) * (average_mixed_ ? 2 : 1);
+  average_sums_.setZero(data_.users.size(), width);
   for (std::size_t l = 0; l < layouts_.size(); ++l) {
     const SceneLayout& layout = layouts_[l];
-    const float mu =
-        mu_weights_dropped_ ? 1.0f : options_.mu[static_cast<std::size_t>(layout.scene)];
     for (std::int64_t u = 0; u < layout.local_users(); ++u) {
-      const std::int64_t shard_row =
-          layout.user_rows[static_cast<std::size_t>(layout.user_begin + u)] -
-          data_.users.row_begin();
-      const double w = user_weight(l, u);
+      const std::int64_t shard_row = layout.user_rows[static_cast<std::size_t>(layout.user_begin + u)] -
+                                     data_.users.row_begin();
+      const double weight = averaging_weight(l, u);
       const auto x = user_factors_[l].row(u).head(k_).cast<double>();
-      sums.row(shard_row).head(k_) += (mu * w) * x;
-      sums(shard_row, k_) += mu * w;
-      if (mixed) {
-        sums.row(shard_row).segment(k_ + 1, k_) += w * x;
-        sums(shard_row, 2 * k_ + 1) += w;
+      average_sums_.row(shard_row).head(k_) += weight * x;
+      average_sums_(shard_row, k_) += weight;
+      if (average_mixed_) {
+        const double w = user_weight(l, u);
+        average_sums_.row(shard_row).segment(k_ + 1, k_) += w * x;
+        average_sums_(shard_row, 2 * k_ + 1) += w;
       }
     }
   }
-  grid_.shard_comm.allreduce_in_place(sums.data(), sums.size(), mpi::ReduceOp::kSum);
-  for (Eigen::Index u = 0; u < sums.rows(); ++u) {
-    if (sums(u, k_) > 0) {
-      shared_.row(u) = (sums.row(u).head(k_) / sums(u, k_)).cast<float>();
-    } else if (mixed && sums(u, 2 * k_ + 1) > 0) {
-      shared_.row(u) = (sums.row(u).segment(k_ + 1, k_) / sums(u, 2 * k_ + 1)).cast<float>();
+  grid_.shard_comm.allreduce_in_place(average_sums_.data(), average_sums_.size(),
+                                      mpi::ReduceOp::kSum);
+  for (Eigen::Index u = 0; u < average_sums_.rows(); ++u) {
+    if (average_sums_(u, k_) > 0) {
+      shared_.row(u) = (average_sums_.row(u).head(k_) / average_sums_(u, k_)).cast<float>();
+    } else if (average_mixed_ && average_sums_(u, 2 * k_ + 1) > 0) {
+      shared_.row(u) =
+          (average_sums_.row(u).segment(k_ + 1, k_) / average_sums_(u, 2 * k_ + 1)).cast<float>();
     } else {
       shared_.row(u).setZero();  // not active in any scene with training data
     }
+  }
+}
+
+void Trainer::fit_bridges(double ridge) {
+  std::vector<BridgeStatistics> stats(layouts_.size(), BridgeStatistics(k_));
+  Eigen::VectorXd sum(k_);
+  Eigen::VectorXf z_other(k_);
+  for (std::size_t l = 0; l < layouts_.size(); ++l) {
+    const SceneLayout& layout = layouts_[l];
+    for (std::int64_t u = 0; u < layout.local_users(); ++u) {
+      const std::int64_t shard_row = layout.user_rows[static_cast<std::size_t>(layout.user_begin + u)] -
+                                     data_.users.row_begin();
+      // z'_us: the average without this scene's term, from the same sums as z_u.
+      double weight = averaging_weight(l, u);
+      Eigen::Index block = 0;
+      if (average_sums_(shard_row, k_) <= 0 && average_mixed_) {
+        block = k_ + 1;  // the user's z came from the plain w-weighted block
+        weight = user_weight(l, u);
+      }
+      const double others = average_sums_(shard_row, block + k_) - weight;
+      if (!(others > 1e-9 * average_sums_(shard_row, block + k_))) continue;  // no other scene
+      const auto x = user_factors_[l].row(u).head(k_).cast<double>();
+      sum = average_sums_.row(shard_row).segment(block, k_).transpose() - weight * x.transpose();
+      z_other = (sum / others).cast<float>();
+      stats[l].add(z_other.data(), user_factors_[l].row(u).data());
+    }
+  }
+  // Every scene of the group in one Allreduce over the group.
+  const std::int64_t each = BridgeStatistics(k_).size();
+  std::vector<double> packed(stats.size() * static_cast<std::size_t>(each));
+  for (std::size_t l = 0; l < stats.size(); ++l)
+    std::copy(stats[l].data(), stats[l].data() + each, packed.begin() + static_cast<std::ptrdiff_t>(l) * each);
+  grid_.group_comm.allreduce_in_place(packed, mpi::ReduceOp::kSum);
+  bridges_.assign(layouts_.size(), std::nullopt);
+  for (std::size_t l = 0; l < stats.size(); ++l) {
+    std::copy(packed.begin() + static_cast<std::ptrdiff_t>(l) * each,
+              packed.begin() + static_cast<std::ptrdiff_t>(l + 1) * each, stats[l].data());
+    if (stats[l].count() > 0) bridges_[l] = stats[l].solve(ridge);
   }
 }
 

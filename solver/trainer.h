@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -73,10 +74,19 @@ class Trainer {
   const Matrix& shared_factors() const { return shared_; }
   const TrainOptions& options() const { return options_; }
 
+  /// Collective over the group. Fits every scene's bridge B_s (ridge regression of x_us on the
+  /// leave-one-out average z'_us, DESIGN.md) from the current factors. A scene without users
+  /// active elsewhere gets no bridge.
+  void fit_bridges(double ridge);
+  /// B_s of layouts()[i] ((k+1) x k), when fitted.
+  const std::optional<Matrix>& bridge(std::size_t layout) const { return bridges_[layout]; }
+
  private:
   void initialise_factors();
   void user_step();
   void average_across_scenes();
+  /// Weight of x_us in z_u: mu_s w_us, or w_us when the mu weights are dropped.
+  double averaging_weight(std::size_t layout, std::int64_t local_user) const;
   void item_step();
   float user_weight(std::size_t layout, std::int64_t local_user) const;
 
@@ -88,6 +98,11 @@ class Trainer {
   std::vector<Matrix> user_factors_;  // per layout: local users x (k+1)
   std::vector<Matrix> item_factors_;  // per layout: all scene items x (k+1)
   Matrix shared_;                     // shard users x k
+  // The last averaging's sums per shard user: k weighted sums of x then the weight; when mu is
+  // mixed (some 0), a second block with plain w weights. Kept for the leave-one-out averages.
+  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> average_sums_;
+  bool average_mixed_ = false;
+  std::vector<std::optional<Matrix>> bridges_;
   bool mu_weights_dropped_ = false;   // every mu_s is 0: z is the plain w-weighted mean
 };
 

@@ -6,8 +6,8 @@ run_ranks 2 train --input "$WORK/data.csv" --output "$WORK/model.h5" --factors 8
   --write-split "$WORK/split" | tee "$WORK/log.txt"
 grep -q "embeddings written to $WORK/model.h5" "$WORK/log.txt" || fail "no final line"
 [ "$(grep -c '^ *[0-9]* *[0-9.]*e[+-]' "$WORK/log.txt")" -eq 4 ] || fail "expected 4 iteration lines"
-"$PYTHON" "$E2E_DIR/check_embedding_file.py" --expect-run-attributes "$WORK/model.h5"
-# Rows of inactive users in a scene hold the shared factor z_u (until the bridge exists).
+"$PYTHON" "$E2E_DIR/check_embedding_file.py" --expect-run-attributes --expect-bridge "$WORK/model.h5"
+# Rows of users without training data in a scene hold the bridged shared factor.
 "$PYTHON" "$E2E_DIR/check_inactive_rows.py" "$WORK/model.h5"
 ls "$WORK" | grep -q tmp && fail "temporary file left behind"
 "$PYTHON" "$E2E_DIR/check_split_files.py" "$WORK/data.csv" "$WORK/split/train.csv" "$WORK/split/test.csv" "$WORK/model.h5"
