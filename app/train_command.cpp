@@ -8,6 +8,7 @@
 
 #include "app/commands.h"
 #include "eval/evaluator.h"
+#include "eval/metric_report.h"
 #include "io/embedding_writer.h"
 #include "io/options.h"
 #include "io/sharded_data.h"
@@ -35,6 +36,20 @@ std::string iso8601_now() {
   char text[32];
   std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
   return text;
+}
+
+const char* model_kind_name(solver::ModelKind kind) {
+  switch (kind) {
+    case solver::ModelKind::kColearn:
+      return "colearn";
+    case solver::ModelKind::kIndependent:
+      return "independent";
+    case solver::ModelKind::kPooled:
+      return "pooled";
+    case solver::ModelKind::kPopularity:
+      return "popularity";
+  }
+  return "unknown";
 }
 
 std::string join_mu(const std::vector<std::string>& scenes, const std::vector<float>& mu) {
@@ -119,6 +134,12 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
   options.average_weight =
       config.average_weight_count ? solver::AverageWeight::kCount : solver::AverageWeight::kOne;
   options.seed = config.seed;
+  if (config.model_kind == solver::ModelKind::kIndependent) {
+    std::fill(options.mu.begin(), options.mu.end(), 0.0f);  // independent scenes by definition
+    options.learn_item_bias = false;
+  }
+  if (config.model_kind == solver::ModelKind::kPopularity)
+    options.iterations = 0;  // nothing to fit
   solver::Trainer trainer(grid, data, split.train, options);
   if (root)
     std::printf("%5s %16s %9s %9s %9s %9s %12s\n", "iter", "objective", "time_s", "user_s", "avg_s",
@@ -132,22 +153,25 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
     std::fflush(stdout);
   });
 
-  trainer.fit_bridges(config.ridge);
-  io::EmbeddingFileContent content = solver::export_embeddings(grid, data, trainer);
+  if (config.model_kind == solver::ModelKind::kColearn) trainer.fit_bridges(config.ridge);
+  const std::vector<solver::ServedScene> served =
+      solver::serve_model(data, trainer, config.model_kind);
+  io::EmbeddingFileContent content = solver::export_embeddings(grid, data, trainer, served);
   if (config.evaluate) {
     const auto eval_start = std::chrono::steady_clock::now();
     std::vector<eval::SceneModel> models;
     for (std::size_t l = 0; l < trainer.layouts().size(); ++l) {
       const int scene = trainer.layouts()[l].scene;
-      models.push_back({scene, &content.scenes[static_cast<std::size_t>(scene)].user_factors,
-                        &trainer.layouts()[l].item_rows, &trainer.item_factors(l)});
+      models.push_back(
+          {scene, &served[l].users, &trainer.layouts()[l].item_rows, &served[l].items});
     }
     const eval::MetricSums sums =
         eval::evaluate_model(grid, data.users, split.train, split.test, models, config.ks);
     if (root)
-      std::printf("evaluation on the held-out split (%.2f s):\n%s",
-                  std::chrono::duration<double>(std::chrono::steady_clock::now() - eval_start).count(),
-                  eval::format_metrics_table(sums, data.scenes, config.ks).c_str());
+      std::printf(
+          "evaluation on the held-out split (%.2f s):\n%s",
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - eval_start).count(),
+          eval::format_metrics_table(sums, data.scenes, config.ks).c_str());
   }
 
   const char* feedback =
@@ -155,11 +179,12 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
   const char* solver_name =
       config.als.solver == solver::LinearSolverKind::kConjugateGradient ? "cg" : "cholesky";
   content.attributes = {
+      {"model_kind", std::string(model_kind_name(config.model_kind))},
       {"factors", std::int64_t{config.als.factors}},
       {"lambda", static_cast<double>(config.als.lambda)},
       {"alpha", static_cast<double>(config.als.alpha)},
       {"ridge", config.ridge},
-      {"mu", join_mu(data.scenes, mu)},
+      {"mu", join_mu(data.scenes, options.mu)},
       {"iterations", std::int64_t{config.iterations}},
       {"seed", static_cast<std::int64_t>(config.seed)},
       {"feedback", std::string(feedback)},

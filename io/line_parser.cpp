@@ -1,6 +1,7 @@
 #include "io/line_parser.h"
 
 #include <charconv>
+#include <limits>
 #include <cmath>
 #include <system_error>
 
@@ -113,6 +114,11 @@ bool parse_interaction_value(std::string_view text, double& value, std::string& 
   }
   if (!(value > 0.0)) {
     reason = "value " + shorten(text) + " must be > 0";
+    return false;
+  }
+  // Values are stored and trained as float32.
+  if (value > static_cast<double>(std::numeric_limits<float>::max())) {
+    reason = "value " + shorten(text) + " is too large (the largest is 3.4e38)";
     return false;
   }
   return true;

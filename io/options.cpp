@@ -170,7 +170,7 @@ std::vector<float> resolve_mu(const std::string& text, const std::vector<std::st
 ParsedTrain parse_train_options(const std::vector<std::string>& args) {
   ParsedTrain parsed;
   TrainConfig& c = parsed.config;
-  std::string format, solver, feedback, confidence, average_weight, grid, ks;
+  std::string format, solver, feedback, confidence, average_weight, grid, ks, model_kind;
   po::options_description d("sceneals train options", 100, 50);
   // clang-format off
   d.add_options()
@@ -188,6 +188,11 @@ ParsedTrain parse_train_options(const std::vector<std::string>& args) {
         "genre -> scene rules (--format movielens), e.g. data/movielens_scenes.txt")
     ("skip-bad-lines", po::bool_switch(&c.read.skip_bad_lines),
         "skip malformed lines and report how many, instead of stopping at the first")
+    ("model-kind", po::value(&model_kind)->default_value("colearn")->notifier(
+        one_of("model-kind", {"colearn", "independent", "popularity"})),
+        "colearn (item biases, cross-scene averaging with --mu, bridge), independent (per-scene "
+        "ALS: mu = 0, no bias, no bridge; users cold in a scene get its popular items) or "
+        "popularity (the most popular items of each scene)")
     ("factors", po::value(&c.als.factors)->default_value(64)->notifier(in_range("factors", 1, 4096, true)),
         "k, the number of latent factors")
     ("iterations", po::value(&c.iterations)->default_value(15)->notifier(at_least("iterations", 0)),
@@ -257,6 +262,10 @@ ParsedTrain parse_train_options(const std::vector<std::string>& args) {
   c.als.confidence =
       confidence == "log" ? solver::ConfidenceKind::kLog : solver::ConfidenceKind::kLinear;
   c.average_weight_count = average_weight == "count";
+  c.model_kind = model_kind == "independent"  ? solver::ModelKind::kIndependent
+                 : model_kind == "popularity" ? solver::ModelKind::kPopularity
+                                              : solver::ModelKind::kColearn;
+  c.split.seed = c.seed;  // one seed for the split and the initial factors
   parse_grid(grid, c.grid_groups, c.grid_shards);
   c.ks = parse_cutoffs(ks);
   c.configuration_text = describe(vm);
@@ -287,6 +296,42 @@ ParsedGenerate parse_generate_options(const std::vector<std::string>& args) {
     parsed.help = true;
     parsed.help_text = help_of("usage: sceneals generate --output FILE [options]", d);
   }
+  return parsed;
+}
+
+ParsedEvaluate parse_evaluate_options(const std::vector<std::string>& args) {
+  ParsedEvaluate parsed;
+  EvaluateConfig& c = parsed.config;
+  std::string ks, grid;
+  po::options_description d("sceneals evaluate options", 100, 50);
+  // clang-format off
+  d.add_options()
+    ("help,h", "show this help")
+    ("config", po::value<std::string>(), "INI file with any of these options (name = value); "
+                                         "command-line values win")
+    ("model", po::value(&c.model)->required(), "embedding file to evaluate (HDF5, as train writes)")
+    ("train", po::value(&c.train.path)->required(),
+        "training part of the split (train.csv of train --write-split): masked, and it makes "
+        "a test pair warm")
+    ("test", po::value(&c.test.path)->required(),
+        "held-out part of the split (test.csv of train --write-split)")
+    ("k", po::value(&ks)->default_value("5,10,20"), "cut-offs K, comma-separated")
+    ("metrics-json", po::value(&c.metrics_json), "also write the metrics to this JSON file")
+    ("grid", po::value(&grid)->default_value("auto"),
+        "process grid GROUPSxSHARDS (scene groups x user shards, product = ranks) or auto")
+    ("skip-bad-lines", po::bool_switch(&c.train.skip_bad_lines),
+        "skip malformed lines of both files and report how many, instead of stopping at the first");
+  // clang-format on
+  const po::variables_map vm = parse(d, args);
+  if (vm.count("help")) {
+    parsed.help = true;
+    parsed.help_text = help_of(
+        "usage: sceneals evaluate --model model.h5 --train train.csv --test test.csv [options]", d);
+    return parsed;
+  }
+  c.test.skip_bad_lines = c.train.skip_bad_lines;
+  parse_grid(grid, c.grid_groups, c.grid_shards);
+  c.ks = parse_cutoffs(ks);
   return parsed;
 }
 

@@ -16,6 +16,7 @@ struct TrainConfig {
   ReadOptions read;
   std::string output;
   solver::AlsParams als;
+  solver::ModelKind model_kind = solver::ModelKind::kColearn;
   int iterations = 15;
   std::string mu =
       "0";  ///< one value for every scene, or "scene=value,..." with an optional default
@@ -36,6 +37,16 @@ struct GenerateConfig {
   std::int64_t users = 0, items = 0, interactions = 0;
   int scenes = 0;
   std::uint64_t seed = 0;
+};
+
+struct EvaluateConfig {
+  std::string model;  ///< the embedding file
+  ReadOptions train;  ///< train.csv of the split (CSV; --skip-bad-lines applies to both files)
+  ReadOptions test;   ///< test.csv of the split
+  std::vector<int> ks = {5, 10, 20};
+  std::string metrics_json;  ///< file for the metrics as JSON, or empty
+  int grid_groups = 0;       ///< 0: automatic
+  int grid_shards = 0;
 };
 
 /// Per-scene mu from the --mu text and the scene names: "0.5" for all, or

@@ -16,6 +16,12 @@ enum class ConfidenceKind { kLinear, kLog };
 /// Exact per-row solve (the reference) or a few warm-started conjugate-gradient steps.
 enum class LinearSolverKind { kCholesky, kConjugateGradient };
 
+/// The model kinds of DESIGN.md, all trained and evaluated on the same split:
+/// colearn (per-scene item bias, cross-scene averaging with mu, bridge), independent (mu = 0,
+/// no bias, no bridge; users cold in a scene get its popular items), pooled (all scenes in one
+/// matrix, items kept distinct per scene), popularity (most popular items per scene).
+enum class ModelKind { kColearn, kIndependent, kPooled, kPopularity };
+
 struct AlsParams {
   int factors = 64;      ///< k: the user part of a row; item rows carry one more (the bias)
   float lambda = 0.1f;   ///< L2 regularisation (ALS-WR scales it by the row's observation count)

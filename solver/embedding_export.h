@@ -1,9 +1,17 @@
-// Turns a trained model into this rank's blocks of the embedding file (DESIGN.md layout): the
-// rows of its user shard and item shard for the scenes of its group, and, on the ranks of scene
-// group 0, the ids and shared factors of its shard (exactly one rank writes each row).
+// What a trained model serves, per scene of this rank's group, and how it becomes this rank's
+// blocks of the embedding file (DESIGN.md layout). Every model kind is expressed as factor rows,
+// so one file format, one reader and one evaluation serve them all:
+//   colearn      users [x_us, 1]; users without training data in s get [B_s' [z_u, 1], 1]
+//                (or [z_u, 1] when s has no bridge); items [y_is, b_is]
+//   independent  as colearn without the bridge: users without data in s get [0, 1], and the
+//                item bias column holds 1e-6 x popularity / max popularity, so such users get the
+//                scene's most popular items while trained users' rankings are unchanged up to
+//                near-ties (the trained bias is 0)
+//   popularity   every user [0, 1], items [0, popularity]: the most popular items of the scene
 #pragma once
 
-#include <string>
+#include <optional>
+#include <vector>
 
 #include "io/embedding_writer.h"
 #include "io/sharded_data.h"
@@ -12,9 +20,21 @@
 
 namespace sceneals::solver {
 
-/// Users without training data in a scene get [z_u, 1] in that scene's user_factors (until the
-/// per-scene bridge exists), flagged 0 in user_active; absent items get zero rows.
+struct ServedScene {
+  Matrix users;                      ///< every user of this rank's shard x (k+1), catalogue order
+  std::vector<std::uint8_t> active;  ///< users with training data in the scene
+  Matrix items;                      ///< every item of the scene (layout item_rows order) x (k+1)
+  std::optional<Matrix> bridge;      ///< B_s, colearn only
+};
+
+/// Collective over the group (popularity travels). One entry per layout of the trainer.
+std::vector<ServedScene> serve_model(const io::ShardedData& data, const Trainer& trainer,
+                                     ModelKind kind);
+
+/// This rank's blocks of the file: its shard's rows of every dataset of its group's scenes, and,
+/// on the ranks of scene group 0, the ids and shared factors of its shard.
 io::EmbeddingFileContent export_embeddings(const mpi::ProcessGrid& grid,
-                                           const io::ShardedData& data, const Trainer& trainer);
+                                           const io::ShardedData& data, const Trainer& trainer,
+                                           const std::vector<ServedScene>& served);
 
 }  // namespace sceneals::solver

@@ -1,5 +1,7 @@
 #include "solver/solve_block.h"
 
+#include <limits>
+
 #include "mpi/error.h"
 #include "solver/linear_solver.h"
 #include "solver/normal_equations.h"
@@ -22,6 +24,8 @@ void solve_rows(const AlsParams& params, int d, const Matrix& other,
 
   Eigen::MatrixXf A(dim, dim);
   Eigen::VectorXf b(dim);
+  Eigen::MatrixXd A_double;  // only for rows float32 cannot factor
+  Eigen::VectorXd b_double;
   SolverWorkspace workspace;
   const bool explicit_feedback = params.feedback == Feedback::kExplicit;
   for (std::int64_t r = 0; r < rows.rows; ++r) {
@@ -35,12 +39,30 @@ void solve_rows(const AlsParams& params, int d, const Matrix& other,
       x.setZero();  // nothing but lambda * 0 |v|^2: the objective is flat, take the smallest v
       continue;
     }
-    build_normal_equations(params, d, other, gram_of_other, dim < width ? row + dim : nullptr,
-                           rows.index + begin, rows.value + begin, n_obs, weight, prior, A, b);
-    if (params.solver == LinearSolverKind::kCholesky)
-      solve_cholesky(A, b, x, workspace);
-    else
+    const float* fixed = dim < width ? row + dim : nullptr;
+    build_normal_equations(params, d, other, gram_of_other, fixed, rows.index + begin,
+                           rows.value + begin, n_obs, weight, prior, A, b);
+    if (params.solver == LinearSolverKind::kConjugateGradient) {
       solve_conjugate_gradient(A, b, x, params.cg_steps, workspace);
+      continue;
+    }
+    workspace.llt.compute(A);
+    if (workspace.llt.info() == Eigen::Success) {
+      x = workspace.llt.solve(b);
+      continue;
+    }
+    // float32 lost positive definiteness (a huge confidence next to lambda): redo this row in
+    // double, which resolves what float cannot.
+    build_normal_equations(params, d, other, gram_of_other, fixed, rows.index + begin,
+                           rows.value + begin, n_obs, weight, prior, A_double, b_double);
+    const Eigen::LLT<Eigen::MatrixXd> llt(A_double);
+    if (llt.info() != Eigen::Success) {
+      // Not even double precision can solve it (infinite confidences): mark the row, so the
+      // trainer's collective finiteness check stops every rank with a clear message.
+      x.setConstant(std::numeric_limits<float>::quiet_NaN());
+      continue;
+    }
+    x = llt.solve(b_double).cast<float>();
   }
 }
 

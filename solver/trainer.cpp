@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 
 #include "mpi/error.h"
 #include "solver/bridge.h"
@@ -15,6 +16,12 @@ namespace sceneals::solver {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+std::string format_number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%g", value);
+  return text;
+}
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -107,14 +114,15 @@ void Trainer::average_across_scenes() {
   // a user active only in mu = 0 scenes has no weight; it then gets the plain w-weighted mean,
   // carried in a second half of the buffer.
   average_mixed_ = !mu_weights_dropped_ && std::any_of(options_.mu.begin(), options_.mu.end(),
-                                                        [](float mu) { return mu == 0.0f; });
+                                                       [](float mu) { return mu == 0.0f; });
   const Eigen::Index width = (k_ + 1) * (average_mixed_ ? 2 : 1);
   average_sums_.setZero(data_.users.size(), width);
   for (std::size_t l = 0; l < layouts_.size(); ++l) {
     const SceneLayout& layout = layouts_[l];
     for (std::int64_t u = 0; u < layout.local_users(); ++u) {
-      const std::int64_t shard_row = layout.user_rows[static_cast<std::size_t>(layout.user_begin + u)] -
-                                     data_.users.row_begin();
+      const std::int64_t shard_row =
+          layout.user_rows[static_cast<std::size_t>(layout.user_begin + u)] -
+          data_.users.row_begin();
       const double weight = averaging_weight(l, u);
       const auto x = user_factors_[l].row(u).head(k_).cast<double>();
       average_sums_.row(shard_row).head(k_) += weight * x;
@@ -147,8 +155,9 @@ void Trainer::fit_bridges(double ridge) {
   for (std::size_t l = 0; l < layouts_.size(); ++l) {
     const SceneLayout& layout = layouts_[l];
     for (std::int64_t u = 0; u < layout.local_users(); ++u) {
-      const std::int64_t shard_row = layout.user_rows[static_cast<std::size_t>(layout.user_begin + u)] -
-                                     data_.users.row_begin();
+      const std::int64_t shard_row =
+          layout.user_rows[static_cast<std::size_t>(layout.user_begin + u)] -
+          data_.users.row_begin();
       // z'_us: the average without this scene's term, from the same sums as z_u.
       double weight = averaging_weight(l, u);
       Eigen::Index block = 0;
@@ -168,7 +177,8 @@ void Trainer::fit_bridges(double ridge) {
   const std::int64_t each = BridgeStatistics(k_).size();
   std::vector<double> packed(stats.size() * static_cast<std::size_t>(each));
   for (std::size_t l = 0; l < stats.size(); ++l)
-    std::copy(stats[l].data(), stats[l].data() + each, packed.begin() + static_cast<std::ptrdiff_t>(l) * each);
+    std::copy(stats[l].data(), stats[l].data() + each,
+              packed.begin() + static_cast<std::ptrdiff_t>(l) * each);
   grid_.group_comm.allreduce_in_place(packed, mpi::ReduceOp::kSum);
   bridges_.assign(layouts_.size(), std::nullopt);
   for (std::size_t l = 0; l < stats.size(); ++l) {
@@ -184,24 +194,58 @@ void Trainer::item_step() {
     const Matrix all_users = gather_rows(grid_.group_comm, user_factors_[l]);  // X_s
     const Eigen::MatrixXf gram_x = gram(all_users);
     Matrix my_items = item_factors_[l].middleRows(layout.item_begin, layout.local_items());
-    solve_rows(options_.als, k_ + 1, all_users, gram_x, layout.by_item.view(), nullptr, nullptr,
+    const int unknowns = options_.learn_item_bias ? k_ + 1 : k_;  // k: the bias stays 0
+    solve_rows(options_.als, unknowns, all_users, gram_x, layout.by_item.view(), nullptr, nullptr,
                my_items);
     item_factors_[l] = gather_rows(grid_.group_comm, my_items);  // Y_s
   }
+}
+
+std::vector<float> Trainer::item_popularity(std::size_t layout) const {
+  const CsrBlock& by_item = layouts_[layout].by_item;
+  std::vector<float> mine(static_cast<std::size_t>(by_item.rows()));
+  for (std::size_t i = 0; i < mine.size(); ++i)
+    mine[i] = static_cast<float>(by_item.offsets[i + 1] - by_item.offsets[i]);
+  return grid_.group_comm.allgatherv(mine);
 }
 
 void Trainer::run_phase(Phase phase) {
   switch (phase) {
     case Phase::kUserStep:
       user_step();
-      return;
+      break;
     case Phase::kAveraging:
       average_across_scenes();
-      return;
+      break;
     case Phase::kItemStep:
       item_step();
-      return;
+      break;
   }
+  check_finite(phase);
+}
+
+void Trainer::check_finite(Phase phase) const {
+  // Agree on the lowest code with a non-finite factor over all ranks: 0 for the shared user
+  // factors, scene + 1 for a scene's factors, `none` when everything is finite.
+  const int none = static_cast<int>(data_.scenes.size()) + 1;
+  int bad = none;
+  for (std::size_t l = 0; l < layouts_.size() && bad == none; ++l) {
+    const Matrix& factors = phase == Phase::kItemStep ? item_factors_[l] : user_factors_[l];
+    if (!factors.allFinite()) bad = layouts_[l].scene + 1;
+  }
+  if (phase == Phase::kAveraging && !shared_.allFinite()) bad = 0;
+  bad = grid_.shard_comm.min(grid_.group_comm.min(bad));
+  if (bad == none) return;
+  const char* step = phase == Phase::kUserStep    ? "user step"
+                     : phase == Phase::kAveraging ? "cross-scene averaging"
+                                                  : "item step";
+  const std::string where = bad == 0
+                                ? "the shared user factors"
+                                : "scene '" + data_.scenes[static_cast<std::size_t>(bad - 1)] + "'";
+  throw AgreedError(ExitCode::kBadInput,
+                    "training diverged: non-finite factors in " + where + " after the " + step +
+                        " (values too large for --alpha " + format_number(options_.als.alpha) +
+                        ", or --lambda too small?)");
 }
 
 Objective Trainer::objective() const {

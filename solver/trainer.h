@@ -30,6 +30,7 @@ struct TrainOptions {
   std::vector<float> mu;  ///< per global scene index
   AverageWeight average_weight = AverageWeight::kOne;
   std::uint64_t seed = 42;
+  bool learn_item_bias = true;  ///< false: item rows are [y_is, 0] (the independent kind)
 };
 
 /// The objective of DESIGN.md split into its terms (sums over all ranks).
@@ -61,6 +62,8 @@ class Trainer {
   void train(const std::function<void(const IterationStats&)>& on_iteration);
 
   /// One phase of an iteration (public so tests can check the objective between half-steps).
+  /// Collective; ends with a check that every factor it produced is finite, which throws the
+  /// same AgreedError on every rank (exit code 1, naming the scene and the step) if not.
   void run_phase(Phase phase);
   /// Collective over world.
   Objective objective() const;
@@ -78,6 +81,9 @@ class Trainer {
   /// leave-one-out average z'_us, DESIGN.md) from the current factors. A scene without users
   /// active elsewhere gets no bridge.
   void fit_bridges(double ridge);
+  /// Collective over the group: the number of training interactions of every item of
+  /// layouts()[i] (in item_rows order), the popularity the baselines rank by.
+  std::vector<float> item_popularity(std::size_t layout) const;
   /// B_s of layouts()[i] ((k+1) x k), when fitted.
   const std::optional<Matrix>& bridge(std::size_t layout) const { return bridges_[layout]; }
 
@@ -89,6 +95,7 @@ class Trainer {
   double averaging_weight(std::size_t layout, std::int64_t local_user) const;
   void item_step();
   float user_weight(std::size_t layout, std::int64_t local_user) const;
+  void check_finite(Phase phase) const;
 
   const mpi::ProcessGrid& grid_;
   const io::ShardedData& data_;
@@ -103,7 +110,7 @@ class Trainer {
   Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> average_sums_;
   bool average_mixed_ = false;
   std::vector<std::optional<Matrix>> bridges_;
-  bool mu_weights_dropped_ = false;   // every mu_s is 0: z is the plain w-weighted mean
+  bool mu_weights_dropped_ = false;  // every mu_s is 0: z is the plain w-weighted mean
 };
 
 }  // namespace sceneals::solver

@@ -56,4 +56,18 @@ expect_failure bad_option "--factors must be in [1, 4096], got 0" train --input 
 run_ranks 2 train --input "$big" --output "$WORK/skipped.h5" --factors 4 --iterations 1 --skip-bad-lines > "$WORK/skip.out"
 grep -qF "skipped 1 bad lines; first: $big:5001: expected 4 fields, found 2" "$WORK/skip.out" || { cat "$WORK/skip.out"; fail "skip-bad-lines report"; }
 [ -f "$WORK/skipped.h5" ] || fail "skip-bad-lines: no model written"
+
+# Values that float32 cannot hold are input errors; so are duplicates whose sum overflows.
+{ echo "user,item,scene,value"; echo "u1,i1,s1,1"; echo "u2,i1,s1,1e300"; } > "$WORK/huge.csv"
+expect_failure huge_value "$WORK/huge.csv:3: value 1e300 is too large" train --input "$WORK/huge.csv"
+{ echo "user,item,scene,value"; echo "u1,i1,s1,3e38"; echo "u2,i1,s1,1"; echo "u1,i1,s1,3e38"; } > "$WORK/overflow.csv"
+expect_failure duplicate_overflow "duplicate rows of (user 'u1', item 'i1', scene 's1') sum to more than float32 can hold" train --input "$WORK/overflow.csv"
+# Confidences that overflow make training diverge: stopped on every rank with exit 1, no file.
+expect_failure diverged "training diverged: non-finite factors in scene 's" train --input "$good" --alpha 1e38 --factors 4 --iterations 2
+# Large but legitimate values (dwell times) train: float32 systems that cannot be factored are
+# solved again in double precision.
+awk -F, 'NR > 1 && NR % 7 == 0 { $4 = 1e6 } { print }' OFS=, "$good" > "$WORK/dwell.csv"
+run_ranks 2 train --input "$WORK/dwell.csv" --output "$WORK/dwell.h5" --factors 8 --iterations 3 > "$WORK/dwell.out"
+"$PYTHON" "$E2E_DIR/check_embedding_file.py" "$WORK/dwell.h5" > /dev/null
+echo "numeric range cases OK"
 echo "bad input OK"

@@ -11,4 +11,8 @@ grep -q "embeddings written to $WORK/model.h5" "$WORK/log.txt" || fail "no final
 "$PYTHON" "$E2E_DIR/check_inactive_rows.py" "$WORK/model.h5"
 ls "$WORK" | grep -q tmp && fail "temporary file left behind"
 "$PYTHON" "$E2E_DIR/check_split_files.py" "$WORK/data.csv" "$WORK/split/train.csv" "$WORK/split/test.csv" "$WORK/model.h5"
+# --seed reaches the split: another seed holds out other interactions.
+run_ranks 2 train --input "$WORK/data.csv" --output "$WORK/seed43.h5" --factors 4 --iterations 1 \
+  --seed 43 --write-split "$WORK/split43" > /dev/null
+cmp -s "$WORK/split/test.csv" "$WORK/split43/test.csv" && fail "--seed 43 gave the same split as 42"
 echo "default job OK"
