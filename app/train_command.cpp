@@ -140,7 +140,24 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
   }
   if (config.model_kind == solver::ModelKind::kPopularity)
     options.iterations = 0;  // nothing to fit
-  solver::Trainer trainer(grid, data, split.train, options);
+  // Choosing hyper-parameters never looks at the test split: --evaluate-on validation carves a
+  // validation split out of the training part the same way (a seed derived from --seed),
+  // trains on the rest and evaluates there.
+  const bool on_validation = config.evaluate_on_validation;
+  io::SplitRatings validation;
+  if (on_validation) {
+    io::SplitOptions carve = config.split;
+    carve.seed = io::validation_seed(config.split.seed);
+    validation = io::split_ratings(grid, data, split.train, carve);
+    std::int64_t counts[2] = {static_cast<std::int64_t>(validation.train.size()),
+                              static_cast<std::int64_t>(validation.test.size())};
+    world.allreduce_in_place(counts, 2, mpi::ReduceOp::kSum);
+    if (root)
+      std::printf("validation split carved from training: %lld train, %lld validation\n",
+                  static_cast<long long>(counts[0]), static_cast<long long>(counts[1]));
+  }
+  const io::SplitRatings& fitted = on_validation ? validation : split;
+  solver::Trainer trainer(grid, data, fitted.train, options);
   if (root)
     std::printf("%5s %16s %9s %9s %9s %9s %12s\n", "iter", "objective", "time_s", "user_s", "avg_s",
                 "item_s", "sent_MB/rank");
@@ -166,7 +183,7 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
           {scene, &served[l].users, &trainer.layouts()[l].item_rows, &served[l].items});
     }
     const eval::MetricSums sums =
-        eval::evaluate_model(grid, data.users, split.train, split.test, models, config.ks);
+        eval::evaluate_model(grid, data.users, fitted.train, fitted.test, models, config.ks);
     if (root)
       std::printf(
           "evaluation on the held-out split (%.2f s):\n%s",

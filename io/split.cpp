@@ -12,6 +12,8 @@ std::uint64_t holdout_key(const Rating& rating, std::uint64_t seed) {
   return hash_combine(rating.pair_hash, mix64(seed));
 }
 
+std::uint64_t validation_seed(std::uint64_t seed) { return mix64(seed ^ 0x5A11DA7E5A11DA7EULL); }
+
 std::int64_t warm_holdout_count(std::int64_t n, const SplitOptions& options) {
   if (options.holdout <= 0 || n < options.min_interactions || n < 2) return 0;
   const auto held =

@@ -49,6 +49,9 @@ struct SplitRatings {
   std::vector<std::uint8_t> test_cold;  ///< 1 where the test rating belongs to a cold-scene pair
 };
 
+/// The seed of the validation split carved from the training part of the split with `seed`.
+std::uint64_t validation_seed(std::uint64_t seed);
+
 /// Collective. Splits this rank's ratings (they stay on the same rank).
 SplitRatings split_ratings(const mpi::ProcessGrid& grid, const ShardedData& data,
                            const std::vector<Rating>& ratings, const SplitOptions& options);
