@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <optional>
 
 #include "app/commands.h"
 #include "eval/evaluator.h"
@@ -16,6 +17,7 @@
 #include "io/split_writer.h"
 #include "mpi/error_agreement.h"
 #include "solver/embedding_export.h"
+#include "solver/pooled_layout.h"
 #include "solver/trainer.h"
 
 namespace sceneals::app {
@@ -36,6 +38,13 @@ std::string iso8601_now() {
   char text[32];
   std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
   return text;
+}
+
+void check_pooled_grid(const mpi::ProcessGrid& grid) {
+  if (grid.plan.scene_groups != 1)
+    throw InputError(
+        "--model-kind pooled trains all scenes in one matrix and needs one scene "
+        "group: use --grid 1xN or auto");
 }
 
 const char* model_kind_name(solver::ModelKind kind) {
@@ -92,7 +101,11 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
                   static_cast<long long>(read.skipped_lines), read.first_skipped.c_str());
     std::printf("\n");
   }
-  io::ShardingResult sharded = io::shard_interactions(world, std::move(read), config.grid_groups);
+  // The pooled kind puts every scene in one matrix: one scene group.
+  const int groups = config.model_kind == solver::ModelKind::kPooled && config.grid_groups == 0
+                         ? 1
+                         : config.grid_groups;
+  io::ShardingResult sharded = io::shard_interactions(world, std::move(read), groups);
   const mpi::ProcessGrid& grid = sharded.grid;
   const io::ShardedData& data = sharded.data;
   std::vector<float> mu;
@@ -134,9 +147,10 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
   options.average_weight =
       config.average_weight_count ? solver::AverageWeight::kCount : solver::AverageWeight::kOne;
   options.seed = config.seed;
-  if (config.model_kind == solver::ModelKind::kIndependent) {
+  if (config.model_kind == solver::ModelKind::kIndependent ||
+      config.model_kind == solver::ModelKind::kPooled) {
     std::fill(options.mu.begin(), options.mu.end(), 0.0f);  // independent scenes by definition
-    options.learn_item_bias = false;
+    options.learn_item_bias = config.model_kind == solver::ModelKind::kPooled;
   }
   if (config.model_kind == solver::ModelKind::kPopularity)
     options.iterations = 0;  // nothing to fit
@@ -157,7 +171,18 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
                   static_cast<long long>(counts[0]), static_cast<long long>(counts[1]));
   }
   const io::SplitRatings& fitted = on_validation ? validation : split;
-  solver::Trainer trainer(grid, data, fitted.train, options);
+  // The pooled kind trains one pseudo-scene built from the per-scene layouts.
+  const bool pooled_kind = config.model_kind == solver::ModelKind::kPooled;
+  std::vector<solver::SceneLayout> scene_layouts =
+      solver::build_scene_layouts(grid, data, fitted.train);
+  std::optional<solver::PooledLayout> pooled;
+  if (pooled_kind) {
+    mpi::run_agreed(world, [&] { check_pooled_grid(grid); });
+    pooled = solver::pool_layouts(grid, data.items, scene_layouts);
+  }
+  solver::Trainer trainer(
+      grid, data, pooled_kind ? std::vector<solver::SceneLayout>{pooled->layout} : scene_layouts,
+      options);
   if (root)
     std::printf("%5s %16s %9s %9s %9s %9s %12s\n", "iter", "objective", "time_s", "user_s", "avg_s",
                 "item_s", "sent_MB/rank");
@@ -172,21 +197,21 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
 
   if (config.model_kind == solver::ModelKind::kColearn) trainer.fit_bridges(config.ridge);
   const std::vector<solver::ServedScene> served =
-      solver::serve_model(data, trainer, config.model_kind);
-  io::EmbeddingFileContent content = solver::export_embeddings(grid, data, trainer, served);
+      pooled_kind ? solver::serve_pooled(data, scene_layouts, *pooled, trainer)
+                  : solver::serve_model(data, trainer, config.model_kind);
+  io::EmbeddingFileContent content =
+      solver::export_embeddings(grid, data, trainer.shared_factors(), scene_layouts, served);
   if (config.evaluate) {
     const auto eval_start = std::chrono::steady_clock::now();
     std::vector<eval::SceneModel> models;
-    for (std::size_t l = 0; l < trainer.layouts().size(); ++l) {
-      const int scene = trainer.layouts()[l].scene;
-      models.push_back(
-          {scene, &served[l].users, &trainer.layouts()[l].item_rows, &served[l].items});
-    }
+    for (std::size_t l = 0; l < scene_layouts.size(); ++l)
+      models.push_back({scene_layouts[l].scene, &served[l].users, &scene_layouts[l].item_rows,
+                        &served[l].items});
     const eval::MetricSums sums =
         eval::evaluate_model(grid, data.users, fitted.train, fitted.test, models, config.ks);
     if (root)
       std::printf(
-          "evaluation on the held-out split (%.2f s):\n%s",
+          "evaluation on the %s split (%.2f s):\n%s", on_validation ? "validation" : "test",
           std::chrono::duration<double>(std::chrono::steady_clock::now() - eval_start).count(),
           eval::format_metrics_table(sums, data.scenes, config.ks).c_str());
   }

@@ -71,9 +71,10 @@ std::vector<ServedScene> serve_model(const io::ShardedData& data, const Trainer&
 }
 
 io::EmbeddingFileContent export_embeddings(const mpi::ProcessGrid& grid,
-                                           const io::ShardedData& data, const Trainer& trainer,
+                                           const io::ShardedData& data, const Matrix& shared,
+                                           const std::vector<SceneLayout>& scenes,
                                            const std::vector<ServedScene>& served) {
-  const int k = trainer.options().als.factors;
+  const int k = static_cast<int>(shared.cols());
   const bool writes_ids = grid.group == 0;  // one rank per shard writes the shard's ids and z
   io::EmbeddingFileContent content;
   content.n_users = data.users.total();
@@ -85,7 +86,7 @@ io::EmbeddingFileContent export_embeddings(const mpi::ProcessGrid& grid,
   if (writes_ids) {
     content.user_ids = data.users.ids;
     content.item_ids = data.items.ids;
-    content.shared_user_factors = trainer.shared_factors();
+    content.shared_user_factors = shared;
   } else {
     content.shared_user_factors.resize(0, k);
   }
@@ -96,15 +97,14 @@ io::EmbeddingFileContent export_embeddings(const mpi::ProcessGrid& grid,
     block.name = data.scenes[s];
     block.user_row_begin = data.users.row_begin();
     block.item_row_begin = data.items.row_begin();
-    const bool mine = layout_at < trainer.layouts().size() &&
-                      trainer.layouts()[layout_at].scene == static_cast<int>(s);
+    const bool mine = layout_at < scenes.size() && scenes[layout_at].scene == static_cast<int>(s);
     if (!mine) {  // another scene group writes this scene; take part with no rows
       block.user_factors.resize(0, k + 1);
       block.item_factors.resize(0, k + 1);
       content.scenes.push_back(std::move(block));
       continue;
     }
-    const SceneLayout& layout = trainer.layouts()[layout_at];
+    const SceneLayout& layout = scenes[layout_at];
     const ServedScene& scene = served[layout_at];
     block.user_factors = scene.users;
     block.user_active = scene.active;

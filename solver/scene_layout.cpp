@@ -83,6 +83,7 @@ std::vector<SceneLayout> build_scene_layouts(const mpi::ProcessGrid& grid,
 
     SceneLayout layout;
     layout.scene = scene;
+    layout.name = data.scenes[s];
     const std::vector<std::int64_t> my_users =
         distinct_sorted(train, user_begin, user_at, [](const io::Rating& r) { return r.user_row; });
     const std::vector<std::int64_t> my_items = distinct_sorted(

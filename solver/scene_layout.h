@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "io/sharded_data.h"
@@ -24,7 +25,10 @@ struct CsrBlock {
 };
 
 struct SceneLayout {
-  int scene = 0;                              ///< global scene index
+  int scene = 0;     ///< global scene index
+  std::string name;  ///< scene name: seeds initial factors, names errors
+  /// Pooled layouts only: the real scene of each item (item_rows order); empty otherwise.
+  std::vector<std::int32_t> item_scene;
   std::vector<std::int64_t> user_rows;        ///< global rows of the scene's active users, sorted
   std::vector<std::int64_t> item_rows;        ///< global rows of the scene's active items, sorted
   std::int64_t user_begin = 0, user_end = 0;  ///< this rank's slice of user_rows

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <limits>
 
 #include "mpi/error.h"
 #include "solver/bridge.h"
@@ -40,9 +41,16 @@ Matrix gather_rows(const mpi::Communicator& comm, const Matrix& local) {
 
 Trainer::Trainer(const mpi::ProcessGrid& grid, const io::ShardedData& data,
                  const std::vector<io::Rating>& train, TrainOptions options)
-    : grid_(grid), data_(data), options_(std::move(options)), k_(options_.als.factors) {
+    : Trainer(grid, data, build_scene_layouts(grid, data, train), std::move(options)) {}
+
+Trainer::Trainer(const mpi::ProcessGrid& grid, const io::ShardedData& data,
+                 std::vector<SceneLayout> layouts, TrainOptions options)
+    : grid_(grid),
+      data_(data),
+      options_(std::move(options)),
+      k_(options_.als.factors),
+      layouts_(std::move(layouts)) {
   check_invariant(options_.mu.size() == data.scenes.size(), "one mu per scene");
-  layouts_ = build_scene_layouts(grid, data, train);
   bridges_.assign(layouts_.size(), std::nullopt);
   mu_weights_dropped_ =
       std::all_of(options_.mu.begin(), options_.mu.end(), [](float mu) { return mu == 0.0f; });
@@ -55,7 +63,7 @@ void Trainer::initialise_factors() {
   item_factors_.resize(n);
   for (std::size_t l = 0; l < n; ++l) {
     const SceneLayout& layout = layouts_[l];
-    const std::string& scene = data_.scenes[static_cast<std::size_t>(layout.scene)];
+    const std::string& scene = layout.name;
     Matrix& x = user_factors_[l];
     x.resize(layout.local_users(), k_ + 1);
     for (std::int64_t u = 0; u < layout.local_users(); ++u) {
@@ -67,7 +75,12 @@ void Trainer::initialise_factors() {
     Matrix my_items(layout.local_items(), k_ + 1);
     for (std::int64_t i = 0; i < layout.local_items(); ++i) {
       const std::int64_t row = layout.item_rows[static_cast<std::size_t>(layout.item_begin + i)];
-      init_factor_row(data_.items.id_of_row(row), scene, "item", options_.seed, k_,
+      const std::string& item_scene =
+          layout.item_scene.empty()
+              ? scene
+              : data_.scenes[static_cast<std::size_t>(
+                    layout.item_scene[static_cast<std::size_t>(layout.item_begin + i)])];
+      init_factor_row(data_.items.id_of_row(row), item_scene, "item", options_.seed, k_,
                       my_items.row(i).data());
       my_items(i, k_) = 0.0f;  // the bias starts at 0
     }
@@ -225,23 +238,25 @@ void Trainer::run_phase(Phase phase) {
 }
 
 void Trainer::check_finite(Phase phase) const {
-  // Agree on the lowest code with a non-finite factor over all ranks: 0 for the shared user
-  // factors, scene + 1 for a scene's factors, `none` when everything is finite.
-  const int none = static_cast<int>(data_.scenes.size()) + 1;
-  int bad = none;
-  for (std::size_t l = 0; l < layouts_.size() && bad == none; ++l) {
+  // Agree on the first failing scene over all ranks (by global scene index; -1 stands for the
+  // shared user factors, `none` for all finite).
+  const int none = std::numeric_limits<int>::max();
+  int first = none;
+  for (std::size_t l = 0; l < layouts_.size(); ++l) {
     const Matrix& factors = phase == Phase::kItemStep ? item_factors_[l] : user_factors_[l];
-    if (!factors.allFinite()) bad = layouts_[l].scene + 1;
+    if (!factors.allFinite()) first = std::min(first, layouts_[l].scene);
   }
-  if (phase == Phase::kAveraging && !shared_.allFinite()) bad = 0;
-  bad = grid_.shard_comm.min(grid_.group_comm.min(bad));
-  if (bad == none) return;
+  if (phase == Phase::kAveraging && !shared_.allFinite()) first = -1;
+  first = grid_.shard_comm.min(grid_.group_comm.min(first));
+  if (first == none) return;
   const char* step = phase == Phase::kUserStep    ? "user step"
                      : phase == Phase::kAveraging ? "cross-scene averaging"
                                                   : "item step";
-  const std::string where = bad == 0
-                                ? "the shared user factors"
-                                : "scene '" + data_.scenes[static_cast<std::size_t>(bad - 1)] + "'";
+  const bool pooled = layouts_.size() == 1 && !layouts_[0].item_scene.empty();
+  const std::string where = first < 0 ? "the shared user factors"
+                            : pooled
+                                ? "the " + layouts_[0].name + " model"
+                                : "scene '" + data_.scenes[static_cast<std::size_t>(first)] + "'";
   throw AgreedError(ExitCode::kBadInput,
                     "training diverged: non-finite factors in " + where + " after the " + step +
                         " (values too large for --alpha " + format_number(options_.als.alpha) +

@@ -57,6 +57,9 @@ class Trainer {
   /// Collective. `train` is this rank's training ratings, sorted by (scene, user, item).
   Trainer(const mpi::ProcessGrid& grid, const io::ShardedData& data,
           const std::vector<io::Rating>& train, TrainOptions options);
+  /// Collective. Trains on prepared layouts (the pooled model's single layout).
+  Trainer(const mpi::ProcessGrid& grid, const io::ShardedData& data,
+          std::vector<SceneLayout> layouts, TrainOptions options);
 
   /// Runs the configured iterations; `on_iteration` is called on every rank after each.
   void train(const std::function<void(const IterationStats&)>& on_iteration);
