@@ -209,11 +209,19 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
                         &served[l].items});
     const eval::MetricSums sums =
         eval::evaluate_model(grid, data.users, fitted.train, fitted.test, models, config.ks);
-    if (root)
+    if (root) {
       std::printf(
           "evaluation on the %s split (%.2f s):\n%s", on_validation ? "validation" : "test",
           std::chrono::duration<double>(std::chrono::steady_clock::now() - eval_start).count(),
           eval::format_metrics_table(sums, data.scenes, config.ks).c_str());
+      content.metrics = eval::metric_records(sums, data.scenes, config.ks);
+    }
+    if (!config.metrics_json.empty()) {
+      mpi::run_agreed(world, [&] {
+        if (root) eval::write_metrics_json(config.metrics_json, content.metrics);
+      });
+      if (root) std::printf("metrics written to %s\n", config.metrics_json.c_str());
+    }
   }
 
   const char* feedback =

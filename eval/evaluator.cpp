@@ -1,10 +1,11 @@
 #include "eval/evaluator.h"
 
 #include <algorithm>
-#include <cstdio>
+#include <cstdint>
 
 #include "eval/ranking_metrics.h"
 #include "eval/top_k.h"
+#include "mpi/error.h"
 
 namespace sceneals::eval {
 
@@ -79,6 +80,55 @@ std::vector<TestPair> collect_pairs(const SceneModel& model, const std::vector<i
   return pairs;
 }
 
+/// Which of the items of every model appear in some top-K list: one byte per (model, cohort,
+/// K index, item), all in one buffer, so that a single MAX reduction over the group unites them.
+class CoverageMarks {
+ public:
+  CoverageMarks(const std::vector<SceneModel>& models, std::size_t ks) : ks_(ks) {
+    std::size_t size = 0;
+    for (const SceneModel& model : models) {
+      model_begin_.push_back(size);
+      item_count_.push_back(model.item_rows->size());
+      size += kCohortCount * ks * model.item_rows->size();
+    }
+    marks_.assign(size, 0);
+  }
+
+  /// Marks the items (positions in the model's item list) of one top-K list.
+  void mark(std::size_t model, int cohort, std::size_t k_index,
+            const std::vector<std::int32_t>& top) {
+    std::uint8_t* list = marks_.data() + offset(model, cohort, k_index);
+    for (const std::int32_t item : top) list[item] = 1;
+  }
+
+  /// Collective over the group: its rank 0 then holds the union of the group's marks. The
+  /// buffer sizes are compared first, since different models would make the reduction misalign.
+  void reduce_to_root(const mpi::Communicator& group_comm) {
+    const auto size = static_cast<std::int64_t>(marks_.size());
+    check_invariant(group_comm.min(size) == group_comm.max(size),
+                    "evaluate_model: the ranks of a scene group hold different scene models");
+    group_comm.reduce_in_place(marks_.data(), size, mpi::ReduceOp::kMax, 0);
+  }
+
+  /// Number of the model's items marked for (cohort, K index).
+  double count(std::size_t model, int cohort, std::size_t k_index) const {
+    const auto begin = marks_.begin() + static_cast<std::ptrdiff_t>(offset(model, cohort, k_index));
+    return static_cast<double>(std::count(
+        begin, begin + static_cast<std::ptrdiff_t>(item_count_[model]), std::uint8_t{1}));
+  }
+
+ private:
+  std::size_t offset(std::size_t model, int cohort, std::size_t k_index) const {
+    return model_begin_[model] +
+           (static_cast<std::size_t>(cohort) * ks_ + k_index) * item_count_[model];
+  }
+
+  std::size_t ks_;
+  std::vector<std::size_t> model_begin_;
+  std::vector<std::size_t> item_count_;
+  std::vector<std::uint8_t> marks_;
+};
+
 }  // namespace
 
 MetricSums evaluate_model(const mpi::ProcessGrid& grid, const io::Catalogue& users,
@@ -87,7 +137,12 @@ MetricSums evaluate_model(const mpi::ProcessGrid& grid, const io::Catalogue& use
   MetricSums sums(static_cast<int>(grid.plan.group_of_scene.size()), static_cast<int>(ks.size()));
   const int k_max = *std::max_element(ks.begin(), ks.end());
   std::vector<std::int32_t> workspace, ranked, prefix;
-  for (const SceneModel& model : models) {
+  CoverageMarks marks(models, ks.size());
+  for (std::size_t m = 0; m < models.size(); ++m) {
+    const SceneModel& model = models[m];
+    const std::size_t item_count = model.item_rows->size();
+    check_invariant(static_cast<std::size_t>(model.items->rows()) == item_count,
+                    "evaluate_model: item factors and item list differ in length");
     const std::vector<TestPair> pairs = collect_pairs(model, train, test);
     for (std::size_t block = 0; block < pairs.size(); block += kUserBlock) {
       const std::size_t block_end = std::min(pairs.size(), block + kUserBlock);
@@ -107,55 +162,28 @@ MetricSums evaluate_model(const mpi::ProcessGrid& grid, const io::Catalogue& use
           prefix.assign(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(cut));
           sums.add(model.scene, pairs[p].cohort, static_cast<int>(ki),
                    ranking_metrics(prefix, pairs[p].relevant, ks[ki]));
+          marks.mark(m, pairs[p].cohort, ki, prefix);
         }
       }
     }
   }
+  // Coverage: the union of the group's top-K lists, counted on the group's rank 0, goes into the
+  // sums there (the other ranks of the group add nothing), so it travels with them.
+  marks.reduce_to_root(grid.group_comm);
+  if (grid.group_comm.rank() == 0)
+    for (std::size_t m = 0; m < models.size(); ++m)
+      for (int cohort = 0; cohort < kCohortCount; ++cohort)
+        for (std::size_t ki = 0; ki < ks.size(); ++ki)
+          sums.add_coverage(models[m].scene, cohort, static_cast<int>(ki),
+                            marks.count(m, cohort, ki),
+                            static_cast<double>(models[m].item_rows->size()));
   // Only the sums travel: reduce over each group, then across the group roots.
   grid.group_comm.reduce_in_place(sums.data().data(), static_cast<std::int64_t>(sums.data().size()),
                                   mpi::ReduceOp::kSum, 0);
   if (grid.group_comm.rank() == 0)
-    grid.shard_comm.reduce_in_place(sums.data().data(),
-                                    static_cast<std::int64_t>(sums.data().size()),
-                                    mpi::ReduceOp::kSum, 0);
+    grid.shard_comm.reduce_in_place(
+        sums.data().data(), static_cast<std::int64_t>(sums.data().size()), mpi::ReduceOp::kSum, 0);
   return sums;
-}
-
-}  // namespace sceneals::eval
-
-namespace sceneals::eval {
-
-std::string format_metrics_table(const MetricSums& sums, const std::vector<std::string>& scenes,
-                                 const std::vector<int>& ks) {
-  std::string out;
-  char line[256];
-  std::snprintf(line, sizeof(line), "%-20s %-6s %4s %8s %8s %8s %8s %8s %8s %8s\n", "scene",
-                "cohort", "K", "prec", "recall", "f1", "ndcg", "map", "hit", "pairs");
-  out += line;
-  auto row = [&](const std::string& name, int cohort, std::size_t ki, auto&& mean,
-                 std::int64_t count) {
-    if (count == 0) return;
-    std::snprintf(line, sizeof(line), "%-20s %-6s %4d %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f %8lld\n",
-                  name.c_str(), cohort == kWarm ? "warm" : "cold", ks[ki], mean(Metric::kPrecision),
-                  mean(Metric::kRecall), mean(Metric::kF1), mean(Metric::kNdcg), mean(Metric::kMap),
-                  mean(Metric::kHitRate), static_cast<long long>(count));
-    out += line;
-  };
-  for (int cohort : {kWarm, kCold}) {
-    for (std::size_t ki = 0; ki < ks.size(); ++ki) {
-      const int k_index = static_cast<int>(ki);
-      for (std::size_t s = 0; s < scenes.size(); ++s) {
-        const int scene = static_cast<int>(s);
-        row(
-            scenes[s], cohort, ki, [&](Metric m) { return sums.mean(scene, cohort, k_index, m); },
-            static_cast<std::int64_t>(sums.count(scene, cohort, k_index)));
-      }
-      row(
-          "overall", cohort, ki, [&](Metric m) { return sums.overall_mean(cohort, k_index, m); },
-          static_cast<std::int64_t>(sums.overall_count(cohort, k_index)));
-    }
-  }
-  return out;
 }
 
 }  // namespace sceneals::eval

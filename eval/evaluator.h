@@ -2,11 +2,14 @@
 // scene's items with blocked matrix products, masks the user's training items, takes the top K
 // by partial selection and adds the per-pair metrics to a MetricSums; only those sums travel
 // (MPI_Reduce to rank 0). Warm pairs are scored with x_us; cold-scene pairs (no training data in
-// the scene) with the shared factor z_u.
+// the scene) with the row the file holds for them (the bridged vector). Catalogue coverage needs
+// the union of all top-K lists of a scene: one byte per item, combined with MAX over the scene's
+// group (all users of a scene live there) and counted on the group's rank 0.
 #pragma once
 
 #include <vector>
 
+#include "eval/metric_report.h"  // format_metrics_table, which callers print with the sums
 #include "eval/metric_sums.h"
 #include "io/sharded_data.h"
 #include "mpi/process_grid.h"
@@ -16,21 +19,19 @@ namespace sceneals::eval {
 
 /// One scene of this rank's scene group, as the embedding file holds it.
 struct SceneModel {
-  int scene = 0;                                   ///< global scene index
-  const solver::Matrix* shard_users = nullptr;     ///< this shard's users x (k+1), catalogue order
+  int scene = 0;                                ///< global scene index
+  const solver::Matrix* shard_users = nullptr;  ///< this shard's users x (k+1), catalogue order
   const std::vector<std::int64_t>* item_rows = nullptr;  ///< the scene's items (sorted global rows)
-  const solver::Matrix* items = nullptr;           ///< item_rows x (k+1)
+  const solver::Matrix* items = nullptr;                 ///< item_rows x (k+1)
 };
 
 /// Collective over the grid. `train` and `test` are this rank's ratings (sorted by scene, user,
 /// item); a (user, scene) test pair is warm when the user has training ratings in the scene
-/// (they are masked), cold otherwise. Returns sums complete on world rank 0 only.
+/// (they are masked), cold otherwise. `models` lists the scenes of this rank's group, in the
+/// same order and with the same item lists on every rank of the group. Coverage@K of a (scene,
+/// cohort) is over the scene's `item_rows`. Returns sums complete on world rank 0 only.
 MetricSums evaluate_model(const mpi::ProcessGrid& grid, const io::Catalogue& users,
                           const std::vector<io::Rating>& train, const std::vector<io::Rating>& test,
                           const std::vector<SceneModel>& models, const std::vector<int>& ks);
-
-/// The rank-0 table: one row per (scene or overall, cohort, K).
-std::string format_metrics_table(const MetricSums& sums, const std::vector<std::string>& scenes,
-                                 const std::vector<int>& ks);
 
 }  // namespace sceneals::eval

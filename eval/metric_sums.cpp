@@ -18,6 +18,8 @@ const char* metric_name(Metric metric) {
       return "map";
     case Metric::kHitRate:
       return "hit_rate";
+    case Metric::kCoverage:
+      return "coverage";
   }
   throw InternalError("metric_name: unknown metric");
 }
@@ -50,6 +52,15 @@ void MetricSums::add(int scene, int cohort, int k_index, const RankingMetrics& m
   at[kCountField] += 1.0;
 }
 
+void MetricSums::add_coverage(int scene, int cohort, int k_index, double recommended,
+                              double catalogue) {
+  check_invariant(recommended >= 0 && recommended <= catalogue,
+                  "MetricSums::add_coverage: recommended must lie in [0, catalogue]");
+  double* at = data_.data() + cell(scene, cohort, k_index);
+  at[kRecommendedField] += recommended;
+  at[kCatalogueField] += catalogue;
+}
+
 void MetricSums::merge(const MetricSums& other) {
   check_invariant(
       other.scenes_ == scenes_ && other.ks_ == ks_ && other.data_.size() == data_.size(),
@@ -62,9 +73,25 @@ double MetricSums::count(int scene, int cohort, int k_index) const {
 }
 
 double MetricSums::mean(int scene, int cohort, int k_index, Metric metric) const {
+  if (metric == Metric::kCoverage) return coverage(scene, cohort, k_index);
   const std::size_t at = cell(scene, cohort, k_index);
   const double n = data_[at + kCountField];
   return n > 0 ? data_[at + static_cast<std::size_t>(metric)] / n : 0.0;
+}
+
+double MetricSums::coverage(int scene, int cohort, int k_index) const {
+  const std::size_t at = cell(scene, cohort, k_index);
+  const double catalogue = data_[at + kCatalogueField];
+  return data_[at + kCountField] > 0 && catalogue > 0 ? data_[at + kRecommendedField] / catalogue
+                                                      : 0.0;
+}
+
+double MetricSums::recommended_items(int scene, int cohort, int k_index) const {
+  return data_[cell(scene, cohort, k_index) + kRecommendedField];
+}
+
+double MetricSums::catalogue_items(int scene, int cohort, int k_index) const {
+  return data_[cell(scene, cohort, k_index) + kCatalogueField];
 }
 
 double MetricSums::overall_count(int cohort, int k_index) const {
@@ -74,6 +101,7 @@ double MetricSums::overall_count(int cohort, int k_index) const {
 }
 
 double MetricSums::overall_mean(int cohort, int k_index, Metric metric) const {
+  if (metric == Metric::kCoverage) return overall_coverage(cohort, k_index);
   // Sum of sums over sum of counts: the mean over pairs, not the mean of scene means.
   double sum = 0;
   double n = 0;
@@ -83,6 +111,18 @@ double MetricSums::overall_mean(int cohort, int k_index, Metric metric) const {
     n += data_[at + kCountField];
   }
   return n > 0 ? sum / n : 0.0;
+}
+
+double MetricSums::overall_coverage(int cohort, int k_index) const {
+  double recommended = 0;
+  double catalogue = 0;
+  for (int s = 0; s < scenes_; ++s) {
+    const std::size_t at = cell(s, cohort, k_index);
+    if (data_[at + kCountField] == 0) continue;
+    recommended += data_[at + kRecommendedField];
+    catalogue += data_[at + kCatalogueField];
+  }
+  return catalogue > 0 ? recommended / catalogue : 0.0;
 }
 
 }  // namespace sceneals::eval

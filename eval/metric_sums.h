@@ -1,6 +1,7 @@
-// The sums of per-pair ranking metrics for every (scene, cohort, K): the only evaluation data
-// that travels between ranks. Everything lives in one flat vector of doubles so that a single
-// MPI_Reduce (elementwise sum) combines the ranks' partial sums; means are taken afterwards.
+// The sums of per-pair ranking metrics and the catalogue coverage counts for every (scene, cohort,
+// K): the only evaluation data that travels between ranks. Everything lives in one flat vector of
+// doubles so that a single MPI_Reduce (elementwise sum) combines the ranks' partial sums; means
+// and ratios are taken afterwards.
 #pragma once
 
 #include <vector>
@@ -9,21 +10,30 @@
 
 namespace sceneals::eval {
 
-/// The per-pair metrics that are summed; the values index the fields of one cell.
-enum class Metric { kPrecision, kRecall, kF1, kNdcg, kMap, kHitRate };
-constexpr int kMetricCount = 6;
+/// The reported metrics. The first six are per-pair metrics, summed and averaged over pairs (their
+/// values index the fields of one cell); coverage is a property of the whole cell.
+enum class Metric { kPrecision, kRecall, kF1, kNdcg, kMap, kHitRate, kCoverage };
+constexpr int kMetricCount = 7;
+/// The per-pair metrics, kPrecision .. kHitRate.
+constexpr int kPairMetricCount = 6;
 
-/// "precision", "recall", "f1", "ndcg", "map", "hit_rate": names for tables and files.
+/// "precision", "recall", "f1", "ndcg", "map", "hit_rate", "coverage": names for tables and files.
 const char* metric_name(Metric metric);
 
 /// Warm pairs: the user has training data in the scene. Cold: held out entirely in that scene.
 enum Cohort { kWarm = 0, kCold = 1 };
 constexpr int kCohortCount = 2;
 
-/// Sums of the six metrics and the pair count per (scene, cohort, K index). Layout of data():
-/// cell (scene, cohort, k_index) starts at ((scene * 2 + cohort) * ks + k_index) * 7 and holds
-/// the six metric sums in Metric order, then the number of (user, scene) pairs added. Counts are
-/// stored as doubles (exact below 2^53) so that one reduction carries everything.
+/// Per (scene, cohort, K index): sums of the six per-pair metrics, the pair count, and the two
+/// numbers of catalogue coverage. Layout of data(): cell (scene, cohort, k_index) starts at
+/// ((scene * 2 + cohort) * ks + k_index) * 9 and holds
+///   [0..6)  the six per-pair metric sums, in Metric order (kPrecision .. kHitRate)
+///   [6]     the number of (user, scene) pairs added
+///   [7]     recommended: the scene's items that appear in at least one top-K list of the cohort
+///   [8]     catalogue: the number of the scene's candidate items
+/// Counts are stored as doubles (exact below 2^53) so that one reduction carries everything.
+/// Coverage is not a sum over pairs: the evaluation finds each scene's two numbers on one rank
+/// (its group's rank 0) and leaves them 0 elsewhere, so the elementwise sum still gives them.
 class MetricSums {
  public:
   /// Zero sums for `scenes` scenes and `ks` cut-offs (both >= 0).
@@ -35,27 +45,48 @@ class MetricSums {
   /// Adds one (user, scene) pair's metrics at the K with index k_index.
   void add(int scene, int cohort, int k_index, const RankingMetrics& metrics);
 
+  /// Adds a cell's coverage numbers: `recommended` of the scene's `catalogue` items appear in some
+  /// top-K list of the cohort. Called once per cell (on one rank) per evaluation.
+  void add_coverage(int scene, int cohort, int k_index, double recommended, double catalogue);
+
   /// Elementwise sum; InternalError when the shapes differ.
   void merge(const MetricSums& other);
 
   /// Number of pairs added to the cell.
   double count(int scene, int cohort, int k_index) const;
-  /// The metric's mean over the cell's pairs; 0 when the cell has none (check count()).
+  /// The metric's mean over the cell's pairs; 0 when the cell has none (check count()). For
+  /// Metric::kCoverage (not a per-pair metric) it is coverage(), so that callers can treat every
+  /// metric alike.
   double mean(int scene, int cohort, int k_index, Metric metric) const;
+
+  /// Catalogue coverage@K: recommended / catalogue of the cell; 0 when the cell has no pairs or
+  /// the scene no items.
+  double coverage(int scene, int cohort, int k_index) const;
+  /// The cell's two coverage numbers, as stored.
+  double recommended_items(int scene, int cohort, int k_index) const;
+  double catalogue_items(int scene, int cohort, int k_index) const;
 
   /// Number of pairs of the cohort over all scenes.
   double overall_count(int cohort, int k_index) const;
   /// The metric's mean over all pairs of the cohort in all scenes (each pair weighs the same, so
-  /// a scene with many test users weighs more than one with few); 0 when there are none.
+  /// a scene with many test users weighs more than one with few); 0 when there are none. For
+  /// Metric::kCoverage it is overall_coverage().
   double overall_mean(int cohort, int k_index, Metric metric) const;
+
+  /// Total recommended over total catalogue, over the scenes where the cohort has pairs (a scene
+  /// without test pairs of the cohort has no top-K lists, so its catalogue is left out rather
+  /// than counted as never recommended); 0 when there are none.
+  double overall_coverage(int cohort, int k_index) const;
 
   /// The flat buffer, for reduction in place.
   std::vector<double>& data() { return data_; }
   const std::vector<double>& data() const { return data_; }
 
  private:
-  static constexpr int kFields = kMetricCount + 1;  // the six sums, then the count
-  static constexpr int kCountField = kMetricCount;
+  static constexpr int kCountField = kPairMetricCount;  // after the six sums
+  static constexpr int kRecommendedField = kCountField + 1;
+  static constexpr int kCatalogueField = kCountField + 2;
+  static constexpr int kFields = kCountField + 3;
 
   std::size_t cell(int scene, int cohort, int k_index) const;
 

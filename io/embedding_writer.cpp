@@ -179,7 +179,39 @@ struct AgreedLayout {
   std::int64_t user_id_length = 1;  // fixed string lengths: the longest id of any rank, >= 1
   std::int64_t item_id_length = 1;
   std::vector<bool> scene_has_bridge;
+  std::int64_t metric_rows = 0;  // rank 0's record count; the string lengths are its longest
+  std::int64_t metric_scene_length = 1;
+  std::int64_t metric_cohort_length = 1;
+  std::int64_t metric_name_length = 1;
 };
+
+/// The /metrics datasets, column by column: rank 0's records; empty on the other ranks, which
+/// select no rows of the collective writes.
+struct MetricColumns {
+  std::vector<std::string> scene;
+  std::vector<std::string> cohort;
+  std::vector<std::string> metric;
+  std::vector<std::int64_t> k;
+  std::vector<double> value;
+  std::vector<std::int64_t> pairs;
+
+  std::int64_t rows() const { return static_cast<std::int64_t>(k.size()); }
+};
+
+MetricColumns metric_columns(const mpi::Communicator& comm,
+                             const std::vector<MetricRecord>& records) {
+  MetricColumns columns;
+  if (!comm.is_root()) return columns;
+  for (const MetricRecord& r : records) {
+    columns.scene.push_back(r.scene);
+    columns.cohort.push_back(r.cohort);
+    columns.metric.push_back(r.metric);
+    columns.k.push_back(r.k);
+    columns.value.push_back(r.value);
+    columns.pairs.push_back(r.pairs);
+  }
+  return columns;
+}
 
 std::int64_t longest(const std::vector<std::string>& ids) {
   std::size_t length = 1;  // HDF5 has no zero-length string type
@@ -189,7 +221,7 @@ std::int64_t longest(const std::vector<std::string>& ids) {
 
 /// Collective: every check of the contract, agreed so that all ranks throw together.
 AgreedLayout agree_on_content(const mpi::Communicator& comm, const std::string& context,
-                              const EmbeddingFileContent& c) {
+                              const EmbeddingFileContent& c, const MetricColumns& metrics) {
   const auto agreed = [&](auto&& check) {
     mpi::run_agreed(comm, [&] {
       try {
@@ -199,7 +231,12 @@ AgreedLayout agree_on_content(const mpi::Communicator& comm, const std::string& 
       }
     });
   };
-  agreed([&] { check_local_content(c); });
+  agreed([&] {
+    check_local_content(c);
+    check_ids(metrics.scene, "/metrics/scene");
+    check_ids(metrics.cohort, "/metrics/cohort");
+    check_ids(metrics.metric, "/metrics/metric");
+  });
 
   // The scene lists must match before the per-scene blocks below can be lined up rank by rank.
   const auto parts = replicated_parts(c);
@@ -235,6 +272,14 @@ AgreedLayout agree_on_content(const mpi::Communicator& comm, const std::string& 
   });
   layout.user_id_length = comm.max(longest(c.user_ids));
   layout.item_id_length = comm.max(longest(c.item_ids));
+  // Only rank 0 holds the records; the others learn their count and string lengths from it.
+  std::int64_t metric_shape[4] = {metrics.rows(), longest(metrics.scene), longest(metrics.cohort),
+                                  longest(metrics.metric)};
+  comm.broadcast(metric_shape, 4, 0);
+  layout.metric_rows = metric_shape[0];
+  layout.metric_scene_length = metric_shape[1];
+  layout.metric_cohort_length = metric_shape[2];
+  layout.metric_name_length = metric_shape[3];
   return layout;
 }
 
@@ -384,8 +429,23 @@ class ParallelFileWriter {
   PropertyListHandle transfer_;
 };
 
+/// The /metrics group: rank 0 writes every row, the others take part with none.
+void write_metrics(ParallelFileWriter& w, const MetricColumns& m, const AgreedLayout& layout) {
+  const std::int64_t n = layout.metric_rows;
+  const auto numbers = [&](const auto& column) {
+    return RowSlice{n, 0, 0, m.rows(), column.data()};
+  };
+  w.create_group("/metrics");
+  w.write_strings("/metrics/scene", n, layout.metric_scene_length, 0, m.scene);
+  w.write_strings("/metrics/cohort", n, layout.metric_cohort_length, 0, m.cohort);
+  w.write_rows("/metrics/k", H5T_STD_I64LE, H5T_NATIVE_INT64, numbers(m.k));
+  w.write_strings("/metrics/metric", n, layout.metric_name_length, 0, m.metric);
+  w.write_rows("/metrics/value", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, numbers(m.value));
+  w.write_rows("/metrics/pairs", H5T_STD_I64LE, H5T_NATIVE_INT64, numbers(m.pairs));
+}
+
 void write_contents(ParallelFileWriter& w, const EmbeddingFileContent& c,
-                    const AgreedLayout& layout) {
+                    const MetricColumns& metrics, const AgreedLayout& layout) {
   w.write_root_attribute("format", std::string(kEmbeddingFormat));
   w.write_root_attribute("format_version", kEmbeddingFormatVersion);
   for (const auto& [name, value] : c.attributes) w.write_root_attribute(name, value);
@@ -418,6 +478,7 @@ void write_contents(ParallelFileWriter& w, const EmbeddingFileContent& c,
       w.write_rows(group + "/bridge", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, bridge);
     }
   }
+  if (layout.metric_rows > 0) write_metrics(w, metrics, layout);
 }
 
 // ---- temporary name, publication, clean-up -------------------------------------------------
@@ -475,7 +536,9 @@ std::string why_not_writable(const std::string& final_path) {
 
 void write_embedding_file(const mpi::Communicator& comm, const std::string& final_path,
                           const EmbeddingFileContent& local) {
-  const AgreedLayout layout = agree_on_content(comm, "embedding file '" + final_path + "'", local);
+  const MetricColumns metrics = metric_columns(comm, local.metrics);
+  const AgreedLayout layout =
+      agree_on_content(comm, "embedding file '" + final_path + "'", local, metrics);
 
   // One name for all ranks: rank 0's pid keeps concurrent jobs writing the same output apart.
   std::int64_t pid = ::getpid();
@@ -490,7 +553,7 @@ void write_embedding_file(const mpi::Communicator& comm, const std::string& fina
     Hdf5ErrorPrintingOff quiet;
     ParallelFileWriter writer(comm, temp_path);
     created = true;
-    write_contents(writer, local, layout);
+    write_contents(writer, local, metrics, layout);
     writer.close();
   } catch (const std::exception& e) {
     // Not being able to create the file is the user's output path; anything later is ours.

@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "io/metric_record.h"
 #include "mpi/communicator.h"
 
 namespace sceneals::io {
@@ -50,9 +51,14 @@ struct EmbeddingFileContent {
   std::vector<SceneEmbeddingBlock> scenes;
   /// Root attributes besides `format` and `format_version`, which the writer adds itself.
   std::vector<std::pair<std::string, AttributeValue>> attributes;
+  /// The evaluation results, as rank 0 holds them: only rank 0's records are written (other ranks
+  /// may hold the same, or nothing). When rank 0 has none, the file gets no /metrics group.
+  std::vector<MetricRecord> metrics;
 };
 
-/// Collective: every rank calls it, also ranks that hold 0 rows of some dataset. Checks first,
+/// Collective: every rank calls it, also ranks that hold 0 rows of some dataset. Rank 0's
+/// `metrics` (when any) become /metrics/{scene, cohort, metric} (fixed-length UTF-8 strings),
+/// /metrics/{k, pairs} (int64) and /metrics/value (float64), one row per record. Checks first,
 /// on every rank alike, that the blocks of all ranks tile each dataset's rows exactly and that
 /// shapes, scene lists and attributes agree; then writes `final_path` + ".tmp-<rank 0's pid>" in
 /// the same directory and rank 0 renames it to `final_path` once every rank has succeeded.

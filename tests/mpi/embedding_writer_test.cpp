@@ -3,6 +3,7 @@
 // (some rank holds no rows of each dataset when there are 2 or more ranks); rank 0 then reopens
 // the file with serial HDF5 and compares every shape, type and value with the formulas.
 // SCENEALS_KEEP_EMBEDDING_FILE=/some/file.h5 keeps a copy (for tests/e2e/check_embedding_file.py).
+// The /metrics datasets hold rank 0's records, whatever the other ranks hold.
 #include "io/embedding_writer.h"
 
 #include <gtest/gtest.h>
@@ -234,8 +235,64 @@ std::size_t longest_id(std::int64_t n, std::string (*id)(std::int64_t)) {
   return width;
 }
 
-/// Rank 0 only; no collective inside, so its ASSERTs may return early.
-void verify_file(const std::string& path, int ranks) {
+// ---- the /metrics group ------------------------------------------------------------------
+
+/// What rank 0 reports: names with a quote, a backslash and non-ASCII bytes, of various lengths.
+std::vector<MetricRecord> rank0_metrics() {
+  return {{"alpha", "warm", 5, "precision", 0.25, 12},
+          {"a\"b\\c", "cold", 10, "hit_rate", 1.0 / 3.0, 3},
+          {"m\xc3\xbasica", "warm", 20, "coverage", 0.0, 9007199254740993},
+          {"overall", "cold", 1000, "ndcg", 1e-300, 0}};
+}
+
+std::size_t longest_field(const std::vector<MetricRecord>& records,
+                          std::string MetricRecord::*field) {
+  std::size_t width = 1;
+  for (const MetricRecord& r : records) width = std::max(width, (r.*field).size());
+  return width;
+}
+
+/// /metrics holds exactly `want`, column by column, with the documented types.
+void verify_metrics(hid_t f, const std::vector<MetricRecord>& want) {
+  H5G_info_t group{};
+  ASSERT_GE(H5Gget_info_by_name(f, "/metrics", &group, H5P_DEFAULT), 0);
+  EXPECT_EQ(group.nlinks, 6u);
+  std::vector<std::string> scenes, cohorts, metrics;
+  std::vector<std::int64_t> ks, pairs;
+  std::vector<double> values;
+  for (const MetricRecord& r : want) {
+    scenes.push_back(r.scene);
+    cohorts.push_back(r.cohort);
+    metrics.push_back(r.metric);
+    ks.push_back(r.k);
+    pairs.push_back(r.pairs);
+    values.push_back(r.value);
+  }
+  EXPECT_EQ(read_ids(f, "/metrics/scene", longest_field(want, &MetricRecord::scene)), scenes);
+  EXPECT_EQ(read_ids(f, "/metrics/cohort", longest_field(want, &MetricRecord::cohort)), cohorts);
+  EXPECT_EQ(read_ids(f, "/metrics/metric", longest_field(want, &MetricRecord::metric)), metrics);
+  const Dims rows{static_cast<hsize_t>(want.size())};
+  const Read<std::int64_t> k =
+      read_dataset<std::int64_t>(f, "/metrics/k", H5T_STD_I64LE, H5T_NATIVE_INT64);
+  EXPECT_TRUE(k.type_ok);
+  EXPECT_EQ(k.dims, rows);
+  EXPECT_EQ(k.values, ks);
+  const Read<std::int64_t> p =
+      read_dataset<std::int64_t>(f, "/metrics/pairs", H5T_STD_I64LE, H5T_NATIVE_INT64);
+  EXPECT_TRUE(p.type_ok);
+  EXPECT_EQ(p.dims, rows);
+  EXPECT_EQ(p.values, pairs);
+  const Read<double> v =
+      read_dataset<double>(f, "/metrics/value", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE);
+  EXPECT_TRUE(v.type_ok);
+  EXPECT_EQ(v.dims, rows);
+  EXPECT_EQ(v.values, values);  // bit-exact
+}
+
+/// Rank 0 only; no collective inside, so its ASSERTs may return early. `metrics`: the records
+/// /metrics must hold; none means no /metrics group.
+void verify_file(const std::string& path, int ranks,
+                 const std::vector<MetricRecord>& metrics = {}) {
   FileHandle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
   ASSERT_TRUE(file) << "cannot open " << path;
   const hid_t f = file.get();
@@ -273,6 +330,10 @@ void verify_file(const std::string& path, int ranks) {
     EXPECT_EQ(H5Lexists(f, (group + "/bridge").c_str(), H5P_DEFAULT) > 0, has_bridge) << group;
     if (has_bridge) expect_factors(f, group + "/bridge", kFactors + 1, kFactors, bridge_value, s);
   }
+  if (metrics.empty())
+    EXPECT_EQ(H5Lexists(f, "/metrics", H5P_DEFAULT), 0) << "a model without metrics has /metrics";
+  else
+    verify_metrics(f, metrics);
 }
 
 /// Names in `dir` that a writer must not leave behind: temporary files and probes.
@@ -322,6 +383,35 @@ TEST(EmbeddingWriter, EveryValueLandsWhereTheFormulaSays) {
   if (world.is_root()) {
     verify_file(path, world.size());
     EXPECT_EQ(leftovers(dir), std::vector<std::string>{});
+    std::filesystem::remove_all(dir);
+  }
+  world.barrier();
+}
+
+TEST(EmbeddingWriter, MetricsOfRankZeroRoundTrip) {
+  const mpi::Communicator world = mpi::Communicator::world();
+  const std::string dir = testing::shared_scratch_dir(world, "embedding-metrics");
+  const std::string path = dir + "/model.h5";
+  EmbeddingFileContent model = local_model(world);
+  // Rank 0 holds the records; the last rank (when not 0) holds other ones, which must not be
+  // written; the ranks in between hold nothing.
+  if (world.is_root())
+    model.metrics = rank0_metrics();
+  else if (world.rank() == world.size() - 1)
+    model.metrics = {{"a-much-longer-scene-name-than-rank-0-has", "warm", 7, "map", 0.5, 1},
+                     {"x", "cold", 8, "f1", 0.75, 2}};
+  write_embedding_file(world, path, model);
+  if (world.is_root()) {
+    verify_file(path, world.size(), rank0_metrics());
+    EXPECT_EQ(leftovers(dir), std::vector<std::string>{});
+  }
+  world.barrier();
+
+  // When rank 0 has no records there is no /metrics group, whatever the others hold.
+  if (world.is_root()) model.metrics.clear();
+  write_embedding_file(world, path, model);
+  if (world.is_root()) {
+    verify_file(path, world.size());
     std::filesystem::remove_all(dir);
   }
   world.barrier();

@@ -1,5 +1,6 @@
-// MetricSums: cells land where the layout says, merge is elementwise, and the overall mean
-// weighs every (user, scene) pair equally (not every scene).
+// MetricSums: cells land where the layout says, merge is elementwise, the overall mean weighs
+// every (user, scene) pair equally (not every scene), and coverage is recommended over catalogue
+// (overall: over the scenes where the cohort has pairs).
 #include "eval/metric_sums.h"
 
 #include <gtest/gtest.h>
@@ -12,8 +13,8 @@
 namespace sceneals::eval {
 namespace {
 
-constexpr Metric kAllMetrics[] = {Metric::kPrecision, Metric::kRecall, Metric::kF1,
-                                  Metric::kNdcg,      Metric::kMap,    Metric::kHitRate};
+constexpr Metric kPairMetrics[] = {Metric::kPrecision, Metric::kRecall, Metric::kF1,
+                                   Metric::kNdcg,      Metric::kMap,    Metric::kHitRate};
 
 /// Distinct values per field, so a field stored in the wrong slot shows up.
 RankingMetrics distinct_metrics(double base) {
@@ -41,6 +42,8 @@ double field(const RankingMetrics& m, Metric metric) {
       return m.average_precision;
     case Metric::kHitRate:
       return m.hit_rate;
+    case Metric::kCoverage:  // not a per-pair metric
+      break;
   }
   return -1;
 }
@@ -49,12 +52,14 @@ TEST(MetricSums, StartsAtZeroWithFlatLayout) {
   MetricSums sums(3, 2);
   EXPECT_EQ(sums.scenes(), 3);
   EXPECT_EQ(sums.ks(), 2);
-  // 3 scenes x 2 cohorts x 2 Ks x (6 sums + 1 count).
-  ASSERT_EQ(sums.data().size(), 3u * 2u * 2u * 7u);
+  // 3 scenes x 2 cohorts x 2 Ks x (6 sums + 1 count + 2 coverage numbers).
+  ASSERT_EQ(sums.data().size(), 3u * 2u * 2u * 9u);
   for (double v : sums.data()) EXPECT_EQ(v, 0.0);
   EXPECT_EQ(sums.count(2, kCold, 1), 0.0);
   EXPECT_EQ(sums.mean(2, kCold, 1, Metric::kRecall), 0.0);  // empty cell: 0, not NaN
   EXPECT_EQ(sums.overall_mean(kWarm, 0, Metric::kNdcg), 0.0);
+  EXPECT_EQ(sums.coverage(2, kCold, 1), 0.0);
+  EXPECT_EQ(sums.overall_coverage(kWarm, 0), 0.0);
 }
 
 TEST(MetricSums, AddFillsOnlyItsCellAndMeansEachField) {
@@ -65,8 +70,8 @@ TEST(MetricSums, AddFillsOnlyItsCellAndMeansEachField) {
   int nonzero = 0;
   for (double v : sums.data()) nonzero += v != 0.0;
   EXPECT_EQ(nonzero, 7);
-  // The documented offset: ((scene * 2 + cohort) * ks + k_index) * 7; count in the last slot.
-  const std::size_t at = ((1 * 2 + 1) * 2 + 1) * 7;
+  // The documented offset: ((scene * 2 + cohort) * ks + k_index) * 9; count after the sums.
+  const std::size_t at = ((1 * 2 + 1) * 2 + 1) * 9;
   EXPECT_DOUBLE_EQ(sums.data()[at + 0], 0.11 + 0.51);
   EXPECT_DOUBLE_EQ(sums.data()[at + 5], 0.16 + 0.56);
   EXPECT_EQ(sums.data()[at + 6], 2.0);
@@ -74,7 +79,7 @@ TEST(MetricSums, AddFillsOnlyItsCellAndMeansEachField) {
   EXPECT_EQ(sums.count(1, kCold, 1), 2.0);
   EXPECT_EQ(sums.count(1, kWarm, 1), 0.0);
   EXPECT_EQ(sums.count(1, kCold, 0), 0.0);
-  for (Metric metric : kAllMetrics) {
+  for (Metric metric : kPairMetrics) {
     // Mean of base 0.1 and 0.5 plus the field's offset.
     const double expected =
         (field(distinct_metrics(0.1), metric) + field(distinct_metrics(0.5), metric)) / 2;
@@ -126,6 +131,51 @@ TEST(MetricSums, OverallMeanWeighsPairsNotScenes) {
   EXPECT_EQ(sums.overall_mean(kCold, 0, Metric::kPrecision), 1.0);
 }
 
+TEST(MetricSums, CoverageNumbersLandInTheirSlotsAndAddUp) {
+  MetricSums sums(2, 3);
+  sums.add(1, kWarm, 2, distinct_metrics(0.1));
+  // Two contributions to one cell add up: (3 + 4) of (6 + 4).
+  sums.add_coverage(1, kWarm, 2, 3, 6);
+  sums.add_coverage(1, kWarm, 2, 4, 4);
+  const std::size_t at = ((1 * 2 + kWarm) * 3 + 2) * 9;
+  EXPECT_EQ(sums.data()[at + 7], 7.0);   // recommended
+  EXPECT_EQ(sums.data()[at + 8], 10.0);  // catalogue
+  int nonzero = 0;
+  for (double v : sums.data()) nonzero += v != 0.0;
+  EXPECT_EQ(nonzero, 9);  // the six sums, the count and the two coverage numbers of that cell
+  EXPECT_EQ(sums.recommended_items(1, kWarm, 2), 7.0);
+  EXPECT_EQ(sums.catalogue_items(1, kWarm, 2), 10.0);
+  EXPECT_DOUBLE_EQ(sums.coverage(1, kWarm, 2), 0.7);
+  EXPECT_DOUBLE_EQ(sums.mean(1, kWarm, 2, Metric::kCoverage), 0.7);
+  // A cell with coverage numbers but no pairs reports 0.
+  sums.add_coverage(0, kCold, 0, 2, 8);
+  EXPECT_EQ(sums.coverage(0, kCold, 0), 0.0);
+  // recommended must lie in [0, catalogue].
+  EXPECT_THROW(sums.add_coverage(0, kWarm, 0, 5, 4), InternalError);
+  EXPECT_THROW(sums.add_coverage(0, kWarm, 0, -1, 4), InternalError);
+  EXPECT_THROW(sums.add_coverage(2, kWarm, 0, 1, 4), InternalError);
+}
+
+TEST(MetricSums, OverallCoverageIsTotalRecommendedOverTotalCatalogueOfScenesWithPairs) {
+  MetricSums sums(3, 2);
+  // Scene 0: 2 of 4 items, one warm pair. Scene 1: 9 of 12, three warm pairs. Scene 2: 0 of 100
+  // and no warm pair at K index 0 (only a cold one): left out of the warm overall.
+  sums.add(0, kWarm, 0, distinct_metrics(0.1));
+  for (int i = 0; i < 3; ++i) sums.add(1, kWarm, 0, distinct_metrics(0.2));
+  sums.add(2, kCold, 0, distinct_metrics(0.3));
+  sums.add_coverage(0, kWarm, 0, 2, 4);
+  sums.add_coverage(1, kWarm, 0, 9, 12);
+  sums.add_coverage(2, kWarm, 0, 0, 100);
+  sums.add_coverage(2, kCold, 0, 30, 100);
+  // (2 + 9) / (4 + 12) = 11/16, not the mean of scene ratios (0.5 + 0.75) / 2 = 0.625.
+  EXPECT_DOUBLE_EQ(sums.overall_coverage(kWarm, 0), 11.0 / 16.0);
+  EXPECT_DOUBLE_EQ(sums.overall_mean(kWarm, 0, Metric::kCoverage), 11.0 / 16.0);
+  EXPECT_DOUBLE_EQ(sums.overall_coverage(kCold, 0), 0.3);
+  EXPECT_EQ(sums.overall_coverage(kWarm, 1), 0.0);  // no pairs at that K
+  // Coverage does not disturb the per-pair means.
+  EXPECT_NEAR(sums.overall_mean(kWarm, 0, Metric::kPrecision), (0.11 + 3 * 0.21) / 4, 1e-15);
+}
+
 TEST(MetricSums, RejectsOutOfRangeAndShapeMismatch) {
   MetricSums sums(2, 2);
   EXPECT_THROW(sums.add(2, kWarm, 0, RankingMetrics{}), InternalError);
@@ -144,6 +194,7 @@ TEST(MetricSums, MetricNames) {
   EXPECT_EQ(std::string(metric_name(Metric::kNdcg)), "ndcg");
   EXPECT_EQ(std::string(metric_name(Metric::kMap)), "map");
   EXPECT_EQ(std::string(metric_name(Metric::kHitRate)), "hit_rate");
+  EXPECT_EQ(std::string(metric_name(Metric::kCoverage)), "coverage");
 }
 
 }  // namespace
