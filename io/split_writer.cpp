@@ -35,6 +35,7 @@ void append_value(std::string& out, float value) {
 
 std::string format_lines(const ShardedData& data, const std::vector<Rating>& ratings,
                          const std::vector<std::uint8_t>* cold) {
+  char timestamp[24];
   std::string out;
   for (std::size_t i = 0; i < ratings.size(); ++i) {
     const Rating& r = ratings[i];
@@ -45,6 +46,11 @@ std::string format_lines(const ShardedData& data, const std::vector<Rating>& rat
     append_csv_field(out, data.scenes[static_cast<std::size_t>(r.scene)]);
     out.push_back(',');
     append_value(out, r.value);
+    if (data.has_timestamps) {
+      const auto written = std::to_chars(timestamp, timestamp + sizeof(timestamp), r.timestamp);
+      out.push_back(',');
+      out.append(timestamp, written.ptr);
+    }
     if (cold != nullptr) out.append((*cold)[i] ? ",1" : ",0");
     out.push_back('\n');
   }
@@ -64,10 +70,13 @@ void write_split(const mpi::Communicator& world, const std::string& directory,
                                                        directory + "': " + ec.message()};
   }
   mpi::agree_on_error(world, error);
-  std::string train = world.is_root() ? "user,item,scene,value\n" : "";
+  // The timestamp column is kept when the input had one, so a tool (or sceneals) training on
+  // train.csv again holds out by time the same way.
+  const std::string columns = data.has_timestamps ? "user,item,scene,value,timestamp" : "user,item,scene,value";
+  std::string train = world.is_root() ? columns + "\n" : "";
   train += format_lines(data, split.train, nullptr);
   mpi::write_text_collectively(world, directory + "/train.csv", train);
-  std::string test = world.is_root() ? "user,item,scene,value,cold\n" : "";
+  std::string test = world.is_root() ? columns + ",cold\n" : "";
   test += format_lines(data, split.test, &split.test_cold);
   mpi::write_text_collectively(world, directory + "/test.csv", test);
 }
