@@ -18,6 +18,8 @@ const char* const kUsage =
     "usage: sceneals COMMAND [options]   (sceneals COMMAND --help for the options)\n"
     "commands:\n"
     "  train      read an interaction log, train multi-scene ALS, write the embedding file\n"
+    "  evaluate   evaluate an embedding file on a split (train.csv + test.csv of train "
+    "--write-split)\n"
     "  generate   write a synthetic multi-scene interaction log (CSV)\n";
 
 int dispatch(const sceneals::mpi::Communicator& world, const std::vector<std::string>& args) {
@@ -27,6 +29,7 @@ int dispatch(const sceneals::mpi::Communicator& world, const std::vector<std::st
   }
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   if (args[0] == "train") return sceneals::app::run_train(world, rest);
+  if (args[0] == "evaluate") return sceneals::app::run_evaluate(world, rest);
   if (args[0] == "generate") return sceneals::app::run_generate(world, rest);
   if (args[0] == "--version") {
     if (world.is_root()) std::printf("sceneals %s\n", sceneals::app::kVersion);

@@ -170,7 +170,8 @@ std::vector<float> resolve_mu(const std::string& text, const std::vector<std::st
 ParsedTrain parse_train_options(const std::vector<std::string>& args) {
   ParsedTrain parsed;
   TrainConfig& c = parsed.config;
-  std::string format, solver, feedback, confidence, average_weight, grid, ks, model_kind;
+  std::string format, solver, feedback, confidence, average_weight, grid, ks, model_kind,
+      evaluate_on;
   po::options_description d("sceneals train options", 100, 50);
   // clang-format off
   d.add_options()
@@ -189,10 +190,11 @@ ParsedTrain parse_train_options(const std::vector<std::string>& args) {
     ("skip-bad-lines", po::bool_switch(&c.read.skip_bad_lines),
         "skip malformed lines and report how many, instead of stopping at the first")
     ("model-kind", po::value(&model_kind)->default_value("colearn")->notifier(
-        one_of("model-kind", {"colearn", "independent", "popularity"})),
+        one_of("model-kind", {"colearn", "independent", "pooled", "popularity"})),
         "colearn (item biases, cross-scene averaging with --mu, bridge), independent (per-scene "
-        "ALS: mu = 0, no bias, no bridge; users cold in a scene get its popular items) or "
-        "popularity (the most popular items of each scene)")
+        "ALS: mu = 0, no bias, no bridge; users cold in a scene get its popular items), pooled "
+        "(all scenes in one matrix, items kept distinct per scene) or popularity (the most "
+        "popular items of each scene)")
     ("factors", po::value(&c.als.factors)->default_value(64)->notifier(in_range("factors", 1, 4096, true)),
         "k, the number of latent factors")
     ("iterations", po::value(&c.iterations)->default_value(15)->notifier(at_least("iterations", 0)),
@@ -235,7 +237,14 @@ ParsedTrain parse_train_options(const std::vector<std::string>& args) {
     ("evaluate", po::bool_switch(&c.evaluate),
         "after training, compute precision, recall, F1, NDCG, MAP and hit rate at each K on the "
         "held-out split, for warm and cold-scene pairs")
+    ("evaluate-on", po::value(&evaluate_on)->default_value("test")->notifier(
+        one_of("evaluate-on", {"test", "validation"})),
+        "test, or validation: carve a validation split from the training part the same way "
+        "(derived seed), train on the rest and evaluate there, for choosing hyper-parameters")
     ("k", po::value(&ks)->default_value("5,10,20"), "cut-offs K for --evaluate, comma-separated")
+    ("metrics-json", po::value(&c.metrics_json),
+        "with --evaluate: also write the metrics to this JSON file (records with scene, cohort, "
+        "k, metric, value, pairs); they are always stored in the model's /metrics group")
     ("grid", po::value(&grid)->default_value("auto"),
         "process grid GROUPSxSHARDS (scene groups x user shards, product = ranks) or auto");
   // clang-format on
@@ -263,9 +272,16 @@ ParsedTrain parse_train_options(const std::vector<std::string>& args) {
       confidence == "log" ? solver::ConfidenceKind::kLog : solver::ConfidenceKind::kLinear;
   c.average_weight_count = average_weight == "count";
   c.model_kind = model_kind == "independent"  ? solver::ModelKind::kIndependent
+                 : model_kind == "pooled"     ? solver::ModelKind::kPooled
                  : model_kind == "popularity" ? solver::ModelKind::kPopularity
                                               : solver::ModelKind::kColearn;
-  c.split.seed = c.seed;  // one seed for the split and the initial factors
+  c.split.seed = c.seed;
+  c.evaluate_on_validation = evaluate_on == "validation";
+  if (!c.metrics_json.empty() && !c.evaluate)
+    throw InputError(
+        "--metrics-json needs --evaluate (there are no metrics without it)");  // one seed for the
+                                                                               // split and the
+                                                                               // initial factors
   parse_grid(grid, c.grid_groups, c.grid_shards);
   c.ks = parse_cutoffs(ks);
   c.configuration_text = describe(vm);
@@ -311,8 +327,8 @@ ParsedEvaluate parse_evaluate_options(const std::vector<std::string>& args) {
                                          "command-line values win")
     ("model", po::value(&c.model)->required(), "embedding file to evaluate (HDF5, as train writes)")
     ("train", po::value(&c.train.path)->required(),
-        "training part of the split (train.csv of train --write-split): masked, and it makes "
-        "a test pair warm")
+        "training part of the split (train.csv of train --write-split): its items are never "
+        "recommended, and a test pair whose user has some in the scene is warm")
     ("test", po::value(&c.test.path)->required(),
         "held-out part of the split (test.csv of train --write-split)")
     ("k", po::value(&ks)->default_value("5,10,20"), "cut-offs K, comma-separated")

@@ -20,10 +20,16 @@ struct ParsedGenerate {
   std::string help_text;
   GenerateConfig config;
 };
+struct ParsedEvaluate {
+  bool help = false;
+  std::string help_text;
+  EvaluateConfig config;
+};
 
 /// `args` are the command's arguments (after "train"). Throws InputError naming the option and
 /// the value on anything invalid, including unknown keys in a --config file.
 ParsedTrain parse_train_options(const std::vector<std::string>& args);
 ParsedGenerate parse_generate_options(const std::vector<std::string>& args);
+ParsedEvaluate parse_evaluate_options(const std::vector<std::string>& args);
 
 }  // namespace sceneals::io

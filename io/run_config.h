@@ -24,8 +24,10 @@ struct TrainConfig {
   double ridge = 100.0;  ///< ridge of the per-scene bridge regression
   std::uint64_t seed = 42;
   SplitOptions split;
-  std::string write_split;  ///< directory, or empty
-  bool evaluate = false;    ///< evaluate on the held-out split after training
+  std::string write_split;              ///< directory, or empty
+  bool evaluate = false;                ///< evaluate on the held-out split after training
+  bool evaluate_on_validation = false;  ///< train on train minus validation, evaluate there
+  std::string metrics_json;             ///< with evaluate: file for the metrics as JSON, or empty
   std::vector<int> ks = {5, 10, 20};
   int grid_groups = 0;  ///< 0: automatic
   int grid_shards = 0;

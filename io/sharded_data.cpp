@@ -1,6 +1,7 @@
 #include "io/sharded_data.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <numeric>
 
@@ -30,11 +31,12 @@ void sort_ids_in_row_order(std::vector<std::string>& ids) {
 
 namespace {
 
-/// The global scene list (sorted by name) and each scene's record count.
-void gather_scenes(const mpi::Communicator& world, const std::vector<Interaction>& records,
+/// The global scene list (sorted by name) and each scene's record count, over all inputs.
+void gather_scenes(const mpi::Communicator& world, const std::vector<ReadResult>& inputs,
                    std::vector<std::string>& scenes, std::vector<std::int64_t>& loads) {
   std::map<std::string, std::int64_t> local;
-  for (const Interaction& r : records) ++local[r.scene];
+  for (const ReadResult& input : inputs)
+    for (const Interaction& r : input.records) ++local[r.scene];
   std::vector<std::string> names;
   std::vector<std::int64_t> counts;
   for (const auto& [name, count] : local) {
@@ -103,18 +105,22 @@ Catalogue build_catalogue(const mpi::ProcessGrid& grid, std::vector<std::string>
   return catalogue;
 }
 
-std::vector<std::string> distinct(std::vector<std::string> ids) {
+/// The distinct ids of one field over the routed records of every input.
+std::vector<std::string> distinct_ids(const std::vector<RoutedRecords>& routed,
+                                      std::vector<std::string> RoutedRecords::*field) {
+  std::vector<std::string> ids;
+  for (const RoutedRecords& r : routed) ids.insert(ids.end(), (r.*field).begin(), (r.*field).end());
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   return ids;
 }
 
 /// Items are owned by item shards (hash ranges, like users). Each rank asks the owners in its
-/// scene group for the rows of the items it holds; the owners build the catalogue and answer.
+/// scene group for the rows of the items it holds (`wanted`, distinct); the owners build the
+/// catalogue and answer.
 std::unordered_map<std::string, std::int64_t> encode_items(const mpi::ProcessGrid& grid,
-                                                           const std::vector<std::string>& items,
+                                                           const std::vector<std::string>& wanted,
                                                            Catalogue& catalogue) {
-  const std::vector<std::string> wanted = distinct(items);
   const std::size_t shards = static_cast<std::size_t>(grid.plan.user_shards);
   std::vector<std::vector<std::string>> asks(shards);
   for (const std::string& id : wanted)
@@ -166,14 +172,41 @@ std::int64_t merge_duplicates(std::vector<Rating>& ratings) {
   return merged;
 }
 
-}  // namespace
+/// Duplicates are summed in float32 (every value fits, the line parser checks that): a sum that
+/// overflows is the input's problem, named by its ids.
+void check_sums_finite(const ShardedData& data, const std::vector<Rating>& ratings) {
+  for (const Rating& r : ratings)
+    if (!std::isfinite(r.value))
+      throw InputError("duplicate rows of (user '" + data.users.id_of_row(r.user_row) +
+                       "', item '" + data.item_ids_seen.at(r.item_row) + "', scene '" +
+                       data.scenes[static_cast<std::size_t>(r.scene)] +
+                       "') sum to more than float32 can hold");
+}
 
-ShardingResult shard_interactions(const mpi::Communicator& world, ReadResult&& read,
-                                  int requested_groups) {
+/// The routed records of one input as ratings with global rows.
+std::vector<Rating> encode_ratings(const RoutedRecords& routed,
+                                   const std::unordered_map<std::string, std::int64_t>& user_row,
+                                   const std::unordered_map<std::string, std::int64_t>& item_row) {
+  std::vector<Rating> ratings(routed.numbers.size());
+  for (std::size_t i = 0; i < routed.numbers.size(); ++i) {
+    Rating& r = ratings[i];
+    r.user_row = user_row.at(routed.users[i]);
+    r.item_row = item_row.at(routed.items[i]);
+    r.scene = routed.numbers[i].scene;
+    r.value = routed.numbers[i].value;
+    r.timestamp = routed.numbers[i].timestamp;
+    r.pair_hash = hash_combine(hash_id(routed.users[i]), hash_id(routed.items[i]));
+  }
+  return ratings;
+}
+
+/// Shards every input with one grid and one catalogue; each input keeps its own ratings.
+MultiShardingResult shard_all(const mpi::Communicator& world, std::vector<ReadResult>& inputs,
+                              int requested_groups) {
   ShardedData data;
-  data.has_timestamps = read.has_timestamps;
+  for (const ReadResult& input : inputs) data.has_timestamps |= input.has_timestamps;
   std::vector<std::int64_t> loads;
-  gather_scenes(world, read.records, data.scenes, loads);
+  gather_scenes(world, inputs, data.scenes, loads);
   mpi::GridPlan plan;
   mpi::run_agreed(world, [&] {
     for (const std::string& scene : data.scenes)  // each scene becomes an HDF5 group name
@@ -184,33 +217,77 @@ ShardingResult shard_interactions(const mpi::Communicator& world, ReadResult&& r
   });
   mpi::ProcessGrid grid = mpi::make_process_grid(world, std::move(plan));
 
-  RoutedRecords routed =
-      route_to_user_owners(world, grid.plan, data.scenes, std::move(read.records));
-  data.users = build_catalogue(grid, distinct(routed.users));
+  std::vector<RoutedRecords> routed;
+  for (ReadResult& input : inputs)
+    routed.push_back(route_to_user_owners(world, grid.plan, data.scenes, std::move(input.records)));
+  data.users = build_catalogue(grid, distinct_ids(routed, &RoutedRecords::users));
   std::unordered_map<std::string, std::int64_t> user_row;
   user_row.reserve(data.users.ids.size());
   for (std::int64_t i = 0; i < data.users.size(); ++i)
     user_row.emplace(data.users.ids[static_cast<std::size_t>(i)], data.users.row_begin() + i);
   const std::unordered_map<std::string, std::int64_t> item_row =
-      encode_items(grid, routed.items, data.items);
+      encode_items(grid, distinct_ids(routed, &RoutedRecords::items), data.items);
 
-  data.ratings.resize(routed.numbers.size());
-  for (std::size_t i = 0; i < routed.numbers.size(); ++i) {
-    Rating& r = data.ratings[i];
-    r.user_row = user_row.at(routed.users[i]);
-    r.item_row = item_row.at(routed.items[i]);
-    r.scene = routed.numbers[i].scene;
-    r.value = routed.numbers[i].value;
-    r.timestamp = routed.numbers[i].timestamp;
-    r.pair_hash = hash_combine(hash_id(routed.users[i]), hash_id(routed.items[i]));
+  std::vector<std::vector<Rating>> ratings;
+  std::int64_t merged = 0;
+  for (RoutedRecords& input : routed) {
+    ratings.push_back(encode_ratings(input, user_row, item_row));
+    input = RoutedRecords{};  // the strings are no longer needed
+    merged += merge_duplicates(ratings.back());
   }
   for (const auto& [id, row] : item_row) data.item_ids_seen.emplace(row, id);
-  data.duplicates_merged = world.sum(merge_duplicates(data.ratings));
+  mpi::run_agreed(world, [&] {
+    for (const std::vector<Rating>& input : ratings) check_sums_finite(data, input);
+  });
+  data.duplicates_merged = world.sum(merged);
 
   data.scene_interactions.assign(data.scenes.size(), 0);
-  for (const Rating& r : data.ratings) ++data.scene_interactions[static_cast<std::size_t>(r.scene)];
+  for (const std::vector<Rating>& input : ratings)
+    for (const Rating& r : input) ++data.scene_interactions[static_cast<std::size_t>(r.scene)];
   world.allreduce_in_place(data.scene_interactions, mpi::ReduceOp::kSum);
-  return ShardingResult{std::move(grid), std::move(data)};
+  return MultiShardingResult{std::move(grid), std::move(data), std::move(ratings)};
+}
+
+/// Throws InputError for the first (user, item, scene) this rank finds in two inputs. Each
+/// input's ratings are sorted by (scene, user, item) with no repeated triple.
+void check_disjoint(const ShardedData& data, const std::vector<std::vector<Rating>>& ratings,
+                    const std::vector<std::string>& names) {
+  const auto key = [](const Rating& r) { return std::tie(r.scene, r.user_row, r.item_row); };
+  for (std::size_t a = 0; a < ratings.size(); ++a)
+    for (std::size_t b = a + 1; b < ratings.size(); ++b) {
+      auto x = ratings[a].begin(), y = ratings[b].begin();
+      while (x != ratings[a].end() && y != ratings[b].end()) {
+        if (key(*x) < key(*y)) {
+          ++x;
+        } else if (key(*y) < key(*x)) {
+          ++y;
+        } else {
+          throw InputError("user '" + data.users.id_of_row(x->user_row) + "', item '" +
+                           data.item_ids_seen.at(x->item_row) + "', scene '" +
+                           data.scenes[static_cast<std::size_t>(x->scene)] + "' is in both " +
+                           names[a] + " and " + names[b]);
+        }
+      }
+    }
+}
+
+}  // namespace
+
+ShardingResult shard_interactions(const mpi::Communicator& world, ReadResult&& read,
+                                  int requested_groups) {
+  std::vector<ReadResult> inputs;
+  inputs.push_back(std::move(read));
+  MultiShardingResult all = shard_all(world, inputs, requested_groups);
+  all.data.ratings = std::move(all.ratings.front());
+  return ShardingResult{std::move(all.grid), std::move(all.data)};
+}
+
+MultiShardingResult shard_inputs(const mpi::Communicator& world, std::vector<ReadResult>&& inputs,
+                                 const std::vector<std::string>& names, int requested_groups) {
+  check_invariant(names.size() == inputs.size(), "shard_inputs: one name per input");
+  MultiShardingResult result = shard_all(world, inputs, requested_groups);
+  mpi::run_agreed(world, [&] { check_disjoint(result.data, result.ratings, names); });
+  return result;
 }
 
 }  // namespace sceneals::io

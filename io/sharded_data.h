@@ -66,4 +66,19 @@ struct ShardingResult {
 ShardingResult shard_interactions(const mpi::Communicator& world, ReadResult&& read,
                                   int requested_groups);
 
+/// Several inputs that share one grid and one user/item catalogue (the train and test files of
+/// a split): `data` is built from all of them, but each input keeps its own ratings.
+struct MultiShardingResult {
+  mpi::ProcessGrid grid;
+  ShardedData data;  ///< data.ratings is empty; counts and duplicates are over all inputs
+  std::vector<std::vector<Rating>> ratings;  ///< per input, deduplicated, sorted like data.ratings
+};
+
+/// Collective over world. Like shard_interactions for `inputs` together: the grid is planned from
+/// the scenes' loads of all inputs, and duplicates within an input are summed. A (user, item,
+/// scene) present in two inputs is an agreed InputError (exit 1) naming both, by `names`
+/// (one per input). Consumes the inputs' records.
+MultiShardingResult shard_inputs(const mpi::Communicator& world, std::vector<ReadResult>&& inputs,
+                                 const std::vector<std::string>& names, int requested_groups);
+
 }  // namespace sceneals::io

@@ -1,0 +1,425 @@
+#include "io/embedding_reader.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <utility>
+
+#include "io/id_hash.h"
+#include "mpi/error.h"
+#include "mpi/error_agreement.h"
+#include "mpi/hdf5_mpio.h"
+
+namespace sceneals::io {
+namespace {
+
+// Every phase below runs inside mpi::run_agreed although it makes collective HDF5 calls: with
+// collective metadata (mpi/hdf5_mpio.h) every rank sees the same metadata bytes, so the checks
+// and the HDF5 calls that can fail on a bad file fail alike on every rank and nobody is left
+// waiting (the same reasoning as the writer's).
+
+/// A failed HDF5 call while reading is the file's fault (damaged, or not one of ours).
+template <class Result>
+Result checked(Result result, const char* call, const std::string& path,
+               const std::string& object) {
+  try {
+    return check_hdf5(result, call, "'" + object + "'");
+  } catch (const InternalError& e) {
+    throw InputError(path, e.what());
+  }
+}
+
+/// Why rank 0 cannot read `path` as an HDF5 file; empty when it can.
+std::string why_not_readable(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0)
+    return "cannot open model '" + path + "': " + std::strerror(errno);
+  if (S_ISDIR(info.st_mode)) return "cannot open model '" + path + "': it is a directory";
+  if (!std::ifstream(path)) return "cannot open model '" + path + "': " + std::strerror(errno);
+  if (H5Fis_hdf5(path.c_str()) <= 0) return path + ": not an HDF5 file";
+  return {};
+}
+
+/// True when every component of the absolute `name` exists (H5Lexists needs the parents).
+bool exists(hid_t file, const std::string& name) {
+  for (std::size_t slash = name.find('/', 1);; slash = name.find('/', slash + 1)) {
+    const std::string prefix = name.substr(0, slash);
+    if (H5Lexists(file, prefix.c_str(), H5P_DEFAULT) <= 0) return false;
+    if (slash == std::string::npos) return true;
+  }
+}
+
+/// An open dataset with its shape and the class of its element type.
+struct Dataset {
+  DatasetHandle handle;
+  DatatypeHandle type;
+  std::vector<hsize_t> dims;
+  H5T_class_t type_class = H5T_NO_CLASS;
+
+  std::string shape() const {
+    std::string out = "[";
+    for (std::size_t d = 0; d < dims.size(); ++d) out += (d ? ", " : "") + std::to_string(dims[d]);
+    return out + "]";
+  }
+};
+
+Dataset open_dataset(hid_t file, const std::string& path, const std::string& name) {
+  if (!exists(file, name)) throw InputError(path, name + " is missing");
+  Dataset d;
+  d.handle =
+      DatasetHandle(checked(H5Dopen2(file, name.c_str(), H5P_DEFAULT), "H5Dopen2", path, name));
+  d.type = DatatypeHandle(checked(H5Dget_type(d.handle.get()), "H5Dget_type", path, name));
+  d.type_class = H5Tget_class(d.type.get());
+  DataspaceHandle space(checked(H5Dget_space(d.handle.get()), "H5Dget_space", path, name));
+  const int rank =
+      checked(H5Sget_simple_extent_ndims(space.get()), "H5Sget_simple_extent_ndims", path, name);
+  d.dims.resize(static_cast<std::size_t>(rank));
+  checked(H5Sget_simple_extent_dims(space.get(), d.dims.data(), nullptr),
+          "H5Sget_simple_extent_dims", path, name);
+  return d;
+}
+
+/// `d` must have the element class `type_class` (named `what` in the message) and the shape
+/// `dims` (a 0 there matches any extent >= 2: the factor columns k + 1).
+void expect(const Dataset& d, const std::string& path, const std::string& name,
+            H5T_class_t type_class, const char* what, const std::vector<std::int64_t>& dims) {
+  if (d.type_class != type_class) throw InputError(path, name + " does not hold " + what);
+  bool ok = d.dims.size() == dims.size();
+  for (std::size_t i = 0; ok && i < dims.size(); ++i)
+    ok = dims[i] == 0 ? d.dims[i] >= 2 : d.dims[i] == static_cast<hsize_t>(dims[i]);
+  if (!ok) {
+    std::string want = "[";
+    for (std::size_t i = 0; i < dims.size(); ++i)
+      want += (i ? ", " : "") + (dims[i] == 0 ? std::string("k+1") : std::to_string(dims[i]));
+    throw InputError(path, name + " has shape " + d.shape() + ", expected " + want + "]");
+  }
+}
+
+/// Reads rows [begin, begin + rows) of a 1-D or 2-D dataset into `out` as `memory_type`; every
+/// rank calls it (the transfer is collective), a rank with rows = 0 selects none.
+void read_rows(const Dataset& d, hid_t memory_type, std::int64_t begin, std::int64_t rows,
+               void* out, const std::string& path, const std::string& name) {
+  const int rank = static_cast<int>(d.dims.size());
+  DataspaceHandle file_space(checked(H5Dget_space(d.handle.get()), "H5Dget_space", path, name));
+  const hsize_t count[2] = {static_cast<hsize_t>(rows), rank == 2 ? d.dims[1] : 1};
+  DataspaceHandle memory_space(
+      checked(H5Screate_simple(rank, count, nullptr), "H5Screate_simple", path, name));
+  if (rows > 0) {
+    const hsize_t start[2] = {static_cast<hsize_t>(begin), 0};
+    checked(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
+            "H5Sselect_hyperslab", path, name);
+  } else {
+    checked(H5Sselect_none(file_space.get()), "H5Sselect_none", path, name);
+    checked(H5Sselect_none(memory_space.get()), "H5Sselect_none", path, name);
+  }
+  PropertyListHandle transfer(checked(H5Pcreate(H5P_DATASET_XFER), "H5Pcreate", path, name));
+  checked(H5Pset_dxpl_mpio(transfer.get(), H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio", path, name);
+  static unsigned char no_data = 0;  // an empty block's data() may be null
+  checked(H5Dread(d.handle.get(), memory_type, memory_space.get(), file_space.get(), transfer.get(),
+                  out != nullptr ? out : &no_data),
+          "H5Dread", path, name);
+}
+
+/// Rows [begin, begin + rows) of a 1-D dataset of fixed-length strings, NUL padding removed.
+std::vector<std::string> read_ids(hid_t file, const std::string& path, const std::string& name,
+                                  std::int64_t begin, std::int64_t rows) {
+  const Dataset d = open_dataset(file, path, name);
+  const std::size_t width = H5Tget_size(d.type.get());
+  std::vector<char> packed(static_cast<std::size_t>(rows) * width);
+  read_rows(d, d.type.get(), begin, rows, packed.data(), path, name);
+  std::vector<std::string> ids(static_cast<std::size_t>(rows));
+  for (std::size_t r = 0; r < ids.size(); ++r) {
+    const char* at = packed.data() + r * width;
+    ids[r].assign(at, static_cast<std::size_t>(std::find(at, at + width, '\0') - at));
+  }
+  return ids;
+}
+
+/// The length of a 1-D dataset of fixed-length strings (what /users/id and /items/id must be).
+std::int64_t id_count(hid_t file, const std::string& path, const std::string& name) {
+  const Dataset d = open_dataset(file, path, name);
+  if (d.type_class != H5T_STRING || d.dims.size() != 1)
+    throw InputError(path, name + " is not a 1-D list of strings");
+  if (checked(H5Tis_variable_str(d.type.get()), "H5Tis_variable_str", path, name) > 0)
+    throw InputError(path, name +
+                               " holds variable-length strings; SceneALS files hold "
+                               "fixed-length strings");
+  return static_cast<std::int64_t>(d.dims[0]);
+}
+
+/// A scalar root attribute as text or as an integer; nullopt when absent or of another class.
+std::optional<std::string> string_attribute(hid_t file, const std::string& path, const char* name) {
+  if (H5Aexists(file, name) <= 0) return std::nullopt;
+  AttributeHandle attribute(checked(H5Aopen(file, name, H5P_DEFAULT), "H5Aopen", path, name));
+  DatatypeHandle type(checked(H5Aget_type(attribute.get()), "H5Aget_type", path, name));
+  DataspaceHandle space(checked(H5Aget_space(attribute.get()), "H5Aget_space", path, name));
+  if (H5Tget_class(type.get()) != H5T_STRING || H5Sget_simple_extent_npoints(space.get()) != 1)
+    return std::nullopt;
+  DatatypeHandle memory(checked(H5Tcopy(H5T_C_S1), "H5Tcopy", path, name));
+  // HDF5 converts between string lengths and paddings, not between character sets.
+  checked(H5Tset_cset(memory.get(), H5Tget_cset(type.get())), "H5Tset_cset", path, name);
+  if (H5Tis_variable_str(type.get()) > 0) {  // as h5py writes strings by default
+    checked(H5Tset_size(memory.get(), H5T_VARIABLE), "H5Tset_size", path, name);
+    char* text = nullptr;
+    checked(H5Aread(attribute.get(), memory.get(), &text), "H5Aread", path, name);
+    std::string value = text != nullptr ? text : "";
+    H5free_memory(text);
+    return value;
+  }
+  const std::size_t width = H5Tget_size(type.get());
+  checked(H5Tset_size(memory.get(), width), "H5Tset_size", path, name);
+  checked(H5Tset_strpad(memory.get(), H5T_STR_NULLPAD), "H5Tset_strpad", path, name);
+  std::string value(width, '\0');
+  checked(H5Aread(attribute.get(), memory.get(), value.data()), "H5Aread", path, name);
+  value.resize(value.find('\0') == std::string::npos ? width : value.find('\0'));
+  return value;
+}
+
+std::optional<std::int64_t> integer_attribute(hid_t file, const std::string& path,
+                                              const char* name) {
+  if (H5Aexists(file, name) <= 0) return std::nullopt;
+  AttributeHandle attribute(checked(H5Aopen(file, name, H5P_DEFAULT), "H5Aopen", path, name));
+  DatatypeHandle type(checked(H5Aget_type(attribute.get()), "H5Aget_type", path, name));
+  DataspaceHandle space(checked(H5Aget_space(attribute.get()), "H5Aget_space", path, name));
+  if (H5Tget_class(type.get()) != H5T_INTEGER || H5Sget_simple_extent_npoints(space.get()) != 1)
+    return std::nullopt;
+  std::int64_t value = 0;
+  checked(H5Aread(attribute.get(), H5T_NATIVE_INT64, &value), "H5Aread", path, name);
+  return value;
+}
+
+void check_format(hid_t file, const std::string& path) {
+  if (string_attribute(file, path, "format") != std::string(kEmbeddingFormat))
+    throw InputError(path, "not a SceneALS embedding file");
+  const std::optional<std::int64_t> version = integer_attribute(file, path, "format_version");
+  if (!version) throw InputError(path, "not a SceneALS embedding file (no format_version)");
+  if (*version != kEmbeddingFormatVersion)
+    throw InputError(path, "format_version " + std::to_string(*version) +
+                               " is not supported (this program reads " +
+                               std::to_string(kEmbeddingFormatVersion) + ")");
+}
+
+std::vector<std::string> list_scenes(hid_t file, const std::string& path) {
+  if (!exists(file, "/scenes")) throw InputError(path, "/scenes is missing");
+  std::vector<std::string> names;
+  auto collect = [](hid_t, const char* name, const H5L_info_t*, void* out) -> herr_t {
+    static_cast<std::vector<std::string>*>(out)->emplace_back(name);
+    return 0;
+  };
+  checked(H5Literate_by_name(file, "/scenes", H5_INDEX_NAME, H5_ITER_INC, nullptr, collect, &names,
+                             H5P_DEFAULT),
+          "H5Literate_by_name", path, "/scenes");
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+/// Row order of the catalogues: (stable hash, id).
+bool before_in_row_order(const std::string& a, const std::string& b) {
+  const std::uint64_t hash_a = hash_id(a), hash_b = hash_id(b);
+  return hash_a != hash_b ? hash_a < hash_b : a < b;
+}
+
+}  // namespace
+
+EmbeddingFileReader::EmbeddingFileReader(const mpi::Communicator& comm, std::string path)
+    : comm_(comm), path_(std::move(path)) {
+  Hdf5ErrorPrintingOff quiet;
+  // Rank 0 alone first, so that a missing file or one that is not HDF5 gets a plain message and
+  // no rank enters the collective open with a file that cannot work.
+  const std::string reason =
+      comm.broadcast_string(comm.is_root() ? why_not_readable(path_) : std::string(), 0);
+  if (!reason.empty()) throw AgreedError(ExitCode::kBadInput, reason);
+  mpi::run_agreed(comm, [&] {
+    PropertyListHandle access(checked(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate", path_, "/"));
+    mpi::set_mpio_file_access(access.get(), comm);
+    file_ = FileHandle(
+        checked(H5Fopen(path_.c_str(), H5F_ACC_RDONLY, access.get()), "H5Fopen", path_, "/"));
+    check_format(file_.get(), path_);
+    n_users_ = id_count(file_.get(), path_, "/users/id");
+    n_items_ = id_count(file_.get(), path_, "/items/id");
+    scenes_ = list_scenes(file_.get(), path_);
+  });
+}
+
+EmbeddingFileReader::~EmbeddingFileReader() = default;
+
+namespace {
+
+/// compare_ids for one side, `name` the dataset of its ids.
+std::optional<IdMismatch> compare_side(const mpi::Communicator& world, hid_t file,
+                                       const std::string& path, const mpi::ProcessGrid& grid,
+                                       const char* side, const std::string& name,
+                                       std::int64_t n_model, const Catalogue& catalogue) {
+  bool differs = n_model != catalogue.total();
+  if (!differs) {
+    // Scene group 0 holds every shard once: its ranks read their shard's rows, the others none.
+    const bool reads = grid.group == 0;
+    std::vector<std::string> ids;
+    mpi::run_agreed(world, [&] {
+      ids = read_ids(file, path, name, reads ? catalogue.row_begin() : 0,
+                     reads ? catalogue.size() : 0);
+    });
+    differs = world.any(reads && ids != catalogue.ids);
+  }
+  if (!differs) return std::nullopt;
+
+  // Every scene group finds the difference on its own (each holds all the shards' catalogues),
+  // so the answer reaches every rank without a world exchange: rank s of the group reads block s
+  // of the model's ids and sends each to its catalogue shard (the hash range that owns it).
+  const int shards = grid.plan.user_shards;
+  const std::int64_t begin = n_model * grid.shard / shards;
+  const std::int64_t end = n_model * (grid.shard + 1) / shards;
+  std::vector<std::string> model_ids;
+  mpi::run_agreed(world, [&] { model_ids = read_ids(file, path, name, begin, end - begin); });
+  std::vector<std::vector<std::string>> to_shard(static_cast<std::size_t>(shards));
+  for (std::string& id : model_ids)
+    to_shard[static_cast<std::size_t>(hash_range_part(hash_id(id), shards))].push_back(
+        std::move(id));
+  std::vector<std::string> in_model = grid.group_comm.alltoallv_strings(to_shard);
+  std::sort(in_model.begin(), in_model.end(), before_in_row_order);
+  in_model.erase(std::unique(in_model.begin(), in_model.end()), in_model.end());
+
+  // The catalogue is in row order already: one merge counts both differences and keeps the
+  // first of each (in row order).
+  std::int64_t counts[2] = {0, 0};  // only in the split, only in the model
+  std::vector<std::string> split_first, model_first;
+  std::int64_t split_first_row = -1;
+  const auto only_in_model = [&](const std::string& id) {
+    if (counts[1]++ == 0) model_first.push_back(id);
+  };
+  auto model_at = in_model.begin();
+  for (std::size_t i = 0; i < catalogue.ids.size(); ++i) {
+    const std::string& id = catalogue.ids[i];
+    for (; model_at != in_model.end() && before_in_row_order(*model_at, id); ++model_at)
+      only_in_model(*model_at);
+    if (model_at != in_model.end() && *model_at == id) {
+      ++model_at;
+    } else if (counts[0]++ == 0) {
+      split_first.push_back(id);
+      split_first_row = catalogue.row_begin() + static_cast<std::int64_t>(i);
+    }
+  }
+  for (; model_at != in_model.end(); ++model_at) only_in_model(*model_at);
+
+  grid.group_comm.allreduce_in_place(counts, 2, mpi::ReduceOp::kSum);
+  // Shards are hash ranges in rank order, so the first rank's first example is the first in row
+  // order over all shards.
+  const std::vector<std::string> split_examples = grid.group_comm.allgatherv_strings(split_first);
+  const std::vector<std::string> model_examples = grid.group_comm.allgatherv_strings(model_first);
+  const std::vector<std::int64_t> rows =
+      grid.group_comm.allgatherv(std::vector<std::int64_t>(split_first.size(), split_first_row));
+
+  IdMismatch mismatch;
+  mismatch.side = side;
+  mismatch.split_only = counts[0];
+  mismatch.model_only = counts[1];
+  if (!split_examples.empty()) {
+    mismatch.in_split = true;
+    mismatch.id = split_examples.front();
+    mismatch.row = rows.front();
+  } else if (!model_examples.empty()) {
+    mismatch.id = model_examples.front();
+  }
+  return mismatch;
+}
+
+}  // namespace
+
+std::optional<IdMismatch> EmbeddingFileReader::compare_ids(const mpi::ProcessGrid& grid,
+                                                           const Catalogue& users,
+                                                           const Catalogue& items) const {
+  Hdf5ErrorPrintingOff quiet;
+  std::optional<IdMismatch> mismatch =
+      compare_side(comm_, file_.get(), path_, grid, "user", "/users/id", n_users_, users);
+  if (!mismatch)
+    mismatch = compare_side(comm_, file_.get(), path_, grid, "item", "/items/id", n_items_, items);
+  return mismatch;
+}
+
+std::vector<SceneFactors> EmbeddingFileReader::read_scenes(
+    const mpi::ProcessGrid& grid, const Catalogue& users, const Catalogue& items,
+    const std::vector<std::string>& scenes) const {
+  Hdf5ErrorPrintingOff quiet;
+  std::vector<std::string> missing;
+  for (const std::string& scene : scenes)
+    if (!std::binary_search(scenes_.begin(), scenes_.end(), scene)) missing.push_back(scene);
+  if (!missing.empty()) {  // the same on every rank: no agreement needed
+    std::string list, have;
+    for (const std::string& s : missing) list += (list.empty() ? "'" : ", '") + s + "'";
+    for (const std::string& s : scenes_) have += (have.empty() ? "" : ", ") + s;
+    throw AgreedError(ExitCode::kBadInput,
+                      path_ + ": the model has no scene " + list +
+                          " of the split (its scenes: " + (have.empty() ? "none" : have) + ")");
+  }
+
+  // This rank's slices: its user shard's rows, and the active items of its item shard.
+  struct Slice {
+    int scene;
+    FactorMatrix users;
+    std::vector<std::int64_t> item_rows;
+    FactorMatrix items;
+  };
+  std::vector<Slice> slices;
+  mpi::run_agreed(comm_, [&] {
+    for (std::size_t s = 0; s < scenes.size(); ++s) {
+      const bool mine = grid.plan.group_of_scene[s] == grid.group;
+      const std::string group = "/scenes/" + scenes[s];
+      const std::string user_name = group + "/user_factors", item_name = group + "/item_factors",
+                        active_name = group + "/item_active";
+      const Dataset user_factors = open_dataset(file_.get(), path_, user_name);
+      expect(user_factors, path_, user_name, H5T_FLOAT, "floating-point numbers", {n_users_, 0});
+      const auto columns = static_cast<std::int64_t>(user_factors.dims[1]);
+      const Dataset item_factors = open_dataset(file_.get(), path_, item_name);
+      expect(item_factors, path_, item_name, H5T_FLOAT, "floating-point numbers",
+             {n_items_, columns});
+      const Dataset item_active = open_dataset(file_.get(), path_, active_name);
+      expect(item_active, path_, active_name, H5T_INTEGER, "integer flags", {n_items_});
+
+      const std::int64_t user_rows = mine ? users.size() : 0;
+      const std::int64_t item_rows = mine ? items.size() : 0;
+      Slice slice{static_cast<int>(s),
+                  FactorMatrix(user_rows, columns),
+                  {},
+                  FactorMatrix(item_rows, columns)};
+      read_rows(user_factors, H5T_NATIVE_FLOAT, users.row_begin(), user_rows, slice.users.data(),
+                path_, user_name);
+      std::vector<std::uint8_t> active(static_cast<std::size_t>(item_rows));
+      read_rows(item_active, H5T_NATIVE_UINT8, items.row_begin(), item_rows, active.data(), path_,
+                active_name);
+      read_rows(item_factors, H5T_NATIVE_FLOAT, items.row_begin(), item_rows, slice.items.data(),
+                path_, item_name);
+      if (!mine) continue;
+      // Keep the active rows only, in place (row r moves to an earlier or the same row).
+      std::int64_t kept = 0;
+      for (std::int64_t r = 0; r < item_rows; ++r)
+        if (active[static_cast<std::size_t>(r)] != 0) {
+          slice.item_rows.push_back(items.row_begin() + r);
+          if (kept != r) slice.items.row(kept) = slice.items.row(r);
+          ++kept;
+        }
+      slice.items.conservativeResize(kept, columns);
+      slices.push_back(std::move(slice));
+    }
+  });
+
+  // The group's item shards in rank order are consecutive row ranges: the concatenation of the
+  // active rows is sorted.
+  std::vector<SceneFactors> out;
+  for (Slice& slice : slices) {
+    SceneFactors scene;
+    scene.scene = slice.scene;
+    scene.shard_users = std::move(slice.users);
+    scene.item_rows = grid.group_comm.allgatherv(slice.item_rows);
+    const std::vector<float> factors =
+        grid.group_comm.allgatherv(slice.items.data(), slice.items.size());
+    scene.items = Eigen::Map<const FactorMatrix>(
+        factors.data(), static_cast<Eigen::Index>(scene.item_rows.size()), slice.items.cols());
+    out.push_back(std::move(scene));
+  }
+  return out;
+}
+
+}  // namespace sceneals::io

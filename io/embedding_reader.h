@@ -1,0 +1,85 @@
+// Reads an embedding file (DESIGN.md "Output: the embedding file") back for evaluation, in
+// parallel: every rank opens it with parallel HDF5 and reads only the rows it needs (its user
+// shard's rows of each scene of its group, its item shard's active items, which the scene group
+// then shares). Every call is collective over the communicator the file was opened with, and
+// every rank makes the same HDF5 calls in the same order (collective metadata); a rank that needs
+// no rows of a dataset selects none.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "io/embedding_writer.h"
+#include "io/hdf5_handle.h"
+#include "io/sharded_data.h"
+#include "mpi/communicator.h"
+#include "mpi/process_grid.h"
+
+namespace sceneals::io {
+
+/// One scene of the model, as a rank of the scene's group needs it to score its users.
+struct SceneFactors {
+  int scene = 0;                        ///< index in the caller's scene list
+  FactorMatrix shard_users;             ///< this user shard's rows of user_factors, catalogue order
+  std::vector<std::int64_t> item_rows;  ///< the scene's active items (item_active = 1), sorted
+  FactorMatrix items;                   ///< their rows of item_factors, item_rows order
+};
+
+/// How the model's ids differ from the catalogue the caller built (the same on every rank).
+struct IdMismatch {
+  std::string side;       ///< "user" or "item"
+  std::string id;         ///< an example: the first such id in row order
+  bool in_split = false;  ///< true: `id` is in the catalogue but not in the model; false: reverse
+  std::int64_t row = -1;  ///< `id`'s global row in the catalogue (in_split only)
+  std::int64_t split_only = 0;  ///< ids in the catalogue but not in the model
+  std::int64_t model_only = 0;  ///< ids in the model but not in the catalogue
+  /// Both 0: the same ids, in another row order than the catalogue's (no SceneALS file does that).
+};
+
+class EmbeddingFileReader {
+ public:
+  /// Collective over `comm`: opens `path` read-only with parallel HDF5 and checks the root
+  /// attributes. AgreedError (exit code 1) when the file cannot be opened, is not HDF5 ("PATH:
+  /// not an HDF5 file"), has no `format` = "sceneals-embeddings" ("PATH: not a SceneALS embedding
+  /// file") or another format_version ("PATH: format_version 2 is not supported (this program
+  /// reads 1)"), or lacks /users/id, /items/id or /scenes.
+  EmbeddingFileReader(const mpi::Communicator& comm, std::string path);
+  ~EmbeddingFileReader();  // collective: every rank destroys it at the same point
+  EmbeddingFileReader(const EmbeddingFileReader&) = delete;
+  EmbeddingFileReader& operator=(const EmbeddingFileReader&) = delete;
+
+  const std::string& path() const { return path_; }
+  std::int64_t n_users() const { return n_users_; }
+  std::int64_t n_items() const { return n_items_; }
+  /// The groups under /scenes, sorted by name.
+  const std::vector<std::string>& scenes() const { return scenes_; }
+
+  /// Collective over the grid (made from the communicator given to the constructor). Compares
+  /// /users/id and /items/id with the catalogues, row by row; on a difference every group finds
+  /// the ids in one file but not the other (routed by hash to their catalogue shard). Returns
+  /// nullopt when every row matches, else the same IdMismatch on every rank (users first).
+  std::optional<IdMismatch> compare_ids(const mpi::ProcessGrid& grid, const Catalogue& users,
+                                        const Catalogue& items) const;
+
+  /// Collective over the grid; run compare_ids first (the catalogues' rows must be the file's).
+  /// For every scene of `scenes` (the caller's scene list) in this rank's scene group, in order:
+  /// its user_factors rows of this rank's user shard, and the rows of item_factors where
+  /// item_active is 1 (each rank reads its item shard's rows, the scene group gathers them).
+  /// AgreedError (exit 1) naming the file when a scene of `scenes` is not in the file or a
+  /// dataset is missing or has the wrong type or shape.
+  std::vector<SceneFactors> read_scenes(const mpi::ProcessGrid& grid, const Catalogue& users,
+                                        const Catalogue& items,
+                                        const std::vector<std::string>& scenes) const;
+
+ private:
+  const mpi::Communicator& comm_;
+  std::string path_;
+  FileHandle file_;
+  std::int64_t n_users_ = 0;
+  std::int64_t n_items_ = 0;
+  std::vector<std::string> scenes_;
+};
+
+}  // namespace sceneals::io
