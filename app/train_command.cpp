@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "app/commands.h"
+#include "app/preemption.h"
 #include "eval/evaluator.h"
 #include "eval/metric_report.h"
 #include "io/embedding_writer.h"
@@ -16,6 +17,7 @@
 #include "io/split.h"
 #include "io/split_writer.h"
 #include "mpi/error_agreement.h"
+#include "solver/checkpoint.h"
 #include "solver/embedding_export.h"
 #include "solver/pooled_layout.h"
 #include "solver/trainer.h"
@@ -59,6 +61,36 @@ const char* model_kind_name(solver::ModelKind kind) {
       return "popularity";
   }
   return "unknown";
+}
+
+std::string join_mu(const std::vector<std::string>& scenes, const std::vector<float>& mu);
+
+/// The root attributes of every file a run writes (model and checkpoints).
+std::vector<std::pair<std::string, io::AttributeValue>> run_attributes(
+    const io::TrainConfig& config, const mpi::Communicator& world, const mpi::ProcessGrid& grid,
+    const io::ShardedData& data, const solver::TrainOptions& options) {
+  const char* feedback =
+      config.als.feedback == solver::Feedback::kExplicit ? "explicit" : "implicit";
+  const char* solver_name =
+      config.als.solver == solver::LinearSolverKind::kConjugateGradient ? "cg" : "cholesky";
+  return {
+      {"model_kind", std::string(model_kind_name(config.model_kind))},
+      {"factors", std::int64_t{config.als.factors}},
+      {"lambda", static_cast<double>(config.als.lambda)},
+      {"alpha", static_cast<double>(config.als.alpha)},
+      {"ridge", config.ridge},
+      {"mu", join_mu(data.scenes, options.mu)},
+      {"iterations", std::int64_t{config.iterations}},
+      {"seed", static_cast<std::int64_t>(config.seed)},
+      {"feedback", std::string(feedback)},
+      {"solver", std::string(solver_name)},
+      {"ranks", std::int64_t{world.size()}},
+      {"grid",
+       std::to_string(grid.plan.scene_groups) + "x" + std::to_string(grid.plan.user_shards)},
+      {"created", iso8601_now()},
+      {"program_version", std::string(kVersion)},
+      {"configuration", config.configuration_text},
+  };
 }
 
 std::string join_mu(const std::vector<std::string>& scenes, const std::vector<float>& mu) {
@@ -186,14 +218,45 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
   if (root)
     std::printf("%5s %16s %9s %9s %9s %9s %12s\n", "iter", "objective", "time_s", "user_s", "avg_s",
                 "item_s", "sent_MB/rank");
-  trainer.train([&](const solver::IterationStats& stats) {
+  install_preemption_handlers();
+  solver::TrainControl control;
+  control.checkpoint_every = config.checkpoint_every;
+  control.stop_requested = preemption_requested;
+  control.checkpoint = [&](const solver::TrainProgress& progress) {
+    solver::write_checkpoint(world, grid, data, trainer, progress, config.checkpoint_dir,
+                             run_attributes(config, world, grid, data, options));
     if (root)
-      std::printf("%5d %16.8e %9.3f %9.3f %9.3f %9.3f %5.2f..%.2f\n", stats.iteration,
-                  stats.objective.total(), stats.seconds, stats.phase_seconds[0],
-                  stats.phase_seconds[1], stats.phase_seconds[2], megabytes(stats.min_bytes_sent),
-                  megabytes(stats.max_bytes_sent));
-    std::fflush(stdout);
-  });
+      std::printf("checkpoint after iteration %d (+%d phases) in %s\n", progress.iteration,
+                  progress.phases_done, config.checkpoint_dir.c_str());
+  };
+  if (config.resume) {
+    if (const auto progress =
+            solver::resume_from_checkpoint(world, grid, data, trainer, config.checkpoint_dir)) {
+      control.start = *progress;
+      if (root)
+        std::printf("resumed from %s after iteration %d (+%d phases)\n",
+                    config.checkpoint_dir.c_str(), progress->iteration, progress->phases_done);
+    } else if (root) {
+      std::printf("no checkpoint in %s: starting from the beginning\n",
+                  config.checkpoint_dir.c_str());
+    }
+  }
+  const bool finished = trainer.train(
+      [&](const solver::IterationStats& stats) {
+        if (root)
+          std::printf("%5d %16.8e %9.3f %9.3f %9.3f %9.3f %5.2f..%.2f\n", stats.iteration,
+                      stats.objective.total(), stats.seconds, stats.phase_seconds[0],
+                      stats.phase_seconds[1], stats.phase_seconds[2],
+                      megabytes(stats.min_bytes_sent), megabytes(stats.max_bytes_sent));
+        std::fflush(stdout);
+      },
+      control);
+  if (!finished) {
+    if (root)
+      std::printf("stopped on a signal; resume with --resume --checkpoint-dir %s\n",
+                  config.checkpoint_dir.c_str());
+    return static_cast<int>(ExitCode::kCheckpointed);
+  }
 
   if (config.model_kind == solver::ModelKind::kColearn) trainer.fit_bridges(config.ridge);
   const std::vector<solver::ServedScene> served =
@@ -224,28 +287,7 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
     }
   }
 
-  const char* feedback =
-      config.als.feedback == solver::Feedback::kExplicit ? "explicit" : "implicit";
-  const char* solver_name =
-      config.als.solver == solver::LinearSolverKind::kConjugateGradient ? "cg" : "cholesky";
-  content.attributes = {
-      {"model_kind", std::string(model_kind_name(config.model_kind))},
-      {"factors", std::int64_t{config.als.factors}},
-      {"lambda", static_cast<double>(config.als.lambda)},
-      {"alpha", static_cast<double>(config.als.alpha)},
-      {"ridge", config.ridge},
-      {"mu", join_mu(data.scenes, options.mu)},
-      {"iterations", std::int64_t{config.iterations}},
-      {"seed", static_cast<std::int64_t>(config.seed)},
-      {"feedback", std::string(feedback)},
-      {"solver", std::string(solver_name)},
-      {"ranks", std::int64_t{world.size()}},
-      {"grid",
-       std::to_string(grid.plan.scene_groups) + "x" + std::to_string(grid.plan.user_shards)},
-      {"created", iso8601_now()},
-      {"program_version", std::string(kVersion)},
-      {"configuration", config.configuration_text},
-  };
+  content.attributes = run_attributes(config, world, grid, data, options);
   io::write_embedding_file(world, config.output, content);
 
   const std::int64_t peak = world.max(peak_resident_bytes());

@@ -422,4 +422,8 @@ std::vector<SceneFactors> EmbeddingFileReader::read_scenes(
   return out;
 }
 
+std::optional<std::int64_t> EmbeddingFileReader::integer_attribute(const char* name) const {
+  return io::integer_attribute(file_.get(), path_, name);
+}
+
 }  // namespace sceneals::io

@@ -73,6 +73,9 @@ class EmbeddingFileReader {
                                         const Catalogue& items,
                                         const std::vector<std::string>& scenes) const;
 
+  /// A scalar integer root attribute, when present.
+  std::optional<std::int64_t> integer_attribute(const char* name) const;
+
  private:
   const mpi::Communicator& comm_;
   std::string path_;

@@ -1,8 +1,8 @@
 #include "io/line_parser.h"
 
 #include <charconv>
-#include <limits>
 #include <cmath>
+#include <limits>
 #include <system_error>
 
 namespace sceneals::io {

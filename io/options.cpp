@@ -245,6 +245,15 @@ ParsedTrain parse_train_options(const std::vector<std::string>& args) {
     ("metrics-json", po::value(&c.metrics_json),
         "with --evaluate: also write the metrics to this JSON file (records with scene, cohort, "
         "k, metric, value, pairs); they are always stored in the model's /metrics group")
+    ("checkpoint-every", po::value(&c.checkpoint_every)->default_value(0)->notifier(
+        at_least("checkpoint-every", 0)),
+        "write the full training state every N iterations (0: only when SIGTERM or SIGUSR1 "
+        "asks the job to stop)")
+    ("checkpoint-dir", po::value(&c.checkpoint_dir),
+        "directory of the checkpoints (default: OUTPUT.checkpoints); the newest two are kept")
+    ("resume", po::bool_switch(&c.resume),
+        "continue from the newest usable checkpoint in --checkpoint-dir (any number of ranks); "
+        "start from the beginning when there is none")
     ("grid", po::value(&grid)->default_value("auto"),
         "process grid GROUPSxSHARDS (scene groups x user shards, product = ranks) or auto");
   // clang-format on
@@ -277,6 +286,10 @@ ParsedTrain parse_train_options(const std::vector<std::string>& args) {
                                               : solver::ModelKind::kColearn;
   c.split.seed = c.seed;
   c.evaluate_on_validation = evaluate_on == "validation";
+  if (c.checkpoint_dir.empty()) c.checkpoint_dir = c.output + ".checkpoints";
+  if (c.model_kind == solver::ModelKind::kPooled && (c.checkpoint_every > 0 || c.resume))
+    throw InputError(
+        "--checkpoint-every and --resume are not supported with --model-kind pooled yet");
   if (!c.metrics_json.empty() && !c.evaluate)
     throw InputError(
         "--metrics-json needs --evaluate (there are no metrics without it)");  // one seed for the

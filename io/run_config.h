@@ -29,7 +29,10 @@ struct TrainConfig {
   bool evaluate_on_validation = false;  ///< train on train minus validation, evaluate there
   std::string metrics_json;             ///< with evaluate: file for the metrics as JSON, or empty
   std::vector<int> ks = {5, 10, 20};
-  int grid_groups = 0;  ///< 0: automatic
+  int checkpoint_every = 0;    ///< iterations between checkpoints; 0: only on a signal
+  std::string checkpoint_dir;  ///< where checkpoints go (default: OUTPUT.checkpoints)
+  bool resume = false;         ///< continue from the newest checkpoint in checkpoint_dir
+  int grid_groups = 0;         ///< 0: automatic
   int grid_shards = 0;
   std::string configuration_text;  ///< every option as "name = value" lines, for the file
 };

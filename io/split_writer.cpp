@@ -72,7 +72,8 @@ void write_split(const mpi::Communicator& world, const std::string& directory,
   mpi::agree_on_error(world, error);
   // The timestamp column is kept when the input had one, so a tool (or sceneals) training on
   // train.csv again holds out by time the same way.
-  const std::string columns = data.has_timestamps ? "user,item,scene,value,timestamp" : "user,item,scene,value";
+  const std::string columns =
+      data.has_timestamps ? "user,item,scene,value,timestamp" : "user,item,scene,value";
   std::string train = world.is_root() ? columns + "\n" : "";
   train += format_lines(data, split.train, nullptr);
   mpi::write_text_collectively(world, directory + "/train.csv", train);

@@ -1,6 +1,7 @@
 // `--write-split DIR`: the exact split as train.csv and test.csv, so any other tool can be
 // evaluated on the same data. Columns: user,item,scene,value, then timestamp when the input had
-// one, and in test.csv cold: 1 for a cold-scene pair, 0 for a warm one. Written collectively, no rank holds the whole split.
+// one, and in test.csv cold: 1 for a cold-scene pair, 0 for a warm one. Written collectively, no
+// rank holds the whole split.
 #pragma once
 
 #include <string>

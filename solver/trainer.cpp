@@ -298,18 +298,31 @@ Objective Trainer::objective() const {
   return Objective{terms[0], terms[1], terms[2]};
 }
 
-void Trainer::train(const std::function<void(const IterationStats&)>& on_iteration) {
+bool Trainer::train(const std::function<void(const IterationStats&)>& on_iteration,
+                    const TrainControl& control) {
   const mpi::Communicator& group = grid_.group_comm;
-  for (int iteration = 1; iteration <= options_.iterations; ++iteration) {
+  const Phase phases[3] = {Phase::kUserStep, Phase::kAveraging, Phase::kItemStep};
+  auto stop_agreed = [&] {
+    const bool local = control.stop_requested && control.stop_requested();
+    return grid_.shard_comm.any(group.any(local));
+  };
+  for (int iteration = control.start.iteration + 1; iteration <= options_.iterations; ++iteration) {
     IterationStats stats;
     stats.iteration = iteration;
     const std::int64_t bytes_before = group.bytes_sent();
     const Clock::time_point start = Clock::now();
-    const Phase phases[3] = {Phase::kUserStep, Phase::kAveraging, Phase::kItemStep};
-    for (int p = 0; p < 3; ++p) {
+    const int first_phase =
+        iteration == control.start.iteration + 1 ? control.start.phases_done : 0;
+    for (int p = first_phase; p < 3; ++p) {
       const Clock::time_point phase_start = Clock::now();
       run_phase(phases[p]);
       stats.phase_seconds[p] = seconds_since(phase_start);
+      if (stop_agreed()) {  // every rank finished this half-step; save and leave together
+        if (control.checkpoint)
+          control.checkpoint(p == 2 ? TrainProgress{iteration, 0}
+                                    : TrainProgress{iteration - 1, p + 1});
+        return false;
+      }
     }
     stats.seconds = seconds_since(start);
     const std::int64_t bytes = group.bytes_sent() - bytes_before;
@@ -323,6 +336,28 @@ void Trainer::train(const std::function<void(const IterationStats&)>& on_iterati
     stats.max_bytes_sent = grid_.shard_comm.max(group.max(bytes));
     stats.min_bytes_sent = grid_.shard_comm.min(group.min(bytes));
     on_iteration(stats);
+    if (control.checkpoint && control.checkpoint_every > 0 &&
+        iteration % control.checkpoint_every == 0 && iteration < options_.iterations)
+      control.checkpoint(TrainProgress{iteration, 0});
+  }
+  return true;
+}
+
+void Trainer::restore(const std::vector<const Matrix*>& shard_users,
+                      const std::vector<const Matrix*>& items) {
+  check_invariant(shard_users.size() == layouts_.size() && items.size() == layouts_.size(),
+                  "restore: one block per layout");
+  for (std::size_t l = 0; l < layouts_.size(); ++l) {
+    const SceneLayout& layout = layouts_[l];
+    if (items[l]->rows() != static_cast<Eigen::Index>(layout.item_rows.size()) ||
+        items[l]->cols() != k_ + 1 || shard_users[l]->cols() != k_ + 1)
+      throw InputError("the checkpoint's scene '" + layout.name +
+                       "' does not match this run (other input, split or --factors?)");
+    item_factors_[l] = *items[l];
+    for (std::int64_t u = 0; u < layout.local_users(); ++u)
+      user_factors_[l].row(u) =
+          shard_users[l]->row(layout.user_rows[static_cast<std::size_t>(layout.user_begin + u)] -
+                              data_.users.row_begin());
   }
 }
 

@@ -52,6 +52,21 @@ struct IterationStats {
   std::int64_t min_bytes_sent = 0;
 };
 
+/// Where training stands: `iteration` whole iterations done, then `phases_done` (0-2) phases
+/// of the next. What a checkpoint records and a resumed run starts from.
+struct TrainProgress {
+  int iteration = 0;
+  int phases_done = 0;
+};
+/// Checkpoints and preemption. `stop_requested` is asked on every rank after every phase and
+/// the answers are agreed (any rank asked -> all stop); `checkpoint` is called on every rank.
+struct TrainControl {
+  TrainProgress start;
+  int checkpoint_every = 0;  ///< iterations; 0: only when stopping
+  std::function<bool()> stop_requested;
+  std::function<void(const TrainProgress&)> checkpoint;
+};
+
 class Trainer {
  public:
   /// Collective. `train` is this rank's training ratings, sorted by (scene, user, item).
@@ -61,8 +76,18 @@ class Trainer {
   Trainer(const mpi::ProcessGrid& grid, const io::ShardedData& data,
           std::vector<SceneLayout> layouts, TrainOptions options);
 
-  /// Runs the configured iterations; `on_iteration` is called on every rank after each.
-  void train(const std::function<void(const IterationStats&)>& on_iteration);
+  /// Runs the configured iterations from `control.start`; `on_iteration` is called on every
+  /// rank after each. Returns false when it stopped early on request (after checkpointing).
+  bool train(const std::function<void(const IterationStats&)>& on_iteration,
+             const TrainControl& control = TrainControl());
+
+  /// Replaces the state with a checkpoint's: per layout the x rows of this rank's users (taken
+  /// from `shard_users`, this shard's rows in catalogue order) and the rows of every scene item
+  /// (`items`, in layout item_rows order). Throws InputError when the
+  /// checkpoint's scene items differ from this run's (another input or split). Local: z follows
+  /// from x, so run the averaging phase after it.
+  void restore(const std::vector<const Matrix*>& shard_users,
+               const std::vector<const Matrix*>& items);
 
   /// One phase of an iteration (public so tests can check the objective between half-steps).
   /// Collective; ends with a check that every factor it produced is finite, which throws the

@@ -1,0 +1,120 @@
+#include "solver/checkpoint.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+
+#include "io/embedding_reader.h"
+#include "mpi/error_agreement.h"
+#include "solver/embedding_export.h"
+
+namespace sceneals::solver {
+
+namespace {
+
+constexpr const char* kIterationAttribute = "checkpoint_iteration";
+constexpr const char* kPhasesAttribute = "checkpoint_phases_done";
+
+std::string checkpoint_name(const TrainProgress& progress) {
+  char name[64];
+  std::snprintf(name, sizeof(name), "checkpoint-%06d-%d.h5", progress.iteration,
+                progress.phases_done);
+  return name;
+}
+
+/// Checkpoint files in DIR, newest first (the zero-padded names sort by progress).
+std::vector<std::string> list_checkpoints(const std::string& directory) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(directory, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("checkpoint-", 0) == 0 && name.size() > 3 &&
+        name.compare(name.size() - 3, 3, ".h5") == 0)
+      names.push_back(name);
+  }
+  std::sort(names.rbegin(), names.rend());
+  return names;
+}
+
+}  // namespace
+
+void write_checkpoint(const mpi::Communicator& world, const mpi::ProcessGrid& grid,
+                      const io::ShardedData& data, const Trainer& trainer,
+                      const TrainProgress& progress, const std::string& directory,
+                      std::vector<std::pair<std::string, io::AttributeValue>> attributes) {
+  std::optional<mpi::LocalError> error;
+  if (world.is_root()) {
+    std::error_code ec;
+    std::filesystem::create_directories(directory, ec);
+    if (ec)
+      error = mpi::LocalError{ExitCode::kBadInput, "--checkpoint-dir: cannot create '" + directory +
+                                                       "': " + ec.message()};
+  }
+  mpi::agree_on_error(world, error);
+  // The state as the colearn kind serves it before any bridge is fitted: x of active users (the
+  // rest hold [z, 1]) and Y as trained.
+  const std::vector<ServedScene> state = serve_model(data, trainer, ModelKind::kColearn);
+  io::EmbeddingFileContent content =
+      export_embeddings(grid, data, trainer.shared_factors(), trainer.layouts(), state);
+  content.attributes = std::move(attributes);
+  content.attributes.emplace_back(kIterationAttribute, std::int64_t{progress.iteration});
+  content.attributes.emplace_back(kPhasesAttribute, std::int64_t{progress.phases_done});
+  const std::string name = checkpoint_name(progress);
+  io::write_embedding_file(world, directory + "/" + name, content);
+  if (world.is_root()) {  // keep the newest two: the one just written and its predecessor
+    const std::vector<std::string> names = list_checkpoints(directory);
+    for (std::size_t i = 2; i < names.size(); ++i)
+      std::filesystem::remove(directory + "/" + names[i]);
+  }
+  world.barrier();
+}
+
+std::optional<TrainProgress> resume_from_checkpoint(const mpi::Communicator& world,
+                                                    const mpi::ProcessGrid& grid,
+                                                    const io::ShardedData& data, Trainer& trainer,
+                                                    const std::string& directory) {
+  std::vector<std::string> names =
+      world.is_root() ? list_checkpoints(directory) : std::vector<std::string>();
+  std::int64_t count = static_cast<std::int64_t>(names.size());
+  world.broadcast(&count, 1, 0);
+  names.resize(static_cast<std::size_t>(count));
+  for (std::string& name : names) name = world.broadcast_string(name, 0);
+
+  for (const std::string& name : names) {
+    const std::string path = directory + "/" + name;
+    try {
+      const io::EmbeddingFileReader reader(world, path);
+      const std::optional<std::int64_t> iteration = reader.integer_attribute(kIterationAttribute);
+      const std::optional<std::int64_t> phases = reader.integer_attribute(kPhasesAttribute);
+      if (!iteration || !phases || *phases < 0 || *phases > 2)
+        throw AgreedError(ExitCode::kBadInput, path + ": not a SceneALS checkpoint");
+      if (const auto mismatch = reader.compare_ids(grid, data.users, data.items))
+        throw AgreedError(ExitCode::kBadInput, path + ": its " + mismatch->side +
+                                                   " ids are not this run's (e.g. '" +
+                                                   mismatch->id + "'): another input?");
+      const std::vector<io::SceneFactors> scenes =
+          reader.read_scenes(grid, data.users, data.items, data.scenes);
+      std::vector<const Matrix*> users, items;
+      for (const SceneLayout& layout : trainer.layouts()) {
+        const auto at = std::find_if(scenes.begin(), scenes.end(), [&](const io::SceneFactors& f) {
+          return f.scene == layout.scene;
+        });
+        if (at == scenes.end() || at->item_rows != layout.item_rows)
+          throw AgreedError(ExitCode::kBadInput,
+                            path + ": scene '" + layout.name +
+                                "' has other items than this run's (another input or split?)");
+        users.push_back(&at->shard_users);
+        items.push_back(&at->items);
+      }
+      mpi::run_agreed(world, [&] { trainer.restore(users, items); });
+      trainer.run_phase(Phase::kAveraging);  // z and its sums are a function of x
+      return TrainProgress{static_cast<int>(*iteration), static_cast<int>(*phases)};
+    } catch (const AgreedError& e) {
+      if (world.is_root())
+        std::fprintf(stderr, "sceneals: skipping checkpoint %s: %s\n", path.c_str(), e.what());
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace sceneals::solver
