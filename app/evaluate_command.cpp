@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "app/command_options.h"
 #include "app/commands.h"
 #include "eval/evaluator.h"
 #include "eval/metric_report.h"
@@ -62,21 +63,9 @@ std::string mismatch_message(const mpi::Communicator& world, const io::MultiShar
 
 int run_evaluate(const mpi::Communicator& world, const std::vector<std::string>& args) {
   const bool root = world.is_root();
-  io::ParsedEvaluate parsed;
-  mpi::run_agreed(world, [&] {
-    parsed = io::parse_evaluate_options(args);
-    const io::EvaluateConfig& c = parsed.config;
-    if (c.grid_groups > 0 && c.grid_groups * c.grid_shards != world.size())
-      throw InputError("--grid " + std::to_string(c.grid_groups) + "x" +
-                       std::to_string(c.grid_shards) + " needs " +
-                       std::to_string(c.grid_groups * c.grid_shards) + " ranks, the job has " +
-                       std::to_string(world.size()));
-  });
-  if (parsed.help) {
-    if (root) std::fputs(parsed.help_text.c_str(), stdout);
-    return 0;
-  }
-  const io::EvaluateConfig& config = parsed.config;
+  const auto parsed = parse_command_options_with_grid(world, args, io::parse_evaluate_options);
+  if (!parsed) return 0;  // --help
+  const io::EvaluateConfig& config = parsed->config;
   const auto start = std::chrono::steady_clock::now();
 
   // The model first: a wrong path fails before the split is read.

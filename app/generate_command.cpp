@@ -3,6 +3,7 @@
 // identical whatever the number of ranks.
 #include <cstdio>
 
+#include "app/command_options.h"
 #include "app/commands.h"
 #include "io/options.h"
 #include "io/synthetic_data.h"
@@ -12,13 +13,10 @@
 namespace sceneals::app {
 
 int run_generate(const mpi::Communicator& world, const std::vector<std::string>& args) {
-  io::ParsedGenerate parsed;
-  mpi::run_agreed(world, [&] { parsed = io::parse_generate_options(args); });
-  if (parsed.help) {
-    if (world.is_root()) std::fputs(parsed.help_text.c_str(), stdout);
-    return 0;
-  }
-  const io::GenerateConfig& c = parsed.config;
+  const auto parsed =
+      parse_command_options(world, args, io::parse_generate_options, [](const auto&) {});
+  if (!parsed) return 0;  // --help
+  const io::GenerateConfig& c = parsed->config;
   io::SyntheticSpec spec;
   spec.users = c.users;
   spec.items = c.items;

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <optional>
 
+#include "app/command_options.h"
 #include "app/commands.h"
 #include "app/preemption.h"
 #include "eval/evaluator.h"
@@ -104,21 +105,9 @@ std::string join_mu(const std::vector<std::string>& scenes, const std::vector<fl
 
 int run_train(const mpi::Communicator& world, const std::vector<std::string>& args) {
   const bool root = world.is_root();
-  io::ParsedTrain parsed;
-  mpi::run_agreed(world, [&] {
-    parsed = io::parse_train_options(args);
-    const io::TrainConfig& c = parsed.config;
-    if (c.grid_groups > 0 && c.grid_groups * c.grid_shards != world.size())
-      throw InputError("--grid " + std::to_string(c.grid_groups) + "x" +
-                       std::to_string(c.grid_shards) + " needs " +
-                       std::to_string(c.grid_groups * c.grid_shards) + " ranks, the job has " +
-                       std::to_string(world.size()));
-  });
-  if (parsed.help) {
-    if (root) std::fputs(parsed.help_text.c_str(), stdout);
-    return 0;
-  }
-  const io::TrainConfig& config = parsed.config;
+  const auto parsed = parse_command_options_with_grid(world, args, io::parse_train_options);
+  if (!parsed) return 0;  // --help
+  const io::TrainConfig& config = parsed->config;
   // Fail before hours of work, not after.
   io::check_output_writable(world, config.output);
 

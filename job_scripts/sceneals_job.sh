@@ -24,16 +24,21 @@ job_option() {
   local name=$1 variable=$2 default=$3
   if [ -n "${!variable:-}" ]; then
     JOB_ARGS+=("--$name" "${!variable}")
-  elif [[ " ${SCENEALS_ARGS:-} " == *" --$name "* || " ${SCENEALS_ARGS:-} " == *" --$name="* ]]; then
-    return 0
-  elif [ -n "${SCENEALS_CONFIG:-}" ] &&
-       grep -Eq "^[[:space:]]*${name}[[:space:]]*=" "$SCENEALS_CONFIG"; then
+  elif job_option_given "$name"; then
     return 0
   elif [ -n "$default" ]; then
     JOB_ARGS+=("--$name" "$default")
   else
     job_fail "set $variable (or --$name in SCENEALS_ARGS or the config file)"
   fi
+}
+
+# job_option_given NAME: true when SCENEALS_ARGS or the config file sets option NAME.
+job_option_given() {
+  local name=$1
+  [[ " ${SCENEALS_ARGS:-} " == *" --$name "* || " ${SCENEALS_ARGS:-} " == *" --$name="* ]] ||
+    { [ -n "${SCENEALS_CONFIG:-}" ] &&
+      grep -Eq "^[[:space:]]*${name}[[:space:]]*=" "$SCENEALS_CONFIG"; }
 }
 
 job_setup() {
@@ -57,7 +62,21 @@ job_setup() {
 }
 
 # job_run: runs `sceneals ${JOB_ARGS[@]}` (the command first) on every rank of the allocation with
-# SCENEALS_CONFIG and SCENEALS_ARGS appended; returns its exit code (0, 1 bad input, 2 internal).
+# SCENEALS_CONFIG and SCENEALS_ARGS appended; returns its exit code (0, 1 bad input, 2 internal,
+# 3 stopped on a signal after writing a checkpoint).
+#
+# Preemption: the launcher runs in the background and the shell waits for it, because bash runs a
+# trap only between commands (never while a foreground srun runs) and a signal interrupts `wait`.
+# SIGUSR1 or SIGTERM to the batch shell (`#SBATCH --signal=B:USR1@120`, `scancel --signal=USR1
+# --batch`, a preemption) is passed on to the launcher as SIGUSR1, which srun and mpirun both
+# forward to every rank; sceneals treats SIGUSR1 and SIGTERM alike (finish the half-step, write a
+# checkpoint, exit 3), and mpirun would kill its ranks on SIGTERM instead. With JOB_REQUEUE=1
+# (train.sbatch) a run that ends that way is put back in the queue with `scontrol requeue`
+# (same job id, so the same checkpoint directory; the job must be requeueable: --requeue) and
+# job_run returns 0: the requeued job resumes. So does a run killed by the forwarded signal
+# before sceneals could catch it (while it was still reading its input): it starts again from its
+# newest checkpoint, or from the beginning. Where the requeue fails (the job was cancelled, or
+# runs outside Slurm) the exit code stays 3.
 job_run() {
   local args=("${JOB_ARGS[@]}")
   [ -n "${SCENEALS_CONFIG:-}" ] && args+=(--config "$SCENEALS_CONFIG")
@@ -74,10 +93,53 @@ job_run() {
     *) job_fail "SCENEALS_LAUNCHER must be srun or mpirun, not '$SCENEALS_LAUNCHER'" ;;
   esac
   echo "sceneals job ${SLURM_JOB_ID:-(no Slurm)} on ${SLURM_JOB_NODELIST:-$(hostname)}," \
-    "${SLURM_NTASKS:-?} ranks x ${SLURM_CPUS_PER_TASK:-1} CPUs, $(date -u +%FT%TZ)"
+    "${SLURM_NTASKS:-?} ranks x ${SLURM_CPUS_PER_TASK:-1} CPUs," \
+    "restart ${SLURM_RESTART_COUNT:-0}, $(date -u +%FT%TZ)"
   echo "+ ${launch[*]} $SCENEALS_BIN ${args[*]}"
-  local rc=0
-  "${launch[@]}" "$SCENEALS_BIN" "${args[@]}" || rc=$?
+  JOB_LAUNCHER_PID='' JOB_SIGNAL=''
+  trap 'job_forward USR1' USR1
+  trap 'job_forward TERM' TERM
+  "${launch[@]}" "$SCENEALS_BIN" "${args[@]}" &
+  JOB_LAUNCHER_PID=$!
+  # A signal that came before the launcher's pid was known is passed on now.
+  [ -z "$JOB_SIGNAL" ] || kill -USR1 "$JOB_LAUNCHER_PID" 2>/dev/null || true
+  local rc
+  while :; do
+    JOB_INTERRUPTED=0
+    rc=0
+    wait "$JOB_LAUNCHER_PID" || rc=$?
+    # A trap interrupted the wait (rc 128 + signal) while the launcher still runs: wait again.
+    # (Waiting for a launcher that has ended already returns its exit code once more.)
+    [ "$JOB_INTERRUPTED" = 1 ] || break
+  done
+  JOB_LAUNCHER_PID=done
   echo "sceneals job: exit code $rc at $(date -u +%FT%TZ)"
+  if [ "${JOB_REQUEUE:-0}" = 1 ] &&
+     { [ "$rc" -eq 3 ] || { [ -n "$JOB_SIGNAL" ] && [ "$rc" -gt 128 ]; }; }; then
+    job_requeue && rc=0
+  fi
   return "$rc"
+}
+
+# job_forward SIGNAL: the trap of job_run; passes the signal on to the ranks as SIGUSR1. Ignored
+# once the launcher has ended (`scontrol requeue` itself sends SIGTERM to the batch shell).
+job_forward() {
+  [ "${JOB_LAUNCHER_PID:-}" != done ] || return 0
+  JOB_INTERRUPTED=1 JOB_SIGNAL=$1
+  echo "sceneals job: SIG$1 at $(date -u +%FT%TZ), passed on to the ranks as SIGUSR1"
+  [ -z "${JOB_LAUNCHER_PID:-}" ] || kill -USR1 "$JOB_LAUNCHER_PID" 2>/dev/null || true
+}
+
+# job_requeue: puts this job back in the queue (it starts again under the same job id once
+# Slurm lets it: requeued jobs wait a while, about two minutes, before they are eligible).
+job_requeue() {
+  if [ -z "${SLURM_JOB_ID:-}" ]; then
+    echo "sceneals job: not under Slurm, nothing to requeue; rerun the same command to resume"
+    return 1
+  fi
+  echo "sceneals job: requeueing job $SLURM_JOB_ID (restart $((${SLURM_RESTART_COUNT:-0} + 1)))"
+  scontrol requeue "$SLURM_JOB_ID" && return 0
+  echo "sceneals job: scontrol requeue $SLURM_JOB_ID failed; resubmit with the same" \
+    "checkpoint directory to resume" >&2
+  return 1
 }

@@ -46,9 +46,7 @@ std::vector<ServedScene> serve_model(const io::ShardedData& data, const Trainer&
     // Users with training data: their trained rows (popularity: the unit row for everyone).
     scene.active.assign(static_cast<std::size_t>(data.users.size()), 0);
     for (std::int64_t u = 0; u < layout.local_users(); ++u) {
-      const std::int64_t shard_row =
-          layout.user_rows[static_cast<std::size_t>(layout.user_begin + u)] -
-          data.users.row_begin();
+      const std::int64_t shard_row = layout.local_user_row(u) - data.users.row_begin();
       if (kind != ModelKind::kPopularity)
         scene.users.row(shard_row) = trainer.user_factors(l).row(u);
       scene.active[static_cast<std::size_t>(shard_row)] = 1;

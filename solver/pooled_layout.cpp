@@ -70,9 +70,7 @@ PooledLayout pool_layouts(const mpi::ProcessGrid& grid, const io::Catalogue& ite
     const SceneLayout& scene = scenes[s];
     for (std::int64_t u = 0; u < scene.local_users(); ++u) {
       const auto local = static_cast<std::int32_t>(
-          position_of(layout.user_rows,
-                      scene.user_rows[static_cast<std::size_t>(scene.user_begin + u)]) -
-          layout.user_begin);
+          position_of(layout.user_rows, scene.local_user_row(u)) - layout.user_begin);
       for (std::int64_t e = scene.by_user.offsets[static_cast<std::size_t>(u)];
            e < scene.by_user.offsets[static_cast<std::size_t>(u) + 1]; ++e) {
         entries.emplace_back(local, pooled.position_of_scene_item[s][static_cast<std::size_t>(
@@ -121,8 +119,7 @@ std::vector<ServedScene> serve_pooled(const io::ShardedData& data,
   Matrix users = Matrix::Zero(data.users.size(), k + 1);
   users.col(k).setOnes();
   for (std::int64_t u = 0; u < layout.local_users(); ++u)
-    users.row(layout.user_rows[static_cast<std::size_t>(layout.user_begin + u)] -
-              data.users.row_begin()) = trainer.user_factors(0).row(u);
+    users.row(layout.local_user_row(u) - data.users.row_begin()) = trainer.user_factors(0).row(u);
   std::vector<ServedScene> served(scenes.size());
   for (std::size_t s = 0; s < scenes.size(); ++s) {
     ServedScene& scene = served[s];

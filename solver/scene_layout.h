@@ -37,6 +37,10 @@ struct SceneLayout {
   CsrBlock by_item;                           ///< this rank's items -> user positions
 
   std::int64_t local_users() const { return user_end - user_begin; }
+  /// Global row of this rank's u-th user of the scene.
+  std::int64_t local_user_row(std::int64_t u) const {
+    return user_rows[static_cast<std::size_t>(user_begin + u)];
+  }
   std::int64_t local_items() const { return item_end - item_begin; }
 };
 

@@ -67,7 +67,7 @@ void Trainer::initialise_factors() {
     Matrix& x = user_factors_[l];
     x.resize(layout.local_users(), k_ + 1);
     for (std::int64_t u = 0; u < layout.local_users(); ++u) {
-      const std::int64_t row = layout.user_rows[static_cast<std::size_t>(layout.user_begin + u)];
+      const std::int64_t row = layout.local_user_row(u);
       init_factor_row(data_.users.id_of_row(row), scene, "user", options_.seed, k_,
                       x.row(u).data());
       x(u, k_) = 1.0f;
@@ -107,7 +107,7 @@ void Trainer::user_step() {
     priors.resize(layout.local_users(), k_);
     prior_weights.resize(static_cast<std::size_t>(layout.local_users()));
     for (std::int64_t u = 0; u < layout.local_users(); ++u) {
-      const std::int64_t row = layout.user_rows[static_cast<std::size_t>(layout.user_begin + u)];
+      const std::int64_t row = layout.local_user_row(u);
       priors.row(u) = shared_.row(row - data_.users.row_begin());
       prior_weights[static_cast<std::size_t>(u)] = mu * user_weight(l, u);
     }
@@ -133,9 +133,7 @@ void Trainer::average_across_scenes() {
   for (std::size_t l = 0; l < layouts_.size(); ++l) {
     const SceneLayout& layout = layouts_[l];
     for (std::int64_t u = 0; u < layout.local_users(); ++u) {
-      const std::int64_t shard_row =
-          layout.user_rows[static_cast<std::size_t>(layout.user_begin + u)] -
-          data_.users.row_begin();
+      const std::int64_t shard_row = layout.local_user_row(u) - data_.users.row_begin();
       const double weight = averaging_weight(l, u);
       const auto x = user_factors_[l].row(u).head(k_).cast<double>();
       average_sums_.row(shard_row).head(k_) += weight * x;
@@ -168,9 +166,7 @@ void Trainer::fit_bridges(double ridge) {
   for (std::size_t l = 0; l < layouts_.size(); ++l) {
     const SceneLayout& layout = layouts_[l];
     for (std::int64_t u = 0; u < layout.local_users(); ++u) {
-      const std::int64_t shard_row =
-          layout.user_rows[static_cast<std::size_t>(layout.user_begin + u)] -
-          data_.users.row_begin();
+      const std::int64_t shard_row = layout.local_user_row(u) - data_.users.row_begin();
       // z'_us: the average without this scene's term, from the same sums as z_u.
       double weight = averaging_weight(l, u);
       Eigen::Index block = 0;
@@ -279,9 +275,7 @@ Objective Trainer::objective() const {
                               layout.by_user.offsets[static_cast<std::size_t>(u)]);
       const double norm = x.row(u).head(k_).cast<double>().squaredNorm();
       terms[1] += lambda * (explicit_feedback ? n_obs : 1.0) * norm;
-      const std::int64_t shard_row =
-          layout.user_rows[static_cast<std::size_t>(layout.user_begin + u)] -
-          data_.users.row_begin();
+      const std::int64_t shard_row = layout.local_user_row(u) - data_.users.row_begin();
       terms[2] += mu * user_weight(l, u) *
                   (x.row(u).head(k_) - shared_.row(shard_row)).cast<double>().squaredNorm();
     }
@@ -356,8 +350,7 @@ void Trainer::restore(const std::vector<const Matrix*>& shard_users,
     item_factors_[l] = *items[l];
     for (std::int64_t u = 0; u < layout.local_users(); ++u)
       user_factors_[l].row(u) =
-          shard_users[l]->row(layout.user_rows[static_cast<std::size_t>(layout.user_begin + u)] -
-                              data_.users.row_begin());
+          shard_users[l]->row(layout.local_user_row(u) - data_.users.row_begin());
   }
 }
 
