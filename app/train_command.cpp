@@ -110,6 +110,10 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
   const io::TrainConfig& config = parsed->config;
   // Fail before hours of work, not after.
   io::check_output_writable(world, config.output);
+  // From here on SIGTERM/SIGUSR1 only ask the job to stop at the next half-step (with a
+  // checkpoint); before training starts there is nothing to save, and the first check comes
+  // after the first half-step.
+  install_preemption_handlers();
 
   const auto start = std::chrono::steady_clock::now();
   io::ReadResult read = io::read_interactions(world, config.read);
@@ -204,10 +208,6 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
   solver::Trainer trainer(
       grid, data, pooled_kind ? std::vector<solver::SceneLayout>{pooled->layout} : scene_layouts,
       options);
-  if (root)
-    std::printf("%5s %16s %9s %9s %9s %9s %12s\n", "iter", "objective", "time_s", "user_s", "avg_s",
-                "item_s", "sent_MB/rank");
-  install_preemption_handlers();
   solver::TrainControl control;
   control.checkpoint_every = config.checkpoint_every;
   control.stop_requested = preemption_requested;
@@ -230,6 +230,9 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
                   config.checkpoint_dir.c_str());
     }
   }
+  if (root)
+    std::printf("%5s %16s %9s %9s %9s %9s %12s\n", "iter", "objective", "time_s", "user_s", "avg_s",
+                "item_s", "sent_MB/rank");
   const bool finished = trainer.train(
       [&](const solver::IterationStats& stats) {
         if (root)

@@ -68,15 +68,17 @@ job_setup() {
 # Preemption: the launcher runs in the background and the shell waits for it, because bash runs a
 # trap only between commands (never while a foreground srun runs) and a signal interrupts `wait`.
 # SIGUSR1 or SIGTERM to the batch shell (`#SBATCH --signal=B:USR1@120`, `scancel --signal=USR1
-# --batch`, a preemption) is passed on to the launcher as SIGUSR1, which srun and mpirun both
-# forward to every rank; sceneals treats SIGUSR1 and SIGTERM alike (finish the half-step, write a
-# checkpoint, exit 3), and mpirun would kill its ranks on SIGTERM instead. With JOB_REQUEUE=1
-# (train.sbatch) a run that ends that way is put back in the queue with `scontrol requeue`
-# (same job id, so the same checkpoint directory; the job must be requeueable: --requeue) and
-# job_run returns 0: the requeued job resumes. So does a run killed by the forwarded signal
-# before sceneals could catch it (while it was still reading its input): it starts again from its
-# newest checkpoint, or from the beginning. Where the requeue fails (the job was cancelled, or
-# runs outside Slurm) the exit code stays 3.
+# --batch`; scancel and preemption send SIGTERM) is passed on to the launcher as SIGUSR1, which
+# srun and mpirun both forward to every rank; sceneals treats SIGUSR1 and SIGTERM alike (finish
+# the half-step, write a checkpoint, exit 3), and mpirun would kill its ranks on SIGTERM instead.
+# With JOB_REQUEUE=1 (train.sbatch) a run that ends that way is put back in the queue with
+# `scontrol requeue` (same job id, so the same checkpoint directory; the job must be
+# requeueable: --requeue) and job_run returns 0: the requeued job resumes. So is a run killed by
+# a forwarded SIGUSR1 before sceneals could catch it (while it was still reading its input): it
+# starts again from its newest checkpoint, or from the beginning. Not after a SIGTERM: that is
+# scancel (Slurm would requeue a cancelled job), a time limit without the early signal, or a
+# preemption, which Slurm requeues by itself where the site's PreemptMode is REQUEUE; the exit
+# code stays 3, and so it does where the requeue fails or there is no Slurm.
 job_run() {
   local args=("${JOB_ARGS[@]}")
   [ -n "${SCENEALS_CONFIG:-}" ] && args+=(--config "$SCENEALS_CONFIG")
@@ -96,13 +98,13 @@ job_run() {
     "${SLURM_NTASKS:-?} ranks x ${SLURM_CPUS_PER_TASK:-1} CPUs," \
     "restart ${SLURM_RESTART_COUNT:-0}, $(date -u +%FT%TZ)"
   echo "+ ${launch[*]} $SCENEALS_BIN ${args[*]}"
-  JOB_LAUNCHER_PID='' JOB_SIGNAL=''
+  JOB_LAUNCHER_PID='' JOB_SIGNALS=''
   trap 'job_forward USR1' USR1
   trap 'job_forward TERM' TERM
   "${launch[@]}" "$SCENEALS_BIN" "${args[@]}" &
   JOB_LAUNCHER_PID=$!
   # A signal that came before the launcher's pid was known is passed on now.
-  [ -z "$JOB_SIGNAL" ] || kill -USR1 "$JOB_LAUNCHER_PID" 2>/dev/null || true
+  [ -z "$JOB_SIGNALS" ] || kill -USR1 "$JOB_LAUNCHER_PID" 2>/dev/null || true
   local rc
   while :; do
     JOB_INTERRUPTED=0
@@ -112,11 +114,16 @@ job_run() {
     # (Waiting for a launcher that has ended already returns its exit code once more.)
     [ "$JOB_INTERRUPTED" = 1 ] || break
   done
-  JOB_LAUNCHER_PID=done
+  JOB_LAUNCHER_PID=ended
   echo "sceneals job: exit code $rc at $(date -u +%FT%TZ)"
   if [ "${JOB_REQUEUE:-0}" = 1 ] &&
-     { [ "$rc" -eq 3 ] || { [ -n "$JOB_SIGNAL" ] && [ "$rc" -gt 128 ]; }; }; then
-    job_requeue && rc=0
+     { [ "$rc" -eq 3 ] || [[ "$JOB_SIGNALS" == *USR1* && "$rc" -gt 128 ]]; }; then
+    if [[ "$JOB_SIGNALS" == *TERM* ]]; then
+      echo "sceneals job: stopped by SIGTERM (scancel, preemption or the time limit): not" \
+        "requeued; resubmit with the same checkpoint directory to resume"
+    else
+      job_requeue && rc=0
+    fi
   fi
   return "$rc"
 }
@@ -124,8 +131,8 @@ job_run() {
 # job_forward SIGNAL: the trap of job_run; passes the signal on to the ranks as SIGUSR1. Ignored
 # once the launcher has ended (`scontrol requeue` itself sends SIGTERM to the batch shell).
 job_forward() {
-  [ "${JOB_LAUNCHER_PID:-}" != done ] || return 0
-  JOB_INTERRUPTED=1 JOB_SIGNAL=$1
+  [ "${JOB_LAUNCHER_PID:-}" != ended ] || return 0
+  JOB_INTERRUPTED=1 JOB_SIGNALS+=" $1"
   echo "sceneals job: SIG$1 at $(date -u +%FT%TZ), passed on to the ranks as SIGUSR1"
   [ -z "${JOB_LAUNCHER_PID:-}" ] || kill -USR1 "$JOB_LAUNCHER_PID" 2>/dev/null || true
 }

@@ -42,8 +42,9 @@ EOF
 # evaluate.sbatch on the split train.sbatch wrote scores the same file the same way.
 id=$(SCENEALS_MODEL="$model" SCENEALS_SPLIT=split SCENEALS_CONFIG='' SCENEALS_ARGS='' \
      submit 120 --ntasks=2 "$JOBS/evaluate.sbatch")
-"$PYTHON" - "$metrics" "sceneals-evaluate-$id.metrics.json" <<'EOF' ||
-  fail "evaluate.sbatch disagrees with train's evaluation"
+# (`|| fail` on the heredoc's own line: the heredoc's text starts on the next line.)
+again=sceneals-evaluate-$id.metrics.json
+"$PYTHON" - "$metrics" "$again" <<'EOF' || fail "evaluate.sbatch disagrees with train's evaluation"
 import json, sys
 a, b = ({(r["scene"], r["cohort"], r["k"], r["metric"]): (r["value"], r["pairs"])
          for r in json.load(open(p))} for p in sys.argv[1:])
