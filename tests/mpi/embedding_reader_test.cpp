@@ -22,6 +22,8 @@
 namespace sceneals::io {
 namespace {
 
+using testing::expect_agreed_error;
+
 constexpr int kFactors = 3;
 constexpr std::int64_t kUsers = 23;
 constexpr std::int64_t kItems = 17;
@@ -96,21 +98,6 @@ Catalogue make_catalogue(const mpi::ProcessGrid& grid, std::vector<std::string> 
   }
   for (std::size_t s = 1; s < c.shard_begin.size(); ++s) c.shard_begin[s] += c.shard_begin[s - 1];
   return c;
-}
-
-/// Runs `fn` (collective) and returns the AgreedError it throws; fails when it throws nothing.
-template <class Fn>
-AgreedError expect_agreed_error(Fn&& fn) {
-  try {
-    fn();
-  } catch (const AgreedError& e) {
-    return e;
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "expected AgreedError, got: " << e.what();
-    return AgreedError(ExitCode::kSuccess, "");
-  }
-  ADD_FAILURE() << "expected AgreedError, nothing was thrown";
-  return AgreedError(ExitCode::kSuccess, "");
 }
 
 /// Every grid of this world size: 1 x n, and 2 x n/2 when the size is even.

@@ -22,6 +22,8 @@
 namespace sceneals::io {
 namespace {
 
+using testing::expect_agreed_error;
+
 constexpr int kFactors = 3;
 constexpr std::int64_t kUsers = 11;
 constexpr std::int64_t kItems = 7;
@@ -345,21 +347,6 @@ std::vector<std::string> leftovers(const std::string& dir) {
       names.push_back(name);
   }
   return names;
-}
-
-/// Runs `fn` (collective) and returns the AgreedError it throws; fails when it throws nothing.
-template <class Fn>
-AgreedError expect_agreed_error(Fn&& fn) {
-  try {
-    fn();
-  } catch (const AgreedError& e) {
-    return e;
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "expected AgreedError, got: " << e.what();
-    return AgreedError(ExitCode::kSuccess, "");
-  }
-  ADD_FAILURE() << "expected AgreedError, nothing was thrown";
-  return AgreedError(ExitCode::kSuccess, "");
 }
 
 // ---- tests -------------------------------------------------------------------------------

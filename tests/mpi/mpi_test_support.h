@@ -2,6 +2,7 @@
 // rank 0 before the others read them.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -9,6 +10,7 @@
 #include <string>
 
 #include "mpi/communicator.h"
+#include "mpi/error.h"
 
 namespace sceneals::testing {
 
@@ -32,6 +34,21 @@ inline void write_file_on_root(const mpi::Communicator& comm, const std::string&
                                const std::string& text) {
   if (comm.is_root()) std::ofstream(path, std::ios::binary) << text;
   comm.barrier();
+}
+
+/// Runs `fn` (collective) and returns the AgreedError it throws; fails when it throws nothing.
+template <class Fn>
+AgreedError expect_agreed_error(Fn&& fn) {
+  try {
+    fn();
+  } catch (const AgreedError& e) {
+    return e;
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "expected AgreedError, got: " << e.what();
+    return AgreedError(ExitCode::kSuccess, "");
+  }
+  ADD_FAILURE() << "expected AgreedError, nothing was thrown";
+  return AgreedError(ExitCode::kSuccess, "");
 }
 
 }  // namespace sceneals::testing

@@ -22,7 +22,9 @@ TEST(Bridge, MatchesDenseRidgeRegression) {
       for (int u = 0; u < users; ++u) {
         std::vector<float> z(static_cast<std::size_t>(k)), xu(static_cast<std::size_t>(k));
         for (auto& v : z) v = normal(rng);
-        for (int j = 0; j < k; ++j) xu[static_cast<std::size_t>(j)] = 0.5f * z[static_cast<std::size_t>((j + 1) % k)] + 0.3f + 0.1f * normal(rng);
+        for (int j = 0; j < k; ++j)
+          xu[static_cast<std::size_t>(j)] =
+              0.5f * z[static_cast<std::size_t>((j + 1) % k)] + 0.3f + 0.1f * normal(rng);
         stats.add(z.data(), xu.data());
         for (int j = 0; j < k; ++j) {
           a(u, j) = z[static_cast<std::size_t>(j)];
