@@ -1,7 +1,7 @@
 # Issue 3's fixed-configuration check on real data (Douban book + music, users shared): with the
 # default settings (k = 32 here to keep CI short), averaged over 3 seeds, colearn beats popularity
 # and independent on recall@20 for cold-scene pairs, and stays within 2% of independent on
-# recall@20 for warm pairs. The full hyper-parameter selection run is eval/run_evidence.sh.
+# recall@20 for warm pairs. The full hyper-parameter selection run is eval/run_evidence.py.
 source "$(dirname "$0")/common.sh"
 douban="${SCENEALS_SHARED_DATA_DIR:-}/douban-gadtcdr"
 if [ ! -f "$douban/book_ratings.dat" ]; then
