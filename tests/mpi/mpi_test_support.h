@@ -7,8 +7,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 
+#include "io/sharded_data.h"
 #include "mpi/communicator.h"
 #include "mpi/error.h"
 
@@ -49,6 +51,18 @@ AgreedError expect_agreed_error(Fn&& fn) {
   }
   ADD_FAILURE() << "expected AgreedError, nothing was thrown";
   return AgreedError(ExitCode::kSuccess, "");
+}
+
+/// This rank's part of a catalogue holds exactly its rows of `ids` in global row order
+/// ((stable hash, id)), and the shards together hold all of them.
+inline void expect_catalogue_holds(const io::Catalogue& catalogue,
+                                   const std::set<std::string>& ids) {
+  std::vector<std::string> want(ids.begin(), ids.end());
+  io::sort_ids_in_row_order(want);
+  ASSERT_EQ(catalogue.total(), static_cast<std::int64_t>(want.size()));
+  for (std::int64_t i = 0; i < catalogue.size(); ++i)
+    EXPECT_EQ(catalogue.ids[static_cast<std::size_t>(i)],
+              want[static_cast<std::size_t>(catalogue.row_begin() + i)]);
 }
 
 }  // namespace sceneals::testing

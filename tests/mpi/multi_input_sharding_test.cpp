@@ -102,18 +102,8 @@ TEST(MultiInputSharding, OneCatalogueForBothInputsAndRatingsKeptApart) {
       users.insert(std::get<0>(key));
       items.insert(std::get<1>(key));
     }
-  std::vector<std::string> want_users(users.begin(), users.end()),
-      want_items(items.begin(), items.end());
-  sort_ids_in_row_order(want_users);
-  sort_ids_in_row_order(want_items);
-  ASSERT_EQ(data.users.total(), static_cast<std::int64_t>(want_users.size()));
-  ASSERT_EQ(data.items.total(), static_cast<std::int64_t>(want_items.size()));
-  for (std::int64_t i = 0; i < data.users.size(); ++i)
-    EXPECT_EQ(data.users.ids[static_cast<std::size_t>(i)],
-              want_users[static_cast<std::size_t>(data.users.row_begin() + i)]);
-  for (std::int64_t i = 0; i < data.items.size(); ++i)
-    EXPECT_EQ(data.items.ids[static_cast<std::size_t>(i)],
-              want_items[static_cast<std::size_t>(data.items.row_begin() + i)]);
+  testing::expect_catalogue_holds(data.users, users);
+  testing::expect_catalogue_holds(data.items, items);
 }
 
 TEST(MultiInputSharding, ATripleInTwoInputsNamesBothFiles) {
