@@ -13,6 +13,11 @@ namespace sceneals::io {
 
 namespace {
 
+bool is_repeated_header(std::string_view line, const std::string& header) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return !header.empty() && line == header;
+}
+
 /// Calls `parse(line, record)` for every line of the chunk; keeps records, counts or reports the
 /// bad ones.
 template <class ParseFn>
@@ -29,9 +34,12 @@ void parse_chunk(const TextChunk& chunk, const ReadOptions& options, ParseFn&& p
     if (parsed.status == LineStatus::kRecord) {
       result.records.push_back(record);
     } else if (parsed.status == LineStatus::kError) {
-      if (!options.skip_bad_lines) throw InputError(options.path, line_number, parsed.reason);
+      const std::string reason = is_repeated_header(line, chunk.header)
+                                     ? "the header line again (were files concatenated?)"
+                                     : parsed.reason;
+      if (!options.skip_bad_lines) throw InputError(options.path, line_number, reason);
       if (skipped++ == 0)
-        first_skipped = options.path + ":" + std::to_string(line_number) + ": " + parsed.reason;
+        first_skipped = options.path + ":" + std::to_string(line_number) + ": " + reason;
     }
     ++line_number;
   }

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 
+#include "io/binary_signature.h"
 #include "mpi/error_agreement.h"
 
 namespace sceneals::io {
@@ -17,6 +19,10 @@ class RandomAccessFile {
  public:
   explicit RandomAccessFile(const std::string& path)
       : path_(path), stream_(path, std::ios::binary) {
+    std::error_code ignored;
+    // An ifstream opens a directory on Linux and fails only at the first read.
+    if (std::filesystem::is_directory(path, ignored))
+      throw InputError(path, "is a directory, not a file");
     if (!stream_) throw InputError(path, std::string("cannot open: ") + std::strerror(errno));
     stream_.seekg(0, std::ios::end);
     size_ = static_cast<std::int64_t>(stream_.tellg());
@@ -67,6 +73,9 @@ TextChunk read_text_chunk(const mpi::Communicator& comm, const std::string& path
     RandomAccessFile file(path);
     chunk.file_bytes = file.size();
     if (file.size() == 0) throw InputError(path, "the file is empty");
+    constexpr std::int64_t kSniffBytes = 4096;
+    if (const auto format = binary_format_name(file.read(0, std::min(file.size(), kSniffBytes))))
+      throw InputError(path, binary_format_message(path, *format));
     std::int64_t data_begin = 0;
     if (has_header) {
       const std::int64_t header_end = file.find_newline(0);
