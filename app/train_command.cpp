@@ -2,8 +2,10 @@
 // Every step is collective; rank 0 prints one line per step and one per iteration.
 #include <sys/resource.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <optional>
 
@@ -36,10 +38,21 @@ std::int64_t peak_resident_bytes() {
   return static_cast<std::int64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
 }
 
-std::string iso8601_now() {
-  const std::time_t now = std::time(nullptr);
+/// The file's `created` time: now, or SOURCE_DATE_EPOCH (seconds since 1970, the
+/// reproducible-builds convention) when set, so that two runs can give byte-identical files.
+std::string creation_time() {
+  std::time_t when = std::time(nullptr);
+  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH")) {
+    char* end = nullptr;
+    errno = 0;
+    const long long seconds = std::strtoll(epoch, &end, 10);
+    if (end == epoch || *end != '\0' || errno != 0 || seconds < 0)
+      throw InputError("SOURCE_DATE_EPOCH='" + std::string(epoch) +
+                       "' is not a number of seconds since 1970");
+    when = static_cast<std::time_t>(seconds);
+  }
   char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&when));
   return text;
 }
 
@@ -88,7 +101,7 @@ std::vector<std::pair<std::string, io::AttributeValue>> run_attributes(
       {"ranks", std::int64_t{world.size()}},
       {"grid",
        std::to_string(grid.plan.scene_groups) + "x" + std::to_string(grid.plan.user_shards)},
-      {"created", iso8601_now()},
+      {"created", creation_time()},
       {"program_version", std::string(kVersion)},
       {"configuration", config.configuration_text},
   };
@@ -110,6 +123,7 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
   const io::TrainConfig& config = parsed->config;
   // Fail before hours of work, not after.
   io::check_output_writable(world, config.output);
+  mpi::run_agreed(world, [] { creation_time(); });  // a malformed SOURCE_DATE_EPOCH, too
   // From here on SIGTERM/SIGUSR1 only ask the job to stop at the next half-step (with a
   // checkpoint); before training starts there is nothing to save, and the first check comes
   // after the first half-step.

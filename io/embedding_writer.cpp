@@ -327,13 +327,20 @@ class ParallelFileWriter {
     check_hdf5(H5Pset_layout(create_.get(), H5D_CONTIGUOUS), "H5Pset_layout", path_);
     check_hdf5(H5Pset_alloc_time(create_.get(), H5D_ALLOC_TIME_EARLY), "H5Pset_alloc_time", path_);
     check_hdf5(H5Pset_fill_time(create_.get(), H5D_FILL_TIME_NEVER), "H5Pset_fill_time", path_);
+    // No modification times in object headers: the same run gives a byte-identical file.
+    check_hdf5(H5Pset_obj_track_times(create_.get(), false), "H5Pset_obj_track_times", path_);
+    group_create_ =
+        PropertyListHandle(check_hdf5(H5Pcreate(H5P_GROUP_CREATE), "H5Pcreate", path_));
+    check_hdf5(H5Pset_obj_track_times(group_create_.get(), false), "H5Pset_obj_track_times",
+               path_);
     transfer_ = PropertyListHandle(check_hdf5(H5Pcreate(H5P_DATASET_XFER), "H5Pcreate", path_));
     check_hdf5(H5Pset_dxpl_mpio(transfer_.get(), H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio", path_);
   }
 
   void create_group(const std::string& name) {
     GroupHandle group(
-        check_hdf5(H5Gcreate2(file_.get(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+        check_hdf5(H5Gcreate2(file_.get(), name.c_str(), H5P_DEFAULT, group_create_.get(),
+                              H5P_DEFAULT),
                    "H5Gcreate2", where(name)));
   }
 
@@ -426,6 +433,7 @@ class ParallelFileWriter {
   std::string path_;
   FileHandle file_;  // declared before the property lists; they close first, the file last
   PropertyListHandle create_;
+  PropertyListHandle group_create_;
   PropertyListHandle transfer_;
 };
 
