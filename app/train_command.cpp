@@ -101,7 +101,8 @@ std::vector<std::pair<std::string, io::AttributeValue>> run_attributes(
       {"ranks", std::int64_t{world.size()}},
       {"grid",
        std::to_string(grid.plan.scene_groups) + "x" + std::to_string(grid.plan.user_shards)},
-      {"created", creation_time()},
+      // One clock for all ranks: each reading its own could straddle a second.
+      {"created", world.broadcast_string(world.is_root() ? creation_time() : std::string(), 0)},
       {"program_version", std::string(kVersion)},
       {"configuration", config.configuration_text},
   };

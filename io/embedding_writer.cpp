@@ -2,12 +2,14 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -313,10 +315,24 @@ DatatypeHandle fixed_string_type(std::int64_t length, const std::string& where) 
   return type;
 }
 
+/// " (the file system is full: N bytes free)" when the file system holding `path` has (almost)
+/// no space left, the usual reason a write fails; MPI-IO's own message does not say why.
+std::string full_file_system_note(const std::string& path) {
+  struct statvfs info {};
+  const std::size_t slash = path.rfind('/');
+  const std::string directory = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  if (::statvfs(directory.c_str(), &info) != 0) return {};
+  const auto free_bytes = static_cast<unsigned long long>(info.f_bavail) * info.f_frsize;
+  constexpr unsigned long long kAlmostNothing = 1ULL << 20;
+  if (free_bytes >= kAlmostNothing) return {};
+  return " (the file system is full: " + std::to_string(free_bytes) + " bytes free)";
+}
+
 /// One open file of the MPI-IO driver; every method is collective over the file's ranks.
 class ParallelFileWriter {
  public:
-  ParallelFileWriter(const mpi::Communicator& comm, const std::string& path) : path_(path) {
+  ParallelFileWriter(const mpi::Communicator& comm, const std::string& path)
+      : comm_(comm), path_(path) {
     PropertyListHandle access(check_hdf5(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate", path_));
     mpi::set_mpio_file_access(access.get(), comm);
     file_ = FileHandle(check_hdf5(
@@ -373,9 +389,16 @@ class ParallelFileWriter {
     }
     static const unsigned char kNoData = 0;  // an empty block's data() may be null
     const void* buffer = slice.data != nullptr ? slice.data : &kNoData;
-    check_hdf5(H5Dwrite(dataset.get(), memory_type, memory_space.get(), file_space.get(),
-                        transfer_.get(), buffer),
-               "H5Dwrite", at);
+    // The transfer can fail on some ranks only (a full disk or a quota hits the rank whose
+    // bytes no longer fit). Agreeing before the next collective call keeps the ranks that
+    // succeeded from waiting in it forever; then all of them unwind and close the file together.
+    std::optional<mpi::LocalError> failure;
+    if (H5Dwrite(dataset.get(), memory_type, memory_space.get(), file_space.get(),
+                 transfer_.get(), buffer) < 0)
+      failure = mpi::LocalError{ExitCode::kBadInput, "cannot write " + at + ": " +
+                                                         detail::hdf5_error_reason() +
+                                                         full_file_system_note(path_)};
+    mpi::agree_on_error(comm_, failure);
   }
 
   /// A fixed-length string dataset of `total_rows` rows; this rank writes `ids` from row_begin.
@@ -430,6 +453,7 @@ class ParallelFileWriter {
  private:
   std::string where(const std::string& name) const { return "'" + name + "' in '" + path_ + "'"; }
 
+  const mpi::Communicator& comm_;
   std::string path_;
   FileHandle file_;  // declared before the property lists; they close first, the file last
   PropertyListHandle create_;
@@ -563,6 +587,8 @@ void write_embedding_file(const mpi::Communicator& comm, const std::string& fina
     created = true;
     write_contents(writer, local, metrics, layout);
     writer.close();
+  } catch (const AgreedError& e) {  // a failed transfer (full disk): every rank is here
+    error = mpi::LocalError{e.code(), output_error(final_path, e.what())};
   } catch (const std::exception& e) {
     // Not being able to create the file is the user's output path; anything later is ours.
     error = mpi::LocalError{created ? ExitCode::kInternal : ExitCode::kBadInput,
