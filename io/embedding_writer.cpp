@@ -345,19 +345,16 @@ class ParallelFileWriter {
     check_hdf5(H5Pset_fill_time(create_.get(), H5D_FILL_TIME_NEVER), "H5Pset_fill_time", path_);
     // No modification times in object headers: the same run gives a byte-identical file.
     check_hdf5(H5Pset_obj_track_times(create_.get(), false), "H5Pset_obj_track_times", path_);
-    group_create_ =
-        PropertyListHandle(check_hdf5(H5Pcreate(H5P_GROUP_CREATE), "H5Pcreate", path_));
-    check_hdf5(H5Pset_obj_track_times(group_create_.get(), false), "H5Pset_obj_track_times",
-               path_);
+    group_create_ = PropertyListHandle(check_hdf5(H5Pcreate(H5P_GROUP_CREATE), "H5Pcreate", path_));
+    check_hdf5(H5Pset_obj_track_times(group_create_.get(), false), "H5Pset_obj_track_times", path_);
     transfer_ = PropertyListHandle(check_hdf5(H5Pcreate(H5P_DATASET_XFER), "H5Pcreate", path_));
     check_hdf5(H5Pset_dxpl_mpio(transfer_.get(), H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio", path_);
   }
 
   void create_group(const std::string& name) {
-    GroupHandle group(
-        check_hdf5(H5Gcreate2(file_.get(), name.c_str(), H5P_DEFAULT, group_create_.get(),
-                              H5P_DEFAULT),
-                   "H5Gcreate2", where(name)));
+    GroupHandle group(check_hdf5(
+        H5Gcreate2(file_.get(), name.c_str(), H5P_DEFAULT, group_create_.get(), H5P_DEFAULT),
+        "H5Gcreate2", where(name)));
   }
 
   /// Creates dataset `name` and writes this rank's rows; a rank without rows selects none but
@@ -393,11 +390,11 @@ class ParallelFileWriter {
     // bytes no longer fit). Agreeing before the next collective call keeps the ranks that
     // succeeded from waiting in it forever; then all of them unwind and close the file together.
     std::optional<mpi::LocalError> failure;
-    if (H5Dwrite(dataset.get(), memory_type, memory_space.get(), file_space.get(),
-                 transfer_.get(), buffer) < 0)
-      failure = mpi::LocalError{ExitCode::kBadInput, "cannot write " + at + ": " +
-                                                         detail::hdf5_error_reason() +
-                                                         full_file_system_note(path_)};
+    if (H5Dwrite(dataset.get(), memory_type, memory_space.get(), file_space.get(), transfer_.get(),
+                 buffer) < 0)
+      failure = mpi::LocalError{
+          ExitCode::kBadInput,
+          "cannot write " + at + ": " + detail::hdf5_error_reason() + full_file_system_note(path_)};
     mpi::agree_on_error(comm_, failure);
   }
 

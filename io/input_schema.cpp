@@ -92,7 +92,8 @@ InputSchema parse_header(std::string_view header_line, const std::string& file) 
     throw InputError(file, 1,
                      std::string(missing.size() == 1 ? "missing required column "
                                                      : "missing required columns ") +
-                         join(missing) + " (the header's columns are: " + join(names) + ")");
+                         join(missing) + " (the header's columns are: " +
+                         shorten_for_message(join(names), 200) + ")");
   }
   return schema;
 }

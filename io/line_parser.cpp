@@ -4,21 +4,21 @@
 #include <cmath>
 #include <limits>
 #include <system_error>
+#include <utility>
 
 namespace sceneals::io {
-namespace {
-
-constexpr std::size_t kMessageTextLimit = 40;
-
-/// `text` cut to kMessageTextLimit bytes (never inside a UTF-8 sequence), marked with "...".
-std::string shorten(std::string_view text) {
-  if (text.size() <= kMessageTextLimit) return std::string(text);
-  std::size_t cut = kMessageTextLimit;
+std::string shorten_for_message(std::string_view text, std::size_t limit) {
+  if (text.size() <= limit) return std::string(text);
+  std::size_t cut = limit;
   while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
   std::string result(text.substr(0, cut));
   result += "...";
   return result;
 }
+
+namespace {
+
+std::string shorten(std::string_view text) { return shorten_for_message(text); }
 
 LineParseResult error(std::string reason) { return {LineStatus::kError, std::move(reason)}; }
 
@@ -172,6 +172,13 @@ LineParseResult parse_line(std::string_view line, const InputSchema& schema, Int
   if (!assign_id(user, out.user)) return error("empty user id");
   if (!assign_id(item, out.item)) return error("empty item id");
   if (!assign_id(scene, out.scene)) return error("empty scene id");
+  for (const auto& [kind, id] : {std::pair<const char*, const std::string&>{"user", out.user},
+                                 {"item", out.item},
+                                 {"scene", out.scene}}) {
+    if (id.size() > kMaxIdBytes)
+      return error(std::string(kind) + " id of " + std::to_string(id.size()) +
+                   " bytes is longer than the " + std::to_string(kMaxIdBytes) + " allowed");
+  }
   std::string reason;
   out.value = 1.0;
   if (schema.has_value() && !parse_interaction_value(value.text, out.value, reason)) {

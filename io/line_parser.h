@@ -22,6 +22,11 @@ struct LineParseResult {
   std::string reason;  ///< empty unless status is kError
 };
 
+/// The longest id (user, item or scene) accepted, in bytes. The embedding file stores ids as
+/// fixed-length strings as wide as the longest one, so one runaway id (a whole line pasted into
+/// a field) would multiply the size of every id dataset.
+inline constexpr std::size_t kMaxIdBytes = 1024;
+
 /// Parses one line (without its '\n'; a trailing '\r' is dropped) laid out as `schema` says.
 /// Fields may be double-quoted RFC 4180 style within the line ("" is a literal quote). The
 /// strings of `out` are overwritten in place, so a caller that reuses one Interaction for every
@@ -70,6 +75,10 @@ std::string_view strip_carriage_return(std::string_view line);
 
 /// `text` in single quotes for an error message, cut to about 40 characters.
 std::string quote_for_message(std::string_view text);
+
+/// `text` cut to `limit` bytes (never inside a UTF-8 sequence) and marked with "...", so that a
+/// message quoting input stays one readable line whatever the input holds.
+std::string shorten_for_message(std::string_view text, std::size_t limit = 40);
 
 /// Strict number of an interaction value: the whole of `text` must be a decimal number
 /// (std::from_chars), finite and > 0. On failure returns false and sets `reason`.

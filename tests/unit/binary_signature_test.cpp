@@ -26,7 +26,7 @@ TEST(BinarySignature, NulByteMeansBinary) {
 
 TEST(BinarySignature, TextIsNotBinary) {
   EXPECT_FALSE(binary_format_name("user,item,scene,value\nu1,i1,s1,1\n"));
-  EXPECT_FALSE(binary_format_name("\xef\xbb\xbfuser,item,scene\n"s));        // UTF-8 BOM
+  EXPECT_FALSE(binary_format_name("\xef\xbb\xbfuser,item,scene\n"s));           // UTF-8 BOM
   EXPECT_FALSE(binary_format_name("user\titem\tscene\n\xc3\xa9t\xc3\xa9\n"s));  // UTF-8 text
   EXPECT_FALSE(binary_format_name("B"));  // a prefix of "BZh" is not bzip2
   EXPECT_FALSE(binary_format_name(""));

@@ -228,5 +228,23 @@ TEST(FieldReader, SplitsEmptyAndQuotedFields) {
   EXPECT_EQ(fields_of("\"a\",", ','), Fields({"a", ""}));
 }
 
+TEST(LineParser, IdsLongerThanTheLimitAreRejected) {
+  const std::string longest(kMaxIdBytes, 'u');
+  EXPECT_EQ(parse_ok(longest + ",i,s", kCsv3).user, longest);
+  EXPECT_EQ(reason_of(longest + "u,i,s", kCsv3),
+            "user id of 1025 bytes is longer than the 1024 allowed");
+  EXPECT_EQ(reason_of("u,i," + std::string(5000, 's'), kCsv3),
+            "scene id of 5000 bytes is longer than the 1024 allowed");
+}
+
+TEST(LineParser, MessagesQuoteAtMostAShortPrefix) {
+  EXPECT_EQ(reason_of("u,i,s," + std::string(100, '9') + "x", kCsv4),
+            "value '" + std::string(40, '9') + "...' is not a number");
+  // A cut never splits a UTF-8 sequence: 39 ASCII bytes, then a 2-byte e-acute.
+  EXPECT_EQ(shorten_for_message(std::string(39, 'a') + "\xC3\xA9tail"),
+            std::string(39, 'a') + "...");
+  EXPECT_EQ(shorten_for_message("short"), "short");
+}
+
 }  // namespace
 }  // namespace sceneals::io
