@@ -8,10 +8,12 @@
 #include <cstdlib>
 #include <ctime>
 #include <optional>
+#include <utility>
 
 #include "app/command_options.h"
 #include "app/commands.h"
 #include "app/preemption.h"
+#include "app/small_scenes.h"
 #include "eval/evaluator.h"
 #include "eval/metric_report.h"
 #include "io/embedding_writer.h"
@@ -215,6 +217,8 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
   const bool pooled_kind = config.model_kind == solver::ModelKind::kPooled;
   std::vector<solver::SceneLayout> scene_layouts =
       solver::build_scene_layouts(grid, data, fitted.train);
+  const SkippedScenes skipped =
+      find_skipped_scenes(world, data.scenes, scene_layouts, fitted, config.als.factors);
   std::optional<solver::PooledLayout> pooled;
   if (pooled_kind) {
     mpi::run_agreed(world, [&] { check_pooled_grid(grid); });
@@ -277,14 +281,21 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
     for (std::size_t l = 0; l < scene_layouts.size(); ++l)
       models.push_back({scene_layouts[l].scene, &served[l].users, &scene_layouts[l].item_rows,
                         &served[l].items});
-    const eval::MetricSums sums =
-        eval::evaluate_model(grid, data.users, fitted.train, fitted.test, models, config.ks);
+    const eval::MetricSums sums = eval::evaluate_model(
+        grid, data.users, fitted.train,
+        skipped.any() ? evaluable_test(fitted.test, skipped) : fitted.test, models, config.ks);
     if (root) {
       std::printf(
           "evaluation on the %s split (%.2f s):\n%s", on_validation ? "validation" : "test",
           std::chrono::duration<double>(std::chrono::steady_clock::now() - eval_start).count(),
           eval::format_metrics_table(sums, data.scenes, config.ks).c_str());
       content.metrics = eval::metric_records(sums, data.scenes, config.ks);
+      for (io::MetricRecord& record : skipped_records(data.scenes, skipped)) {
+        std::printf("%-8s %-5s skipped: no training interactions (%lld pairs not evaluated)\n",
+                    record.scene.c_str(), record.cohort.c_str(),
+                    static_cast<long long>(record.pairs));
+        content.metrics.push_back(std::move(record));
+      }
     }
     if (!config.metrics_json.empty()) {
       mpi::run_agreed(world, [&] {
