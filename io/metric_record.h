@@ -11,7 +11,7 @@ struct MetricRecord {
   std::string scene;   ///< a scene name, or "overall" for all scenes together
   std::string cohort;  ///< "warm" or "cold"
   int k = 0;           ///< the cut-off K
-  std::string metric;  ///< precision, recall, f1, ndcg, map, hit_rate or coverage
+  std::string metric;  ///< precision, recall, f1, ndcg, map, hit_rate, coverage; or skipped (k 0)
   double value = 0;
   std::int64_t pairs = 0;  ///< the (user, scene) test pairs behind the value
 };
