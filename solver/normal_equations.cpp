@@ -1,5 +1,8 @@
 #include "solver/normal_equations.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "mpi/error.h"
 
 namespace sceneals::solver {
@@ -41,19 +44,37 @@ void build(const AlsParams& params, int d, const Matrix& other,
     b.setZero();
   }
 
+  // The observed rows are gathered into a dense dim x n block so that their share of A is one
+  // symmetric rank-n update (a SYRK, cache-blocked and vectorised by Eigen) and their share of
+  // b one matrix-vector product, instead of n rank-1 updates that stream A through memory n
+  // times. The workspaces are per thread and only grow: no allocation per row once warm.
+  thread_local Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> rows;
+  thread_local Eigen::Matrix<Scalar, Eigen::Dynamic, 1> rhs_weights;
+  thread_local Eigen::Matrix<Scalar, Eigen::Dynamic, 1> update_weights;
+  if (rows.rows() != dim || rows.cols() < n_obs) rows.resize(dim, std::max<Eigen::Index>(n_obs, 1));
+  if (rhs_weights.size() < n_obs) {
+    rhs_weights.resize(n_obs);
+    update_weights.resize(n_obs);
+  }
   for (std::int64_t e = 0; e < n_obs; ++e) {
     const float* o = other.row(index[e]).data();
     Scalar t = 0;  // the offset t_j; an explicit loop because the tail may be empty
     for (Eigen::Index c = dim; c < width; ++c) t += Scalar{o[c]} * Scalar{fixed_coords[c - dim]};
-    const auto f = other.row(index[e]).head(dim).transpose().template cast<Scalar>();
+    rows.col(e) = other.row(index[e]).head(dim).transpose().template cast<Scalar>();
     if (implicit) {
       const Scalar conf = confidence(params, value[e]);
-      A.template selfadjointView<Eigen::Lower>().rankUpdate(f, conf - Scalar{1});
-      b += (conf * (Scalar{1} - t) + t) * f;
+      update_weights(e) = std::sqrt(conf - Scalar{1});  // conf >= 1: r > 0 and alpha >= 0
+      rhs_weights(e) = conf * (Scalar{1} - t) + t;
     } else {
-      A.template selfadjointView<Eigen::Lower>().rankUpdate(f, Scalar{1});
-      b += (Scalar{value[e]} - t) * f;
+      update_weights(e) = Scalar{1};
+      rhs_weights(e) = Scalar{value[e]} - t;
     }
+  }
+  if (n_obs > 0) {
+    auto observed = rows.leftCols(n_obs);
+    b.noalias() += observed * rhs_weights.head(n_obs);
+    observed.array().rowwise() *= update_weights.head(n_obs).transpose().array();
+    A.template selfadjointView<Eigen::Lower>().rankUpdate(observed, Scalar{1});
   }
 
   const Scalar reg =
