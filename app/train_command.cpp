@@ -25,6 +25,7 @@
 #include "solver/checkpoint.h"
 #include "solver/embedding_export.h"
 #include "solver/pooled_layout.h"
+#include "solver/threads.h"
 #include "solver/trainer.h"
 
 namespace sceneals::app {
@@ -126,7 +127,13 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
   const io::TrainConfig& config = parsed->config;
   // Fail before hours of work, not after.
   io::check_output_writable(world, config.output);
-  mpi::run_agreed(world, [] { creation_time(); });  // a malformed SOURCE_DATE_EPOCH, too
+  mpi::run_agreed(world, [&] {
+    creation_time();  // a malformed SOURCE_DATE_EPOCH, too
+    if (config.threads > 1 && !solver::threads_available())
+      throw InputError("--threads " + std::to_string(config.threads) +
+                       ": this build has no OpenMP; run one rank per core instead");
+  });
+  solver::set_thread_count(config.threads);
   // From here on SIGTERM/SIGUSR1 only ask the job to stop at the next half-step (with a
   // checkpoint); before training starts there is nothing to save, and the first check comes
   // after the first half-step.

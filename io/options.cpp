@@ -255,7 +255,10 @@ ParsedTrain parse_train_options(const std::vector<std::string>& args) {
         "continue from the newest usable checkpoint in --checkpoint-dir (any number of ranks); "
         "start from the beginning when there is none")
     ("grid", po::value(&grid)->default_value("auto"),
-        "process grid GROUPSxSHARDS (scene groups x user shards, product = ranks) or auto");
+        "process grid GROUPSxSHARDS (scene groups x user shards, product = ranks) or auto")
+    ("threads", po::value(&c.threads)->default_value(1)->notifier(in_range("threads", 1, 1024, true)),
+        "threads per rank for the per-row solves and the matrix products (OpenMP); run one "
+        "rank per socket or node with as many threads as its cores");
   // clang-format on
   const po::variables_map vm = parse(d, args);
   if (vm.count("help")) {

@@ -34,6 +34,7 @@ struct TrainConfig {
   bool resume = false;         ///< continue from the newest checkpoint in checkpoint_dir
   int grid_groups = 0;         ///< 0: automatic
   int grid_shards = 0;
+  int threads = 1;                 ///< OpenMP threads per rank
   std::string configuration_text;  ///< every option as "name = value" lines, for the file
 };
 

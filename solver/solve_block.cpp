@@ -1,12 +1,62 @@
 #include "solver/solve_block.h"
 
+#include <exception>
 #include <limits>
 
 #include "mpi/error.h"
 #include "solver/linear_solver.h"
 #include "solver/normal_equations.h"
+#include "solver/threads.h"
 
 namespace sceneals::solver {
+
+namespace {
+
+/// Row r of the block: build its normal equations, solve them into its row of `targets`.
+void solve_row(const AlsParams& params, int d, const Matrix& other,
+               const Eigen::MatrixXf& gram_of_other, const SparseRows& rows, std::int64_t r,
+               const float* prior_weights, const Matrix* priors, Matrix& targets,
+               Eigen::MatrixXf& A, Eigen::VectorXf& b, Eigen::MatrixXd& A_double,
+               Eigen::VectorXd& b_double, SolverWorkspace& workspace) {
+  const Eigen::Index width = other.cols();
+  const Eigen::Index dim = d;
+  const std::int64_t begin = rows.offsets[r];
+  const std::int64_t n_obs = rows.offsets[r + 1] - begin;
+  float* row = targets.row(r).data();
+  Eigen::Map<Eigen::VectorXf> x(row, dim);
+  const float weight = prior_weights != nullptr ? prior_weights[r] : 0.0f;
+  const float* prior = priors != nullptr ? priors->row(r).data() : nullptr;
+  if (params.feedback == Feedback::kExplicit && n_obs == 0 && weight == 0.0f) {
+    x.setZero();  // nothing but lambda * 0 |v|^2: the objective is flat, take the smallest v
+    return;
+  }
+  const float* fixed = dim < width ? row + dim : nullptr;
+  build_normal_equations(params, d, other, gram_of_other, fixed, rows.index + begin,
+                         rows.value + begin, n_obs, weight, prior, A, b);
+  if (params.solver == LinearSolverKind::kConjugateGradient) {
+    solve_conjugate_gradient(A, b, x, params.cg_steps, workspace);
+    return;
+  }
+  workspace.llt.compute(A);
+  if (workspace.llt.info() == Eigen::Success) {
+    x = workspace.llt.solve(b);
+    return;
+  }
+  // float32 lost positive definiteness (a huge confidence next to lambda): redo this row in
+  // double, which resolves what float cannot.
+  build_normal_equations(params, d, other, gram_of_other, fixed, rows.index + begin,
+                         rows.value + begin, n_obs, weight, prior, A_double, b_double);
+  const Eigen::LLT<Eigen::MatrixXd> llt(A_double);
+  if (llt.info() != Eigen::Success) {
+    // Not even double precision can solve it (infinite confidences): mark the row, so the
+    // trainer's collective finiteness check stops every rank with a clear message.
+    x.setConstant(std::numeric_limits<float>::quiet_NaN());
+    return;
+  }
+  x = llt.solve(b_double).cast<float>();
+}
+
+}  // namespace
 
 void solve_rows(const AlsParams& params, int d, const Matrix& other,
                 const Eigen::MatrixXf& gram_of_other, const SparseRows& rows,
@@ -22,48 +72,28 @@ void solve_rows(const AlsParams& params, int d, const Matrix& other,
                   "solve_rows: priors must be rows x d");
   check_invariant(rows.rows == 0 || rows.offsets != nullptr, "solve_rows: rows without offsets");
 
-  Eigen::MatrixXf A(dim, dim);
-  Eigen::VectorXf b(dim);
-  Eigen::MatrixXd A_double;  // only for rows float32 cannot factor
-  Eigen::VectorXd b_double;
-  SolverWorkspace workspace;
-  const bool explicit_feedback = params.feedback == Feedback::kExplicit;
-  for (std::int64_t r = 0; r < rows.rows; ++r) {
-    const std::int64_t begin = rows.offsets[r];
-    const std::int64_t n_obs = rows.offsets[r + 1] - begin;
-    float* row = targets.row(r).data();
-    Eigen::Map<Eigen::VectorXf> x(row, dim);
-    const float weight = prior_weights != nullptr ? prior_weights[r] : 0.0f;
-    const float* prior = priors != nullptr ? priors->row(r).data() : nullptr;
-    if (explicit_feedback && n_obs == 0 && weight == 0.0f) {
-      x.setZero();  // nothing but lambda * 0 |v|^2: the objective is flat, take the smallest v
-      continue;
+  // Rows are independent: threads take blocks of them (dynamic: rows differ in their number
+  // of observations), each with its own workspaces. Every row is computed by exactly the same
+  // operations whatever the thread count, so the result does not depend on it.
+  std::exception_ptr failure;
+  SCENEALS_OMP(omp parallel) {
+    Eigen::MatrixXf A(dim, dim);
+    Eigen::VectorXf b(dim);
+    Eigen::MatrixXd A_double;  // only for rows float32 cannot factor
+    Eigen::VectorXd b_double;
+    SolverWorkspace workspace;
+    SCENEALS_OMP(omp for schedule(dynamic, 16))
+    for (std::int64_t r = 0; r < rows.rows; ++r) {
+      try {
+        solve_row(params, d, other, gram_of_other, rows, r, prior_weights, priors, targets, A, b,
+                  A_double, b_double, workspace);
+      } catch (...) {  // nothing may leave an OpenMP region: keep the first, rethrow after
+        SCENEALS_OMP(omp critical(sceneals_solve_rows_failure))
+        if (!failure) failure = std::current_exception();
+      }
     }
-    const float* fixed = dim < width ? row + dim : nullptr;
-    build_normal_equations(params, d, other, gram_of_other, fixed, rows.index + begin,
-                           rows.value + begin, n_obs, weight, prior, A, b);
-    if (params.solver == LinearSolverKind::kConjugateGradient) {
-      solve_conjugate_gradient(A, b, x, params.cg_steps, workspace);
-      continue;
-    }
-    workspace.llt.compute(A);
-    if (workspace.llt.info() == Eigen::Success) {
-      x = workspace.llt.solve(b);
-      continue;
-    }
-    // float32 lost positive definiteness (a huge confidence next to lambda): redo this row in
-    // double, which resolves what float cannot.
-    build_normal_equations(params, d, other, gram_of_other, fixed, rows.index + begin,
-                           rows.value + begin, n_obs, weight, prior, A_double, b_double);
-    const Eigen::LLT<Eigen::MatrixXd> llt(A_double);
-    if (llt.info() != Eigen::Success) {
-      // Not even double precision can solve it (infinite confidences): mark the row, so the
-      // trainer's collective finiteness check stops every rank with a clear message.
-      x.setConstant(std::numeric_limits<float>::quiet_NaN());
-      continue;
-    }
-    x = llt.solve(b_double).cast<float>();
   }
+  if (failure) std::rethrow_exception(failure);
 }
 
 }  // namespace sceneals::solver

@@ -1,4 +1,4 @@
-# The same seed gives a byte-identical embedding file at the same rank count (run twice, the
+# The same seed gives a byte-identical embedding file at the same rank and thread count (run twice, the
 # same output name because the file records its configuration): no object timestamps in the
 # HDF5 headers, `created` from SOURCE_DATE_EPOCH, and MPI reductions summed in a fixed order for
 # a fixed rank count. Across rank counts only the summation order differs (rank_invariance.sh).
@@ -23,6 +23,12 @@ train_twice colearn_np2 2 --mu 0.5
 train_twice colearn_np4 4 --mu 0.5 --grid 2x2
 train_twice pooled_np2 2 --model-kind pooled
 train_twice cg_np2 2 --solver cg
+train_twice threads2_np2 2 --mu 0.5 --threads 2
+
+# Threads split rows between them, and every row gets the same operations: 2 threads per rank
+# give exactly the factors of 1 (the files differ only in their recorded configuration).
+"$PYTHON" "$E2E_DIR/compare_embeddings.py" "$WORK/colearn_np2.1.h5" "$WORK/threads2_np2.1.h5" \
+  --tolerance 0 || fail "2 threads per rank changed the factors"
 
 # The comparison can fail: another seed writes another file under the same name.
 run_ranks 2 train --input "$WORK/data.csv" --output "$WORK/model.h5" --factors 6 --iterations 4 \
