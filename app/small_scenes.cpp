@@ -49,6 +49,7 @@ SkippedScenes find_skipped_scenes(const mpi::Communicator& world,
   world.allreduce_in_place(result.warm_pairs.data(), static_cast<int>(n), mpi::ReduceOp::kSum);
   world.allreduce_in_place(result.cold_pairs.data(), static_cast<int>(n), mpi::ReduceOp::kSum);
 
+  result.items = items;
   for (std::size_t s = 0; s < n; ++s) {
     result.skipped[s] = items[s] == 0;
     if (!world.is_root()) continue;

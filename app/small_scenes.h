@@ -20,6 +20,7 @@ struct SkippedScenes {
   std::vector<bool> skipped;             ///< per scene
   std::vector<std::int64_t> warm_pairs;  ///< per scene: (user, scene) test pairs not evaluated
   std::vector<std::int64_t> cold_pairs;
+  std::vector<std::int64_t> items;  ///< per scene: items with training data
   bool any() const;
 };
 

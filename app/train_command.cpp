@@ -10,6 +10,7 @@
 #include <optional>
 #include <utility>
 
+#include "app/benchmark_report.h"
 #include "app/command_options.h"
 #include "app/commands.h"
 #include "app/preemption.h"
@@ -22,8 +23,10 @@
 #include "io/split.h"
 #include "io/split_writer.h"
 #include "mpi/error_agreement.h"
+#include "solver/attainable_flops.h"
 #include "solver/checkpoint.h"
 #include "solver/embedding_export.h"
+#include "solver/flop_count.h"
 #include "solver/pooled_layout.h"
 #include "solver/threads.h"
 #include "solver/trainer.h"
@@ -31,6 +34,10 @@
 namespace sceneals::app {
 
 namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
 
 double megabytes(std::int64_t bytes) { return static_cast<double>(bytes) / 1e6; }
 
@@ -134,6 +141,15 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
                        ": this build has no OpenMP; run one rank per core instead");
   });
   solver::set_thread_count(config.threads);
+  BenchmarkFigures bench;  // filled only with --benchmark
+  if (config.benchmark) {
+    bench.ranks = world.size();
+    bench.threads = config.threads;
+    world.barrier();  // every rank measures at the same time, as it will compute
+    const double attainable = solver::measure_attainable_flops();
+    bench.attainable_min = world.min(attainable);
+    bench.attainable_mean = world.sum(attainable) / world.size();
+  }
   // From here on SIGTERM/SIGUSR1 only ask the job to stop at the next half-step (with a
   // checkpoint); before training starts there is nothing to save, and the first check comes
   // after the first half-step.
@@ -141,6 +157,8 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
 
   const auto start = std::chrono::steady_clock::now();
   io::ReadResult read = io::read_interactions(world, config.read);
+  bench.read_seconds = world.max(seconds_since(start));
+  bench.file_bytes = read.file_bytes;
   if (root) {
     std::printf("read %lld interactions from %s on %d rank%s",
                 static_cast<long long>(read.total_records), config.read.path.c_str(), world.size(),
@@ -154,7 +172,11 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
   const int groups = config.model_kind == solver::ModelKind::kPooled && config.grid_groups == 0
                          ? 1
                          : config.grid_groups;
+  const auto route_start = std::chrono::steady_clock::now();
+  const std::int64_t route_bytes_before = world.bytes_sent();
   io::ShardingResult sharded = io::shard_interactions(world, std::move(read), groups);
+  bench.route_seconds = world.max(seconds_since(route_start));
+  bench.route_max_bytes = world.max(world.bytes_sent() - route_bytes_before);
   const mpi::ProcessGrid& grid = sharded.grid;
   const io::ShardedData& data = sharded.data;
   std::vector<float> mu;
@@ -267,6 +289,7 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
                       stats.phase_seconds[1], stats.phase_seconds[2],
                       megabytes(stats.min_bytes_sent), megabytes(stats.max_bytes_sent));
         std::fflush(stdout);
+        if (config.benchmark) bench.iterations.push_back(stats);
       },
       control);
   if (!finished) {
@@ -291,6 +314,10 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
     const eval::MetricSums sums = eval::evaluate_model(
         grid, data.users, fitted.train,
         skipped.any() ? evaluable_test(fitted.test, skipped) : fitted.test, models, config.ks);
+    bench.evaluation_seconds = world.max(seconds_since(eval_start));
+    for (std::size_t s = 0; s < data.scenes.size(); ++s)
+      bench.evaluation_flops += solver::scoring_flops(skipped.warm_pairs[s] + skipped.cold_pairs[s],
+                                                      skipped.items[s], config.als.factors + 1);
     if (root) {
       std::printf(
           "evaluation on the %s split (%.2f s):\n%s", on_validation ? "validation" : "test",
@@ -316,6 +343,12 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
   io::write_embedding_file(world, config.output, content);
 
   const std::int64_t peak = world.max(peak_resident_bytes());
+  if (config.benchmark) {
+    const std::array<double, 3> mine = trainer.local_flops_per_iteration();
+    for (std::size_t p = 0; p < 3; ++p) bench.iteration_flops[p] = world.sum(mine[p]);
+    bench.peak_resident_bytes = peak;
+    if (root) std::printf("%s", format_benchmark(bench).c_str());
+  }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (root)

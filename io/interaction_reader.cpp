@@ -51,6 +51,7 @@ ReadResult read_interactions(const mpi::Communicator& comm, const ReadOptions& o
   const bool has_header = options.format == InputFormat::kCsv;
   const TextChunk chunk = read_text_chunk(comm, options.path, has_header);
   ReadResult result;
+  result.file_bytes = chunk.file_bytes;
   std::int64_t skipped = 0;
   std::string first_skipped;
   mpi::run_agreed(comm, [&] {

@@ -28,6 +28,7 @@ struct ReadResult {
   std::int64_t total_records = 0;    ///< over all ranks
   std::int64_t skipped_lines = 0;    ///< over all ranks (only with skip_bad_lines)
   std::string first_skipped;         ///< "FILE:LINE: reason" of the earliest skipped line
+  std::int64_t file_bytes = 0;       ///< size of the input file
 };
 
 /// Collective. Throws AgreedError (exit code 1) on the earliest bad line of the file, on a bad

@@ -258,7 +258,11 @@ ParsedTrain parse_train_options(const std::vector<std::string>& args) {
         "process grid GROUPSxSHARDS (scene groups x user shards, product = ranks) or auto")
     ("threads", po::value(&c.threads)->default_value(1)->notifier(in_range("threads", 1, 1024, true)),
         "threads per rank for the per-row solves and the matrix products (OpenMP); run one "
-        "rank per socket or node with as many threads as its cores");
+        "rank per socket or node with as many threads as its cores")
+    ("benchmark", po::bool_switch(&c.benchmark),
+        "measure the attainable FLOP/s first, then print per phase (read, route, user step, "
+        "averaging, item step, evaluation) the time, FLOPs, rate and its fraction of the "
+        "attainable, bytes sent per rank, and peak memory");
   // clang-format on
   const po::variables_map vm = parse(d, args);
   if (vm.count("help")) {

@@ -35,6 +35,7 @@ struct TrainConfig {
   int grid_groups = 0;         ///< 0: automatic
   int grid_shards = 0;
   int threads = 1;                 ///< OpenMP threads per rank
+  bool benchmark = false;          ///< print the per-phase performance table
   std::string configuration_text;  ///< every option as "name = value" lines, for the file
 };
 

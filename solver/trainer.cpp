@@ -8,6 +8,7 @@
 #include "mpi/error.h"
 #include "solver/bridge.h"
 #include "solver/factor_init.h"
+#include "solver/flop_count.h"
 #include "solver/gram.h"
 #include "solver/row_loss.h"
 #include "solver/solve_block.h"
@@ -95,6 +96,22 @@ float Trainer::user_weight(std::size_t layout, std::int64_t local_user) const {
   const CsrBlock& csr = layouts_[layout].by_user;
   const auto u = static_cast<std::size_t>(local_user);
   return static_cast<float>(csr.offsets[u + 1] - csr.offsets[u]);
+}
+
+std::array<double, 3> Trainer::local_flops_per_iteration() const {
+  std::array<double, 3> flops{};
+  const int width = k_ + 1;
+  const int item_unknowns = options_.learn_item_bias ? k_ + 1 : k_;
+  for (const SceneLayout& layout : layouts_) {
+    const auto scene_items = static_cast<std::int64_t>(layout.item_rows.size());
+    const auto scene_users = static_cast<std::int64_t>(layout.user_rows.size());
+    flops[0] +=
+        gram_flops(scene_items, width) + block_solve_flops(layout.by_user, k_, width, options_.als);
+    flops[1] += 4.0 * k_ * static_cast<double>(layout.local_users());
+    flops[2] += gram_flops(scene_users, width) +
+                block_solve_flops(layout.by_item, item_unknowns, width, options_.als);
+  }
+  return flops;
 }
 
 void Trainer::user_step() {
@@ -309,8 +326,10 @@ bool Trainer::train(const std::function<void(const IterationStats&)>& on_iterati
         iteration == control.start.iteration + 1 ? control.start.phases_done : 0;
     for (int p = first_phase; p < 3; ++p) {
       const Clock::time_point phase_start = Clock::now();
+      const std::int64_t phase_bytes_before = group.bytes_sent();
       run_phase(phases[p]);
       stats.phase_seconds[p] = seconds_since(phase_start);
+      stats.phase_max_bytes_sent[p] = group.bytes_sent() - phase_bytes_before;
       if (stop_agreed()) {  // every rank finished this half-step; save and leave together
         if (control.checkpoint)
           control.checkpoint(p == 2 ? TrainProgress{iteration, 0}
@@ -327,6 +346,8 @@ bool Trainer::train(const std::function<void(const IterationStats&)>& on_iterati
     grid_.shard_comm.allreduce_in_place(times, 4, mpi::ReduceOp::kMax);
     stats.seconds = times[0];
     std::copy(times + 1, times + 4, stats.phase_seconds);
+    group.allreduce_in_place(stats.phase_max_bytes_sent, 3, mpi::ReduceOp::kMax);
+    grid_.shard_comm.allreduce_in_place(stats.phase_max_bytes_sent, 3, mpi::ReduceOp::kMax);
     stats.max_bytes_sent = grid_.shard_comm.max(group.max(bytes));
     stats.min_bytes_sent = grid_.shard_comm.min(group.min(bytes));
     on_iteration(stats);

@@ -8,6 +8,7 @@
 // Each step minimises the objective over its own variables, so the objective never increases.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -46,9 +47,10 @@ enum class Phase { kUserStep, kAveraging, kItemStep };
 struct IterationStats {
   int iteration = 0;  ///< 1-based
   Objective objective;
-  double seconds = 0;               ///< wall time of the iteration (max over ranks)
-  double phase_seconds[3] = {};     ///< user step, averaging, item step (max over ranks)
-  std::int64_t max_bytes_sent = 0;  ///< over ranks, this iteration
+  double seconds = 0;                         ///< wall time of the iteration (max over ranks)
+  double phase_seconds[3] = {};               ///< user step, averaging, item step (max over ranks)
+  std::int64_t phase_max_bytes_sent[3] = {};  ///< per phase, the most any rank sent
+  std::int64_t max_bytes_sent = 0;            ///< over ranks, this iteration
   std::int64_t min_bytes_sent = 0;
 };
 
@@ -97,6 +99,9 @@ class Trainer {
   Objective objective() const;
 
   const std::vector<SceneLayout>& layouts() const { return layouts_; }
+  /// This rank's floating-point operations in one iteration, per phase (user step, averaging,
+  /// item step), by the formulas of solver/flop_count.h.
+  std::array<double, 3> local_flops_per_iteration() const;
   /// x_us rows ([x, 1]) of this rank's users of layouts()[i], in layout order.
   const Matrix& user_factors(std::size_t layout) const { return user_factors_[layout]; }
   /// [y, b] rows of every item of layouts()[i].

@@ -1,0 +1,34 @@
+// `sceneals train --benchmark`: the figures of a run set against what the machine attains, one
+// line per phase (read, route, user step, averaging, item step, evaluation): time, FLOPs done,
+// the rate and its fraction of the attainable rate, bytes sent per rank; and peak memory.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "solver/trainer.h"
+
+namespace sceneals::app {
+
+struct BenchmarkFigures {
+  int ranks = 1;
+  int threads = 1;
+  double attainable_min = 0;   ///< FLOP/s of the slowest rank's matrix product
+  double attainable_mean = 0;  ///< mean over ranks
+  double read_seconds = 0;
+  std::int64_t file_bytes = 0;
+  double route_seconds = 0;
+  std::int64_t route_max_bytes = 0;
+  std::vector<solver::IterationStats> iterations;
+  std::array<double, 3> iteration_flops{};  ///< all ranks together, per phase
+  double evaluation_seconds = -1;           ///< negative: no evaluation ran
+  double evaluation_flops = 0;
+  std::int64_t peak_resident_bytes = 0;  ///< the largest over ranks
+};
+
+/// The table rank 0 prints: phase times are medians over the iterations.
+std::string format_benchmark(const BenchmarkFigures& figures);
+
+}  // namespace sceneals::app

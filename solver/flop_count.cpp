@@ -1,0 +1,32 @@
+#include "solver/flop_count.h"
+
+namespace sceneals::solver {
+
+double row_solve_flops(std::int64_t observations, int d, int width, const AlsParams& params) {
+  const double n = static_cast<double>(observations);
+  const double dd = d;
+  const double build = 2 * n * dd + 2 * n * (width - d) + n * dd * (dd + 1);
+  const double solve = params.solver == LinearSolverKind::kConjugateGradient
+                           ? params.cg_steps * (2 * dd * dd + 10 * dd)
+                           : dd * dd * dd / 3 + 2 * dd * dd;
+  return build + solve;
+}
+
+double gram_flops(std::int64_t rows, int width) {
+  return static_cast<double>(rows) * width * (width + 1.0);
+}
+
+double block_solve_flops(const CsrBlock& block, int d, int width, const AlsParams& params) {
+  double total = 0;
+  for (std::int64_t r = 0; r < block.rows(); ++r) {
+    const auto u = static_cast<std::size_t>(r);
+    total += row_solve_flops(block.offsets[u + 1] - block.offsets[u], d, width, params);
+  }
+  return total;
+}
+
+double scoring_flops(std::int64_t users, std::int64_t items, int width) {
+  return 2.0 * static_cast<double>(users) * static_cast<double>(items) * width;
+}
+
+}  // namespace sceneals::solver

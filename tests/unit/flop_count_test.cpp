@@ -1,0 +1,45 @@
+// flop_count: the formulas of solver/flop_count.h, checked on hand-computed cases.
+#include "solver/flop_count.h"
+
+#include <gtest/gtest.h>
+
+namespace sceneals::solver {
+namespace {
+
+AlsParams cholesky() { return AlsParams{}; }
+
+AlsParams cg(int steps) {
+  AlsParams params;
+  params.solver = LinearSolverKind::kConjugateGradient;
+  params.cg_steps = steps;
+  return params;
+}
+
+TEST(FlopCount, RowSolveByHand) {
+  // n = 3 observations, d = 2 unknowns, width 3 (one fixed coordinate):
+  // rhs 2*3*2 = 12, offsets 2*3*1 = 6, rank-3 update 3*2*3 = 18, Cholesky 8/3 + 8.
+  EXPECT_DOUBLE_EQ(row_solve_flops(3, 2, 3, cholesky()), 12 + 6 + 18 + 8.0 / 3 + 8);
+  // The same row with 4 CG steps: 4 * (2*4 + 10*2) = 112 instead of the Cholesky.
+  EXPECT_DOUBLE_EQ(row_solve_flops(3, 2, 3, cg(4)), 12 + 6 + 18 + 112);
+  // No observations: only the solve remains; d = width: no offsets.
+  EXPECT_DOUBLE_EQ(row_solve_flops(0, 3, 3, cholesky()), 9 + 18);
+}
+
+TEST(FlopCount, BlockIsTheSumOfItsRows) {
+  CsrBlock block;
+  block.offsets = {0, 2, 2, 7};  // rows with 2, 0 and 5 observations
+  block.index = {0, 1, 0, 1, 2, 3, 4};
+  block.value.assign(7, 1.0f);
+  const double expected = row_solve_flops(2, 4, 5, cholesky()) +
+                          row_solve_flops(0, 4, 5, cholesky()) +
+                          row_solve_flops(5, 4, 5, cholesky());
+  EXPECT_DOUBLE_EQ(block_solve_flops(block, 4, 5, cholesky()), expected);
+}
+
+TEST(FlopCount, GramAndScoring) {
+  EXPECT_DOUBLE_EQ(gram_flops(10, 3), 10 * 3 * 4);  // the triangle of a 3 x 3 from 10 rows
+  EXPECT_DOUBLE_EQ(scoring_flops(7, 100, 65), 2.0 * 7 * 100 * 65);
+}
+
+}  // namespace
+}  // namespace sceneals::solver
