@@ -5,11 +5,10 @@ namespace sceneals::solver {
 double row_solve_flops(std::int64_t observations, int d, int width, const AlsParams& params) {
   const double n = static_cast<double>(observations);
   const double dd = d;
-  const double build = 2 * n * dd + 2 * n * (width - d) + n * dd * (dd + 1);
-  const double solve = params.solver == LinearSolverKind::kConjugateGradient
-                           ? params.cg_steps * (2 * dd * dd + 10 * dd)
-                           : dd * dd * dd / 3 + 2 * dd * dd;
-  return build + solve;
+  const double rhs = 2 * n * dd + 2 * n * (width - d);
+  if (params.solver == LinearSolverKind::kConjugateGradient)  // A is never formed
+    return rhs + (params.cg_steps + 1) * (4 * n * dd + 2 * dd * dd + 10 * dd);
+  return rhs + n * dd * (dd + 1) + dd * dd * dd / 3 + 2 * dd * dd;
 }
 
 double gram_flops(std::int64_t rows, int width) {

@@ -5,9 +5,11 @@
 // One row with n observations, solving for d unknowns out of a factor width w (= k + 1):
 //   right-hand side   2 n d           (b = F c, a matrix-vector product)
 //   offsets           2 n (w - d)     (the fixed coordinates' share, w - d is 0 or 1)
-//   rank-n update     n d (d + 1)     (A += G G', the lower triangle of a SYRK)
-//   Cholesky          d^3 / 3 + 2 d^2 (factor, then two triangular solves)
-//   or CG, s steps    s (2 d^2 + 10 d) (one matrix-vector product and the vector updates)
+//   exact:  rank-n update  n d (d + 1)      (A += G G', the lower triangle of a SYRK)
+//           Cholesky       d^3 / 3 + 2 d^2  (factor, then two triangular solves)
+//   CG, s steps (A never formed): (s + 1) (4 n d + 2 d^2 + 10 d)
+//           (one product A p = G p + F (c - 1) F' p + shift p per step and for the initial
+//           residual, and the vector updates)
 // A Gram matrix of m rows of width w: m w (w + 1). Averaging: 4 k per (user, scene).
 // Scoring u users against i items in the evaluation: 2 u i w.
 #pragma once

@@ -42,30 +42,13 @@ void solve_conjugate_gradient(const Eigen::MatrixXf& A, const Eigen::VectorXf& b
                               Eigen::Ref<Eigen::VectorXf> x, int steps,
                               SolverWorkspace& workspace) {
   check_shapes(A, b, x);
-  Eigen::VectorXf& r = workspace.residual;
-  Eigen::VectorXf& p = workspace.direction;
-  Eigen::VectorXf& ap = workspace.a_direction;
-  r = b;
-  r.noalias() -= A * x;  // r = b - A x
-  // Relative threshold (|r| <= 1e-6 |b|): about what float arithmetic can resolve; further steps
-  // would only chase rounding noise. With b = 0 it only accepts an exact zero residual.
-  const float threshold = 1e-12f * b.squaredNorm();
-  float rs = r.squaredNorm();
-  if (rs <= threshold) return;
-  p = r;
-  for (int step = 0; step < steps; ++step) {
-    ap.noalias() = A * p;
-    const float curvature = p.dot(ap);
-    if (!(curvature > 0.0f) || !std::isfinite(curvature))
-      throw InternalError("conjugate gradient: the system is not positive definite");
-    const float step_length = rs / curvature;  // minimises the quadratic along p
-    x += step_length * p;
-    r -= step_length * ap;
-    const float rs_next = r.squaredNorm();
-    if (rs_next <= threshold) return;
-    p = r + (rs_next / rs) * p;  // Fletcher-Reeves: the next A-conjugate direction
-    rs = rs_next;
-  }
+  conjugate_gradient_steps([&A](const Eigen::Ref<const Eigen::VectorXf>& v,
+                                Eigen::VectorXf& out) { out.noalias() = A * v; },
+                           b, x, steps, workspace);
+}
+
+void throw_not_positive_definite() {
+  throw InternalError("conjugate gradient: the system is not positive definite");
 }
 
 }  // namespace sceneals::solver

@@ -9,13 +9,21 @@ namespace sceneals::solver {
 
 namespace {
 
-/// One implementation for both precisions: the inputs are float32, the accumulation is Scalar.
 template <class Scalar>
-void build(const AlsParams& params, int d, const Matrix& other,
-           const Eigen::MatrixXf& gram_of_other, const float* fixed_coords,
-           const std::int32_t* index, const float* value, std::int64_t n_obs, float prior_weight,
-           const float* prior, Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>& A,
-           Eigen::Matrix<Scalar, Eigen::Dynamic, 1>& b) {
+using MatrixOf = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+template <class Scalar>
+using VectorOf = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
+
+/// Everything of one row's system except A itself: b, and the observed rows f_j gathered as the
+/// columns of a dense d x n block with their weights in A (c_j - 1 implicit, 1 explicit), so A
+/// is G[0,d)^2 (implicit) + F diag(weights) F' + shift I. One implementation for both
+/// precisions: the inputs are float32, the accumulation is Scalar. The block only grows.
+template <class Scalar>
+void gather(const AlsParams& params, int d, const Matrix& other,
+            const Eigen::MatrixXf& gram_of_other, const float* fixed_coords,
+            const std::int32_t* index, const float* value, std::int64_t n_obs, float prior_weight,
+            const float* prior, MatrixOf<Scalar>& rows, VectorOf<Scalar>& weights,
+            VectorOf<Scalar>& b, Scalar& shift) {
   const Eigen::Index width = other.cols();
   const Eigen::Index dim = d;
   const Eigen::Index n_fixed = width - dim;
@@ -26,36 +34,20 @@ void build(const AlsParams& params, int d, const Matrix& other,
                   "normal equations: a prior weight needs a prior");
   check_invariant(n_obs == 0 || (index != nullptr && value != nullptr),
                   "normal equations: observations without indices or values");
-  A.resize(dim, dim);  // no-ops once the workspaces have the right size
-  b.resize(dim);
+  b.resize(dim);  // no-ops once the workspaces have the right size
+  if (rows.rows() != dim || rows.cols() < n_obs) rows.resize(dim, std::max<Eigen::Index>(n_obs, 1));
+  if (weights.size() < n_obs) weights.resize(n_obs);
 
   const bool implicit = params.feedback == Feedback::kImplicit;
-  if (implicit) {
-    A = gram_of_other.topLeftCorner(dim, dim).cast<Scalar>();
-    // sum over ALL j of t_j f_j = G[0,d),[d,k] * fixed: the offsets' share of the weak zeros.
-    if (n_fixed > 0) {
-      const Eigen::Map<const Eigen::VectorXf> fixed(fixed_coords, n_fixed);
-      b.noalias() = -(gram_of_other.topRightCorner(dim, n_fixed) * fixed).cast<Scalar>();
-    } else {
-      b.setZero();
-    }
+  // sum over ALL j of t_j f_j = G[0,d),[d,k] * fixed: the offsets' share of the weak zeros.
+  if (implicit && n_fixed > 0) {
+    const Eigen::Map<const Eigen::VectorXf> fixed(fixed_coords, n_fixed);
+    b.noalias() = -(gram_of_other.topRightCorner(dim, n_fixed) * fixed).template cast<Scalar>();
   } else {
-    A.setZero();
     b.setZero();
   }
-
-  // The observed rows are gathered into a dense dim x n block so that their share of A is one
-  // symmetric rank-n update (a SYRK, cache-blocked and vectorised by Eigen) and their share of
-  // b one matrix-vector product, instead of n rank-1 updates that stream A through memory n
-  // times. The workspaces are per thread and only grow: no allocation per row once warm.
-  thread_local Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> rows;
-  thread_local Eigen::Matrix<Scalar, Eigen::Dynamic, 1> rhs_weights;
-  thread_local Eigen::Matrix<Scalar, Eigen::Dynamic, 1> update_weights;
-  if (rows.rows() != dim || rows.cols() < n_obs) rows.resize(dim, std::max<Eigen::Index>(n_obs, 1));
-  if (rhs_weights.size() < n_obs) {
-    rhs_weights.resize(n_obs);
-    update_weights.resize(n_obs);
-  }
+  thread_local VectorOf<Scalar> rhs_weights;
+  if (rhs_weights.size() < n_obs) rhs_weights.resize(n_obs);
   for (std::int64_t e = 0; e < n_obs; ++e) {
     const float* o = other.row(index[e]).data();
     Scalar t = 0;  // the offset t_j; an explicit loop because the tail may be empty
@@ -63,27 +55,48 @@ void build(const AlsParams& params, int d, const Matrix& other,
     rows.col(e) = other.row(index[e]).head(dim).transpose().template cast<Scalar>();
     if (implicit) {
       const Scalar conf = confidence(params, value[e]);
-      update_weights(e) = std::sqrt(conf - Scalar{1});  // conf >= 1: r > 0 and alpha >= 0
+      weights(e) = conf - Scalar{1};  // >= 0: r > 0 and alpha >= 0
       rhs_weights(e) = conf * (Scalar{1} - t) + t;
     } else {
-      update_weights(e) = Scalar{1};
+      weights(e) = Scalar{1};
       rhs_weights(e) = Scalar{value[e]} - t;
     }
   }
-  if (n_obs > 0) {
-    auto observed = rows.leftCols(n_obs);
-    b.noalias() += observed * rhs_weights.head(n_obs);
-    observed.array().rowwise() *= update_weights.head(n_obs).transpose().array();
-    A.template selfadjointView<Eigen::Lower>().rankUpdate(observed, Scalar{1});
-  }
-
-  const Scalar reg =
-      implicit ? Scalar{params.lambda} : Scalar{params.lambda} * static_cast<Scalar>(n_obs);
-  A.diagonal().array() += reg + Scalar{prior_weight};
-  // The rank updates wrote the lower triangle only; mirror it so A is an ordinary matrix.
-  A.template triangularView<Eigen::StrictlyUpper>() = A.transpose();
+  if (n_obs > 0) b.noalias() += rows.leftCols(n_obs) * rhs_weights.head(n_obs);
   if (prior_weight != 0.0f)
     b += Scalar{prior_weight} * Eigen::Map<const Eigen::VectorXf>(prior, dim).cast<Scalar>();
+  const Scalar reg =
+      implicit ? Scalar{params.lambda} : Scalar{params.lambda} * static_cast<Scalar>(n_obs);
+  shift = reg + Scalar{prior_weight};
+}
+
+template <class Scalar>
+void build(const AlsParams& params, int d, const Matrix& other,
+           const Eigen::MatrixXf& gram_of_other, const float* fixed_coords,
+           const std::int32_t* index, const float* value, std::int64_t n_obs, float prior_weight,
+           const float* prior, MatrixOf<Scalar>& A, VectorOf<Scalar>& b) {
+  // Per thread, only growing: no allocation per row once warm.
+  thread_local MatrixOf<Scalar> rows;
+  thread_local VectorOf<Scalar> weights;
+  Scalar shift = 0;
+  gather(params, d, other, gram_of_other, fixed_coords, index, value, n_obs, prior_weight, prior,
+         rows, weights, b, shift);
+  const Eigen::Index dim = d;
+  A.resize(dim, dim);
+  if (params.feedback == Feedback::kImplicit)
+    A = gram_of_other.topLeftCorner(dim, dim).cast<Scalar>();
+  else
+    A.setZero();
+  // The observations' share of A as one symmetric rank-n update (a SYRK, cache-blocked and
+  // vectorised by Eigen) instead of n rank-1 updates that each stream A through memory.
+  if (n_obs > 0) {
+    auto observed = rows.leftCols(n_obs);
+    observed.array().rowwise() *= weights.head(n_obs).transpose().array().sqrt();
+    A.template selfadjointView<Eigen::Lower>().rankUpdate(observed, Scalar{1});
+  }
+  A.diagonal().array() += shift;
+  // The rank update wrote the lower triangle only; mirror it so A is an ordinary matrix.
+  A.template triangularView<Eigen::StrictlyUpper>() = A.transpose();
 }
 
 }  // namespace
@@ -104,6 +117,28 @@ void build_normal_equations(const AlsParams& params, int d, const Matrix& other,
                             Eigen::VectorXd& b) {
   build(params, d, other, gram_of_other, fixed_coords, index, value, n_obs, prior_weight, prior, A,
         b);
+}
+
+void build_row_operator(const AlsParams& params, int d, const Matrix& other,
+                        const Eigen::MatrixXf& gram_of_other, const float* fixed_coords,
+                        const std::int32_t* index, const float* value, std::int64_t n_obs,
+                        float prior_weight, const float* prior, RowOperator& op,
+                        Eigen::VectorXf& b) {
+  gather(params, d, other, gram_of_other, fixed_coords, index, value, n_obs, prior_weight, prior,
+         op.rows_, op.weights_, b, op.shift_);
+  op.observations_ = n_obs;
+  op.gram_ = params.feedback == Feedback::kImplicit ? &gram_of_other : nullptr;
+}
+
+void RowOperator::apply(const Eigen::Ref<const Eigen::VectorXf>& v, Eigen::VectorXf& out) const {
+  const Eigen::Index dim = v.size();
+  out = shift_ * v;
+  if (gram_ != nullptr) out.noalias() += gram_->topLeftCorner(dim, dim) * v;
+  if (observations_ == 0) return;
+  const auto observed = rows_.leftCols(observations_);
+  projections_.noalias() = observed.transpose() * v;
+  projections_.array() *= weights_.head(observations_).array();
+  out.noalias() += observed * projections_;
 }
 
 }  // namespace sceneals::solver

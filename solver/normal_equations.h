@@ -49,4 +49,33 @@ void build_normal_equations(const AlsParams& params, int d, const Matrix& other,
                             float prior_weight, const float* prior, Eigen::MatrixXd& A,
                             Eigen::VectorXd& b);
 
+/// One row's A without forming it, for conjugate gradient, which only needs products A p:
+/// A = G[0,d)^2 (implicit only) + F diag(weights) F' + shift I, with the observed rows f_j as the
+/// columns of F. A product costs 4 n d + 2 d^2 operations against the n d (d + 1) of forming A,
+/// so a few warm-started steps are far cheaper than one exact solve.
+class RowOperator {
+ public:
+  /// out = A v (v of length d).
+  void apply(const Eigen::Ref<const Eigen::VectorXf>& v, Eigen::VectorXf& out) const;
+
+ private:
+  friend void build_row_operator(const AlsParams&, int, const Matrix&, const Eigen::MatrixXf&,
+                                 const float*, const std::int32_t*, const float*, std::int64_t,
+                                 float, const float*, RowOperator&, Eigen::VectorXf&);
+  Eigen::MatrixXf rows_;  ///< d x capacity; the first `observations_` columns are F
+  Eigen::VectorXf weights_;
+  std::int64_t observations_ = 0;
+  float shift_ = 0;
+  const Eigen::MatrixXf* gram_ = nullptr;  ///< implicit feedback only
+  mutable Eigen::VectorXf projections_;    ///< workspace of apply()
+};
+
+/// The row operator and b of the same system build_normal_equations builds, with the same
+/// parameters; `op` only grows, so a loop over rows allocates nothing once warm.
+void build_row_operator(const AlsParams& params, int d, const Matrix& other,
+                        const Eigen::MatrixXf& gram_of_other, const float* fixed_coords,
+                        const std::int32_t* index, const float* value, std::int64_t n_obs,
+                        float prior_weight, const float* prior, RowOperator& op,
+                        Eigen::VectorXf& b);
+
 }  // namespace sceneals::solver

@@ -31,12 +31,18 @@ void solve_row(const AlsParams& params, int d, const Matrix& other,
     return;
   }
   const float* fixed = dim < width ? row + dim : nullptr;
-  build_normal_equations(params, d, other, gram_of_other, fixed, rows.index + begin,
-                         rows.value + begin, n_obs, weight, prior, A, b);
   if (params.solver == LinearSolverKind::kConjugateGradient) {
-    solve_conjugate_gradient(A, b, x, params.cg_steps, workspace);
+    // A few warm-started steps need only products A p: A is never formed.
+    thread_local RowOperator op;
+    build_row_operator(params, d, other, gram_of_other, fixed, rows.index + begin,
+                       rows.value + begin, n_obs, weight, prior, op, b);
+    conjugate_gradient_steps(
+        [](const Eigen::Ref<const Eigen::VectorXf>& v, Eigen::VectorXf& out) { op.apply(v, out); },
+        b, x, params.cg_steps, workspace);
     return;
   }
+  build_normal_equations(params, d, other, gram_of_other, fixed, rows.index + begin,
+                         rows.value + begin, n_obs, weight, prior, A, b);
   workspace.llt.compute(A);
   if (workspace.llt.info() == Eigen::Success) {
     x = workspace.llt.solve(b);

@@ -252,5 +252,38 @@ TEST(NormalEquations, ReusesCallerWorkspaces) {
   EXPECT_EQ(b.data(), b_storage);
 }
 
+TEST(RowOperator, ProductsEqualTheFormedMatrixAndSolvesAgree) {
+  // The operator conjugate gradient uses must be the A that build_normal_equations forms, with
+  // the same b; then enough CG steps reach the dense reference solution.
+  for_each_case([](const Problem& problem) {
+    const Eigen::MatrixXf g = gram(problem.other);
+    const float* fixed = problem.fixed.empty() ? nullptr : problem.fixed.data();
+    const float* prior = problem.prior.empty() ? nullptr : problem.prior.data();
+    const auto n_obs = static_cast<std::int64_t>(problem.index.size());
+    Eigen::MatrixXf A;
+    Eigen::VectorXf b, b_operator, product;
+    build_normal_equations(problem.params, problem.d, problem.other, g, fixed, problem.index.data(),
+                           problem.value.data(), n_obs, problem.weight, prior, A, b);
+    RowOperator op;
+    build_row_operator(problem.params, problem.d, problem.other, g, fixed, problem.index.data(),
+                       problem.value.data(), n_obs, problem.weight, prior, op, b_operator);
+    EXPECT_LT((b_operator - b).norm(), 1e-5f * (1 + b.norm()));
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<float> unit(-1.0f, 1.0f);
+    for (int trial = 0; trial < 3; ++trial) {
+      const Eigen::VectorXf v = Eigen::VectorXf::NullaryExpr(problem.d, [&] { return unit(rng); });
+      op.apply(v, product);
+      EXPECT_LT((product - A * v).norm(), 1e-4f * (1 + (A * v).norm()));
+    }
+    Eigen::VectorXf x = Eigen::VectorXf::Zero(problem.d);
+    SolverWorkspace workspace;
+    conjugate_gradient_steps([&op](const Eigen::Ref<const Eigen::VectorXf>& v,
+                                   Eigen::VectorXf& out) { op.apply(v, out); },
+                             b_operator, x, 4 * problem.d, workspace);
+    const Eigen::VectorXd expected = reference_solution(problem);
+    EXPECT_LT((x.cast<double>() - expected).norm(), 1e-3 * (1 + expected.norm()));
+  });
+}
+
 }  // namespace
 }  // namespace sceneals::solver
