@@ -6,14 +6,8 @@ source "$(dirname "$0")/common.sh"
 # expect_failure NAME EXPECTED_TEXT sceneals-args...: exit 1, text on stderr, no model file.
 expect_failure() {
   local name=$1 text=$2; shift 2
-  local out="$WORK/$name.h5" rc=0
-  timeout 120 "$MPIEXEC" -n 2 --oversubscribe --bind-to none "$SCENEALS" "$@" --output "$out" \
-    >"$WORK/$name.out" 2>"$WORK/$name.err" || rc=$?
-  [ "$rc" -eq 1 ] || { cat "$WORK/$name.err"; fail "$name: exit code $rc, expected 1"; }
-  grep -qF -- "$text" "$WORK/$name.err" || { cat "$WORK/$name.err"; fail "$name: message lacks '$text'"; }
-  [ "$(grep -c 'sceneals: error' "$WORK/$name.err")" -eq 1 ] || { cat "$WORK/$name.err"; fail "$name: the error should be printed once"; }
+  expect_one_error "$name" "$text" "$@" --output "$WORK/$name.h5"
   if ls "$WORK" | grep -q "^$name.h5"; then fail "$name: an output file was left behind"; fi
-  echo "ok: $name -> $(grep 'sceneals: error' "$WORK/$name.err")"
 }
 
 good="$WORK/good.csv"

@@ -74,14 +74,9 @@ fi
 
 # expect_failure NAME EXPECTED_TEXT sceneals-evaluate-args...: exit 1, the text once on stderr.
 expect_failure() {
-  local name=$1 text=$2 rc=0; shift 2
-  timeout 120 "$MPIEXEC" -n 2 --oversubscribe --bind-to none "$SCENEALS" evaluate "$@" \
-    >"$WORK/$name.out" 2>"$WORK/$name.err" || rc=$?
-  [ "$rc" -eq 1 ] || { cat "$WORK/$name.err"; fail "$name: exit code $rc, expected 1"; }
-  grep -qF -- "$text" "$WORK/$name.err" || { cat "$WORK/$name.err"; fail "$name: message lacks '$text'"; }
-  [ "$(grep -c 'sceneals: error' "$WORK/$name.err")" -eq 1 ] || { cat "$WORK/$name.err"; fail "$name: the error should be printed once"; }
-  grep -q " cohort " "$WORK/$name.out" && fail "$name: metrics were printed"
-  echo "ok: $name -> $(grep 'sceneals: error' "$WORK/$name.err")"
+  local name=$1 text=$2; shift 2
+  expect_one_error "$name" "$text" evaluate "$@"
+  if grep -q " cohort " "$WORK/$name.out"; then fail "$name: metrics were printed"; fi
 }
 
 { cat "$WORK/split/test.csv"; echo "stranger-17,$(sed -n 2p "$WORK/split/test.csv" | cut -d, -f2-)"; } > "$WORK/extra_user.csv"
