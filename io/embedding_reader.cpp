@@ -6,9 +6,12 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <utility>
 
+#include "io/hdf5_file_check.h"
 #include "io/id_hash.h"
+#include "io/line_parser.h"
 #include "mpi/error.h"
 #include "mpi/error_agreement.h"
 #include "mpi/hdf5_mpio.h"
@@ -32,13 +35,25 @@ Result checked(Result result, const char* call, const std::string& path,
   }
 }
 
-/// Why rank 0 cannot read `path` as an HDF5 file; empty when it can.
+/// Why rank 0 cannot read `path` as an HDF5 file; empty when it can. What hdf5_file_problem
+/// recognises never reaches HDF5 (see io/hdf5_file_check.h).
 std::string why_not_readable(const std::string& path) {
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0)
     return "cannot open model '" + path + "': " + std::strerror(errno);
   if (S_ISDIR(info.st_mode)) return "cannot open model '" + path + "': it is a directory";
-  if (!std::ifstream(path)) return "cannot open model '" + path + "': " + std::strerror(errno);
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return "cannot open model '" + path + "': " + std::strerror(errno);
+  const std::string problem =
+      hdf5_file_problem(info.st_size, [&file](std::int64_t offset, std::size_t length) {
+        std::string bytes(length, '\0');
+        file.clear();
+        file.seekg(offset);
+        file.read(bytes.data(), static_cast<std::streamsize>(length));
+        bytes.resize(static_cast<std::size_t>(std::max<std::streamsize>(file.gcount(), 0)));
+        return bytes;
+      });
+  if (!problem.empty()) return path + ": " + problem;
   if (H5Fis_hdf5(path.c_str()) <= 0) return path + ": not an HDF5 file";
   return {};
 }
@@ -79,6 +94,15 @@ Dataset open_dataset(hid_t file, const std::string& path, const std::string& nam
   d.dims.resize(static_cast<std::size_t>(rank));
   checked(H5Sget_simple_extent_dims(space.get(), d.dims.data(), nullptr),
           "H5Sget_simple_extent_dims", path, name);
+  // A chunked dataset may declare far more elements than the file stores (chunks never written
+  // read as zeros); reading it would allocate memory for data that is not there. Stored data is
+  // bounded by the file (times the compression ratio), so every read below is.
+  H5D_space_status_t stored = H5D_SPACE_STATUS_ERROR;
+  checked(H5Dget_space_status(d.handle.get(), &stored), "H5Dget_space_status", path, name);
+  const bool empty = std::find(d.dims.begin(), d.dims.end(), hsize_t{0}) != d.dims.end();
+  if (stored != H5D_SPACE_STATUS_ALLOCATED && !empty)
+    throw InputError(path,
+                     name + " has shape " + d.shape() + " but the file does not hold its data");
   return d;
 }
 
@@ -101,7 +125,8 @@ void expect(const Dataset& d, const std::string& path, const std::string& name,
 /// Reads rows [begin, begin + rows) of a 1-D or 2-D dataset into `out` as `memory_type`; every
 /// rank calls it (the transfer is collective), a rank with rows = 0 selects none.
 void read_rows(const Dataset& d, hid_t memory_type, std::int64_t begin, std::int64_t rows,
-               void* out, const std::string& path, const std::string& name) {
+               void* out, const std::string& path, const std::string& name,
+               H5FD_mpio_xfer_t mode = H5FD_MPIO_COLLECTIVE) {
   const int rank = static_cast<int>(d.dims.size());
   DataspaceHandle file_space(checked(H5Dget_space(d.handle.get()), "H5Dget_space", path, name));
   const hsize_t count[2] = {static_cast<hsize_t>(rows), rank == 2 ? d.dims[1] : 1};
@@ -116,7 +141,7 @@ void read_rows(const Dataset& d, hid_t memory_type, std::int64_t begin, std::int
     checked(H5Sselect_none(memory_space.get()), "H5Sselect_none", path, name);
   }
   PropertyListHandle transfer(checked(H5Pcreate(H5P_DATASET_XFER), "H5Pcreate", path, name));
-  checked(H5Pset_dxpl_mpio(transfer.get(), H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio", path, name);
+  checked(H5Pset_dxpl_mpio(transfer.get(), mode), "H5Pset_dxpl_mpio", path, name);
   static unsigned char no_data = 0;  // an empty block's data() may be null
   checked(H5Dread(d.handle.get(), memory_type, memory_space.get(), file_space.get(), transfer.get(),
                   out != nullptr ? out : &no_data),
@@ -147,6 +172,10 @@ std::int64_t id_count(hid_t file, const std::string& path, const std::string& na
     throw InputError(path, name +
                                " holds variable-length strings; SceneALS files hold "
                                "fixed-length strings");
+  // The writer makes the strings as wide as the longest id, and input refuses longer ids.
+  if (const std::size_t width = H5Tget_size(d.type.get()); width > kMaxIdBytes)
+    throw InputError(path, name + " holds strings of " + std::to_string(width) +
+                               " bytes; ids are at most " + std::to_string(kMaxIdBytes));
   return static_cast<std::int64_t>(d.dims[0]);
 }
 
@@ -214,6 +243,17 @@ std::vector<std::string> list_scenes(hid_t file, const std::string& path) {
           "H5Literate_by_name", path, "/scenes");
   std::sort(names.begin(), names.end());
   return names;
+}
+
+/// The first few of `names`, each in `quote`s, shortened and printable, with how many there are
+/// in all when that is more: a message stays one short line whatever a file holds.
+std::string names_for_message(const std::vector<std::string>& names, const char* quote) {
+  constexpr std::size_t kNamed = 8;
+  std::string list;
+  for (std::size_t i = 0; i < std::min(names.size(), kNamed); ++i)
+    list += (i > 0 ? ", " : "") + (quote + printable_for_message(names[i]) + quote);
+  if (names.size() > kNamed) list += ", ... (" + std::to_string(names.size()) + " in all)";
+  return list;
 }
 
 /// Row order of the catalogues: (stable hash, id).
@@ -346,14 +386,11 @@ std::vector<SceneFactors> EmbeddingFileReader::read_scenes(
   std::vector<std::string> missing;
   for (const std::string& scene : scenes)
     if (!std::binary_search(scenes_.begin(), scenes_.end(), scene)) missing.push_back(scene);
-  if (!missing.empty()) {  // the same on every rank: no agreement needed
-    std::string list, have;
-    for (const std::string& s : missing) list += (list.empty() ? "'" : ", '") + s + "'";
-    for (const std::string& s : scenes_) have += (have.empty() ? "" : ", ") + s;
+  if (!missing.empty())  // the same on every rank: no agreement needed
     throw AgreedError(ExitCode::kBadInput,
-                      path_ + ": the model has no scene " + list +
-                          " of the split (its scenes: " + (have.empty() ? "none" : have) + ")");
-  }
+                      path_ + ": the model has no scene " + names_for_message(missing, "'") +
+                          " of the split (its scenes: " +
+                          (scenes_.empty() ? "none" : names_for_message(scenes_, "")) + ")");
 
   // This rank's slices: its user shard's rows, and the active items of its item shard.
   struct Slice {
@@ -424,6 +461,215 @@ std::vector<SceneFactors> EmbeddingFileReader::read_scenes(
 
 std::optional<std::int64_t> EmbeddingFileReader::integer_attribute(const char* name) const {
   return io::integer_attribute(file_.get(), path_, name);
+}
+
+namespace {
+
+using RowRuns = std::vector<std::pair<std::int64_t, std::int64_t>>;
+
+/// A scalar numeric root attribute (integer or floating point) as a double.
+std::optional<double> number_attribute(hid_t file, const std::string& path, const char* name) {
+  if (H5Aexists(file, name) <= 0) return std::nullopt;
+  AttributeHandle attribute(checked(H5Aopen(file, name, H5P_DEFAULT), "H5Aopen", path, name));
+  DatatypeHandle type(checked(H5Aget_type(attribute.get()), "H5Aget_type", path, name));
+  DataspaceHandle space(checked(H5Aget_space(attribute.get()), "H5Aget_space", path, name));
+  const H5T_class_t type_class = H5Tget_class(type.get());
+  if ((type_class != H5T_FLOAT && type_class != H5T_INTEGER) ||
+      H5Sget_simple_extent_npoints(space.get()) != 1)
+    return std::nullopt;
+  double value = 0;
+  checked(H5Aread(attribute.get(), H5T_NATIVE_DOUBLE, &value), "H5Aread", path, name);
+  return value;
+}
+
+/// Distinct ascending rows as runs of consecutive rows: (first row, length).
+RowRuns runs_of(const std::vector<std::int64_t>& rows) {
+  RowRuns runs;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    check_invariant(i == 0 || rows[i] > rows[i - 1], "read rows: rows must be ascending, distinct");
+    if (!runs.empty() && runs.back().first + runs.back().second == rows[i])
+      ++runs.back().second;
+    else
+      runs.emplace_back(rows[i], 1);
+  }
+  return runs;
+}
+
+RowRuns range_runs(std::int64_t begin, std::int64_t count) {
+  return count > 0 ? RowRuns{{begin, count}} : RowRuns{};
+}
+
+/// Rows per transfer while a rank reads scattered rows. HDF5 1.10 builds a selection of many
+/// separate hyperslabs in quadratic time (seconds for 10^4 rows), so scattered rows are read
+/// window by window instead, the span of a rank's rows in each window at once.
+constexpr std::int64_t kWindowRows = std::int64_t{1} << 16;
+
+/// The parts of `runs` in rows [begin, end), from run `first_run` on.
+std::vector<std::pair<std::int64_t, std::int64_t>> parts_in(const RowRuns& runs,
+                                                            std::size_t first_run,
+                                                            std::int64_t begin, std::int64_t end) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> parts;
+  for (std::size_t r = first_run; r < runs.size() && runs[r].first < end; ++r)
+    parts.emplace_back(std::max(begin, runs[r].first),
+                       std::min(end, runs[r].first + runs[r].second));
+  return parts;
+}
+
+/// Reads the rows of `runs` (ascending, within the dataset) of a 1-D or 2-D dataset into `out`,
+/// packed in row order, as `memory_type`; every rank calls it. `plan` is the same on every rank:
+/// [plan.begin, plan.end) holds every rank's rows.
+///
+/// Ranks read their own rows independently, not collectively: Open MPI 4.1.0-4.1.4's own MPI-IO
+/// (OMPIO, Debian 12's) returns wrong bytes from a collective read in which ranks' ranges
+/// partly overlap (open-mpi/ompi#10546, data sieving), and scattered rows of several ranks do
+/// overlap. Independent reads need no metadata for a contiguous dataset (every SceneALS file's
+/// layout); a dataset of another layout is read collectively window by window with the same
+/// range on every rank, which that bug spares, and the rows picked from it.
+template <class Plan>
+void read_row_runs(const Dataset& d, hid_t memory_type, const RowRuns& runs, const Plan& plan,
+                   void* out, const std::string& path, const std::string& name) {
+  for (const auto& run : runs)
+    if (run.first < 0 || run.second < 0 ||
+        run.first + run.second > static_cast<std::int64_t>(d.dims[0]))
+      throw InternalError("read rows: rows outside " + name);
+  PropertyListHandle create(
+      checked(H5Dget_create_plist(d.handle.get()), "H5Dget_create_plist", path, name));
+  const bool contiguous = H5Pget_layout(create.get()) == H5D_CONTIGUOUS;
+  const std::size_t row_bytes =
+      H5Tget_size(memory_type) * (d.dims.size() == 2 ? static_cast<std::size_t>(d.dims[1]) : 1);
+  char* next_out = static_cast<char*>(out);
+  std::vector<char> window;
+  std::size_t first_run = 0;  // the first run that may reach into the current window
+  for (std::int64_t begin = plan.begin; begin < plan.end; begin += kWindowRows) {
+    const std::int64_t end = std::min(plan.end, begin + kWindowRows);
+    while (first_run < runs.size() && runs[first_run].first + runs[first_run].second <= begin)
+      ++first_run;
+    const auto parts = parts_in(runs, first_run, begin, end);
+    std::int64_t span_begin = begin, span = end - begin;  // the whole window, collectively
+    if (contiguous) {  // this rank's span in the window, independently
+      span_begin = parts.empty() ? 0 : parts.front().first;
+      span = parts.empty() ? 0 : parts.back().second - span_begin;
+    }
+    window.resize(static_cast<std::size_t>(span) * row_bytes);
+    read_rows(d, memory_type, span_begin, span, window.data(), path, name,
+              contiguous ? H5FD_MPIO_INDEPENDENT : H5FD_MPIO_COLLECTIVE);
+    for (const auto& [from, to] : parts) {
+      const std::size_t bytes = static_cast<std::size_t>(to - from) * row_bytes;
+      std::memcpy(next_out, window.data() + static_cast<std::size_t>(from - span_begin) * row_bytes,
+                  bytes);
+      next_out += bytes;
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<std::string> EmbeddingFileReader::text_attribute(const char* name) const {
+  Hdf5ErrorPrintingOff quiet;
+  std::optional<std::string> value;
+  mpi::run_agreed(comm_, [&] { value = string_attribute(file_.get(), path_, name); });
+  return value;
+}
+
+std::optional<double> EmbeddingFileReader::number_attribute(const char* name) const {
+  Hdf5ErrorPrintingOff quiet;
+  std::optional<double> value;
+  mpi::run_agreed(comm_, [&] { value = io::number_attribute(file_.get(), path_, name); });
+  return value;
+}
+
+bool EmbeddingFileReader::has_dataset(const std::string& name) const {
+  Hdf5ErrorPrintingOff quiet;
+  return exists(file_.get(), name);
+}
+
+std::vector<std::int64_t> EmbeddingFileReader::dataset_shape(const std::string& name) const {
+  Hdf5ErrorPrintingOff quiet;
+  std::vector<std::int64_t> shape;
+  mpi::run_agreed(comm_, [&] {
+    for (const hsize_t extent : open_dataset(file_.get(), path_, name).dims)
+      shape.push_back(static_cast<std::int64_t>(extent));
+  });
+  return shape;
+}
+
+std::vector<std::string> EmbeddingFileReader::read_id_rows(const std::string& name,
+                                                           std::int64_t begin,
+                                                           std::int64_t count) const {
+  Hdf5ErrorPrintingOff quiet;
+  std::vector<std::string> ids;
+  mpi::run_agreed(comm_, [&] {
+    const std::int64_t rows = id_count(file_.get(), path_, name);
+    if (begin < 0 || count < 0 || begin + count > rows)
+      throw InternalError("read_id_rows: rows outside " + name);
+    ids = read_ids(file_.get(), path_, name, begin, count);
+  });
+  return ids;
+}
+
+FactorMatrix EmbeddingFileReader::read_matrix_rows(const std::string& name, std::int64_t rows,
+                                                   std::int64_t columns, std::int64_t begin,
+                                                   std::int64_t count) const {
+  return read_matrix_runs(name, rows, columns, range_runs(begin, count));
+}
+
+FactorMatrix EmbeddingFileReader::read_matrix_rows(
+    const std::string& name, std::int64_t rows, std::int64_t columns,
+    const std::vector<std::int64_t>& ascending_rows) const {
+  return read_matrix_runs(name, rows, columns, runs_of(ascending_rows));
+}
+
+std::vector<std::uint8_t> EmbeddingFileReader::read_flag_rows(const std::string& name,
+                                                              std::int64_t rows, std::int64_t begin,
+                                                              std::int64_t count) const {
+  return read_flag_runs(name, rows, range_runs(begin, count));
+}
+
+std::vector<std::uint8_t> EmbeddingFileReader::read_flag_rows(
+    const std::string& name, std::int64_t rows,
+    const std::vector<std::int64_t>& ascending_rows) const {
+  return read_flag_runs(name, rows, runs_of(ascending_rows));
+}
+
+EmbeddingFileReader::ReadPlan EmbeddingFileReader::plan_of(const RowRuns& runs) const {
+  ReadPlan plan;
+  plan.begin =
+      comm_.min(runs.empty() ? std::numeric_limits<std::int64_t>::max() : runs.front().first);
+  plan.end = comm_.max(runs.empty() ? std::int64_t{0} : runs.back().first + runs.back().second);
+  return plan;
+}
+
+FactorMatrix EmbeddingFileReader::read_matrix_runs(const std::string& name, std::int64_t rows,
+                                                   std::int64_t columns,
+                                                   const RowRuns& runs) const {
+  Hdf5ErrorPrintingOff quiet;
+  std::int64_t total = 0;
+  for (const auto& run : runs) total += run.second;
+  FactorMatrix out(total, columns);
+  const ReadPlan plan = plan_of(runs);
+  mpi::run_agreed(comm_, [&] {
+    const Dataset d = open_dataset(file_.get(), path_, name);
+    expect(d, path_, name, H5T_FLOAT, "floating-point numbers", {rows, columns});
+    read_row_runs(d, H5T_NATIVE_FLOAT, runs, plan, out.data(), path_, name);
+  });
+  return out;
+}
+
+std::vector<std::uint8_t> EmbeddingFileReader::read_flag_runs(const std::string& name,
+                                                              std::int64_t rows,
+                                                              const RowRuns& runs) const {
+  Hdf5ErrorPrintingOff quiet;
+  std::int64_t total = 0;
+  for (const auto& run : runs) total += run.second;
+  std::vector<std::uint8_t> flags(static_cast<std::size_t>(total));
+  const ReadPlan plan = plan_of(runs);
+  mpi::run_agreed(comm_, [&] {
+    const Dataset d = open_dataset(file_.get(), path_, name);
+    expect(d, path_, name, H5T_INTEGER, "integer flags", {rows});
+    read_row_runs(d, H5T_NATIVE_UINT8, runs, plan, flags.data(), path_, name);
+  });
+  for (std::uint8_t& flag : flags) flag = flag != 0;
+  return flags;
 }
 
 }  // namespace sceneals::io

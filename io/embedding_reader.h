@@ -42,9 +42,11 @@ class EmbeddingFileReader {
  public:
   /// Collective over `comm`: opens `path` read-only with parallel HDF5 and checks the root
   /// attributes. AgreedError (exit code 1) when the file cannot be opened, is not HDF5 ("PATH:
-  /// not an HDF5 file"), has no `format` = "sceneals-embeddings" ("PATH: not a SceneALS embedding
+  /// not an HDF5 file"), is empty or truncated (io/hdf5_file_check.h: such files never reach
+  /// HDF5), has no `format` = "sceneals-embeddings" ("PATH: not a SceneALS embedding
   /// file") or another format_version ("PATH: format_version 2 is not supported (this program
-  /// reads 1)"), or lacks /users/id, /items/id or /scenes.
+  /// reads 1)"), or lacks /users/id, /items/id or /scenes; also when a dataset declares more
+  /// data than the file holds, or ids wider than kMaxIdBytes (here and in read_scenes).
   EmbeddingFileReader(const mpi::Communicator& comm, std::string path);
   ~EmbeddingFileReader();  // collective: every rank destroys it at the same point
   EmbeddingFileReader(const EmbeddingFileReader&) = delete;
@@ -76,7 +78,47 @@ class EmbeddingFileReader {
   /// A scalar integer root attribute, when present.
   std::optional<std::int64_t> integer_attribute(const char* name) const;
 
+  // Reading any part of the file, for serving (`recommend`, `export`). Each call is collective
+  // over the communicator given to the constructor: every rank calls it with the same `name`
+  // (collective metadata), each with its own rows (none is fine). AgreedError (exit code 1)
+  // naming the file when the dataset is missing or has another type or shape.
+
+  /// A scalar root attribute as text or as a number (integer or floating point); nullopt when
+  /// absent or of another class.
+  std::optional<std::string> text_attribute(const char* name) const;
+  std::optional<double> number_attribute(const char* name) const;
+  /// Whether the absolute path `name` (e.g. "/scenes/book/bridge") exists; the same on every rank.
+  bool has_dataset(const std::string& name) const;
+  /// The extents of the dataset `name`.
+  std::vector<std::int64_t> dataset_shape(const std::string& name) const;
+  /// Rows [begin, begin + count) of a 1-D dataset of fixed-length strings (/users/id, /items/id).
+  std::vector<std::string> read_id_rows(const std::string& name, std::int64_t begin,
+                                        std::int64_t count) const;
+  /// Rows of a 2-D floating-point dataset of shape [rows, columns], as float32: a contiguous
+  /// range, or `ascending_rows` (distinct, ascending; read in one selection of their runs).
+  FactorMatrix read_matrix_rows(const std::string& name, std::int64_t rows, std::int64_t columns,
+                                std::int64_t begin, std::int64_t count) const;
+  FactorMatrix read_matrix_rows(const std::string& name, std::int64_t rows, std::int64_t columns,
+                                const std::vector<std::int64_t>& ascending_rows) const;
+  /// Rows of a 1-D integer dataset of length `rows` (user_active, item_active), as 0/1 flags.
+  std::vector<std::uint8_t> read_flag_rows(const std::string& name, std::int64_t rows,
+                                           std::int64_t begin, std::int64_t count) const;
+  std::vector<std::uint8_t> read_flag_rows(const std::string& name, std::int64_t rows,
+                                           const std::vector<std::int64_t>& ascending_rows) const;
+
  private:
+  /// Rows as runs of consecutive rows: (first row, length), ascending.
+  using RowRuns = std::vector<std::pair<std::int64_t, std::int64_t>>;
+  /// The rows every rank's read covers, [begin, end), swept window by window alike on every rank.
+  struct ReadPlan {
+    std::int64_t begin = 0, end = 0;
+  };
+  ReadPlan plan_of(const RowRuns& runs) const;  ///< collective
+  FactorMatrix read_matrix_runs(const std::string& name, std::int64_t rows, std::int64_t columns,
+                                const RowRuns& runs) const;
+  std::vector<std::uint8_t> read_flag_runs(const std::string& name, std::int64_t rows,
+                                           const RowRuns& runs) const;
+
   const mpi::Communicator& comm_;
   std::string path_;
   FileHandle file_;

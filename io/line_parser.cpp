@@ -16,6 +16,13 @@ std::string shorten_for_message(std::string_view text, std::size_t limit) {
   return result;
 }
 
+std::string printable_for_message(std::string_view text, std::size_t limit) {
+  std::string result = shorten_for_message(text, limit);
+  for (char& c : result)
+    if (static_cast<unsigned char>(c) < 0x20 || c == '\x7f') c = '?';
+  return result;
+}
+
 namespace {
 
 std::string shorten(std::string_view text) { return shorten_for_message(text); }
@@ -142,6 +149,17 @@ bool parse_timestamp(std::string_view text, std::int64_t& timestamp, std::string
   return true;
 }
 
+std::string over_long_id_reason(const Interaction& record) {
+  for (const auto& [kind, id] : {std::pair<const char*, const std::string&>{"user", record.user},
+                                 {"item", record.item},
+                                 {"scene", record.scene}}) {
+    if (id.size() > kMaxIdBytes)
+      return std::string(kind) + " id of " + std::to_string(id.size()) +
+             " bytes is longer than the " + std::to_string(kMaxIdBytes) + " allowed";
+  }
+  return {};
+}
+
 LineParseResult parse_line(std::string_view line, const InputSchema& schema, Interaction& out) {
   line = strip_carriage_return(line);
   if (line.empty()) return {LineStatus::kBlank, {}};
@@ -172,14 +190,8 @@ LineParseResult parse_line(std::string_view line, const InputSchema& schema, Int
   if (!assign_id(user, out.user)) return error("empty user id");
   if (!assign_id(item, out.item)) return error("empty item id");
   if (!assign_id(scene, out.scene)) return error("empty scene id");
-  for (const auto& [kind, id] : {std::pair<const char*, const std::string&>{"user", out.user},
-                                 {"item", out.item},
-                                 {"scene", out.scene}}) {
-    if (id.size() > kMaxIdBytes)
-      return error(std::string(kind) + " id of " + std::to_string(id.size()) +
-                   " bytes is longer than the " + std::to_string(kMaxIdBytes) + " allowed");
-  }
-  std::string reason;
+  std::string reason = over_long_id_reason(out);
+  if (!reason.empty()) return error(std::move(reason));
   out.value = 1.0;
   if (schema.has_value() && !parse_interaction_value(value.text, out.value, reason)) {
     return error(std::move(reason));

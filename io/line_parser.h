@@ -80,6 +80,14 @@ std::string quote_for_message(std::string_view text);
 /// message quoting input stays one readable line whatever the input holds.
 std::string shorten_for_message(std::string_view text, std::size_t limit = 40);
 
+/// shorten_for_message with every control character (a newline, an escape) shown as '?', for
+/// text from a binary file (names and ids in a model), which may hold any byte.
+std::string printable_for_message(std::string_view text, std::size_t limit = 40);
+
+/// Why `record` cannot be kept: the first of its ids (user, item, scene) that is longer than
+/// kMaxIdBytes; empty when every id fits. Every line format checks its records with it.
+std::string over_long_id_reason(const Interaction& record);
+
 /// Strict number of an interaction value: the whole of `text` must be a decimal number
 /// (std::from_chars), finite and > 0. On failure returns false and sets `reason`.
 bool parse_interaction_value(std::string_view text, double& value, std::string& reason);

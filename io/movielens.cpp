@@ -309,7 +309,8 @@ LineParseResult parse_movielens_line(std::string_view line, MovieLensLayout layo
             "item " + quote_for_message(fields[1]) + " is not in the item file"};
   }
   out.scene.assign(scene->second);
-  std::string reason;
+  std::string reason = over_long_id_reason(out);
+  if (!reason.empty()) return {LineStatus::kError, std::move(reason)};
   if (!parse_interaction_value(fields[2], out.value, reason) ||
       !parse_timestamp(fields[3], out.timestamp, reason)) {
     return {LineStatus::kError, std::move(reason)};

@@ -54,7 +54,8 @@ ItemScenes load_movielens_item_scenes(const std::string& item_file,
                                       const std::string& scene_map_file);
 
 /// Parses one rating line of `layout` (without '\n'; a trailing '\r' is dropped): user, item,
-/// value = rating (finite, > 0), timestamp, and the scene of the item from `scenes`.
+/// value = rating (finite, > 0), timestamp, and the scene of the item from `scenes`. Ids longer
+/// than kMaxIdBytes are refused, as in every line format.
 LineParseResult parse_movielens_line(std::string_view line, MovieLensLayout layout,
                                      const ItemScenes& scenes, Interaction& out);
 

@@ -16,6 +16,7 @@
 #include "io/embedding_writer.h"
 #include "io/hdf5_handle.h"
 #include "io/id_hash.h"
+#include "io/line_parser.h"
 #include "mpi/error.h"
 #include "mpi_test_support.h"
 
@@ -234,6 +235,100 @@ TEST(EmbeddingReader, IdsMissingOnEitherSideAreNamed) {
     EXPECT_FALSE(m->in_split);
     EXPECT_EQ(m->model_only, 1);
   }
+}
+
+/// Rank 0 replaces dataset `name` of the file at `path` by a chunked one of `type` and `dims`
+/// (serial HDF5), writing `values` when given; unwritten, it declares data the file lacks.
+void replace_dataset_on_root(const mpi::Communicator& comm, const std::string& path,
+                             const std::string& name, hid_t type, std::vector<hsize_t> dims,
+                             const void* values) {
+  if (comm.is_root()) {
+    FileHandle file(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
+    H5Ldelete(file.get(), name.c_str(), H5P_DEFAULT);
+    DataspaceHandle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr));
+    PropertyListHandle create(H5Pcreate(H5P_DATASET_CREATE));
+    const std::vector<hsize_t> chunk(dims.size(), 1);
+    H5Pset_chunk(create.get(), static_cast<int>(chunk.size()), chunk.data());
+    DatasetHandle data(H5Dcreate2(file.get(), name.c_str(), type, space.get(), H5P_DEFAULT,
+                                  create.get(), H5P_DEFAULT));
+    if (values != nullptr) H5Dwrite(data.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values);
+  }
+  comm.barrier();
+}
+
+// Found by tests/fuzz/embedding_reader_fuzzer: a well-formed file that declares 2^31 ids (a
+// chunked dataset never written) made the reader allocate 24 GiB to read them.
+TEST(EmbeddingReader, DatasetsLargerThanTheFileHoldsAreRefused) {
+  const mpi::Communicator world = mpi::Communicator::world();
+  const std::string dir = testing::shared_scratch_dir(world, "reader-declared");
+  const auto error_of = [&](const std::string& path, const auto& read) {
+    const AgreedError e = expect_agreed_error([&] { read(EmbeddingFileReader(world, path)); });
+    EXPECT_EQ(e.code(), ExitCode::kBadInput) << e.what();
+    return std::string(e.what());
+  };
+  const auto open_only = [](const EmbeddingFileReader&) {};
+  DatatypeHandle id_type(H5Tcopy(H5T_C_S1));
+  H5Tset_size(id_type.get(), 12);
+
+  const std::string many_ids = dir + "/many_ids.h5";
+  write_embedding_file(world, many_ids, model_content(world));
+  replace_dataset_on_root(world, many_ids, "/users/id", id_type.get(), {hsize_t{1} << 31}, nullptr);
+  EXPECT_EQ(error_of(many_ids, open_only),
+            many_ids + ": /users/id has shape [2147483648] but the file does not hold its data");
+
+  // Ids as wide as the writer never makes them (it refuses ids over kMaxIdBytes).
+  const std::string wide_ids = dir + "/wide_ids.h5";
+  write_embedding_file(world, wide_ids, model_content(world));
+  H5Tset_size(id_type.get(), kMaxIdBytes + 1);
+  const std::string values(static_cast<std::size_t>(kItems) * (kMaxIdBytes + 1), 'i');
+  replace_dataset_on_root(world, wide_ids, "/items/id", id_type.get(), {kItems}, values.data());
+  EXPECT_EQ(error_of(wide_ids, open_only),
+            wide_ids + ": /items/id holds strings of 1025 bytes; ids are at most 1024");
+
+  // A scene's factors with 2^31 columns, declared and never written.
+  const std::string many_columns = dir + "/many_columns.h5";
+  write_embedding_file(world, many_columns, model_content(world));
+  replace_dataset_on_root(world, many_columns, "/scenes/beta/user_factors", H5T_NATIVE_FLOAT,
+                          {kUsers, hsize_t{1} << 31}, nullptr);
+  const mpi::ProcessGrid grid = grid_with(world, 1);
+  const Catalogue users = make_catalogue(grid, ids_in_row_order(kUsers, user_id));
+  const Catalogue items = make_catalogue(grid, ids_in_row_order(kItems, item_id));
+  EXPECT_EQ(error_of(many_columns,
+                     [&](const EmbeddingFileReader& reader) {
+                       reader.read_scenes(grid, users, items, kScenes);
+                     }),
+            many_columns +
+                ": /scenes/beta/user_factors has shape [23, 2147483648] but the file "
+                "does not hold its data");
+}
+
+// Found by tests/fuzz/embedding_reader_fuzzer: the model's scene names went into the message
+// as they were, a newline in one breaking the one-line error.
+TEST(EmbeddingReader, SceneNamesFromTheFileKeepTheMessageOneShortLine) {
+  const mpi::Communicator world = mpi::Communicator::world();
+  const std::string path = testing::shared_scratch_dir(world, "reader-names") + "/model.h5";
+  write_embedding_file(world, path, model_content(world));
+  if (world.is_root()) {
+    FileHandle file(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
+    const std::string odd = "gam\nma" + std::string(100, 'a');
+    H5Lmove(file.get(), "/scenes/gamma", file.get(), ("/scenes/" + odd).c_str(), H5P_DEFAULT,
+            H5P_DEFAULT);
+    for (int s = 0; s < 10; ++s)  // more scenes than a message names
+      H5Gclose(H5Gcreate2(file.get(), ("/scenes/z" + std::to_string(s)).c_str(), H5P_DEFAULT,
+                          H5P_DEFAULT, H5P_DEFAULT));
+  }
+  world.barrier();
+  const mpi::ProcessGrid grid = grid_with(world, 1);
+  const EmbeddingFileReader reader(world, path);
+  const AgreedError e = expect_agreed_error([&] {
+    reader.read_scenes(grid, make_catalogue(grid, ids_in_row_order(kUsers, user_id)),
+                       make_catalogue(grid, ids_in_row_order(kItems, item_id)), {"delta"});
+  });
+  EXPECT_EQ(std::string(e.what()), path +
+                                       ": the model has no scene 'delta' of the split (its "
+                                       "scenes: alpha, beta, gam?ma" +
+                                       std::string(34, 'a') +
+                                       "..., z0, z1, z2, z3, z4, ... (13 in all))");
 }
 
 /// Rank 0 writes an HDF5 file with serial HDF5: the given root attributes and one dataset.

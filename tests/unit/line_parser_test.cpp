@@ -246,5 +246,11 @@ TEST(LineParser, MessagesQuoteAtMostAShortPrefix) {
   EXPECT_EQ(shorten_for_message("short"), "short");
 }
 
+TEST(LineParser, PrintableMessagesShowControlCharactersAsQuestionMarks) {
+  EXPECT_EQ(printable_for_message("gam\nma\x1b[31m\x7f"), "gam?ma?[31m?");
+  EXPECT_EQ(printable_for_message("caf\xC3\xA9"), "caf\xC3\xA9");  // UTF-8 is kept
+  EXPECT_EQ(printable_for_message(std::string(50, '\n'), 10), std::string(10, '?') + "...");
+}
+
 }  // namespace
 }  // namespace sceneals::io

@@ -267,6 +267,29 @@ TEST(MovieLensLine, Errors) {
   EXPECT_EQ(reason_of("1::1193::5::t", L::kRatingsDat), "timestamp 't' is not an integer");
 }
 
+// Found by tests/fuzz/line_parser_fuzzer: the CSV parser refused ids longer than kMaxIdBytes,
+// the MovieLens one kept them (they come from the rating line, the item file or the scene map).
+TEST(MovieLensLine, IdsLongerThanTheLimitAreRejected) {
+  const std::string longest(kMaxIdBytes, 'u');
+  Interaction out;
+  ASSERT_EQ(parse(longest + "\t242\t3\t1", MovieLensLayout::kUData, out).status,
+            LineStatus::kRecord);
+  EXPECT_EQ(out.user, longest);
+  EXPECT_EQ(reason_of(longest + "u::1193::5::9", MovieLensLayout::kRatingsDat),
+            "user id of 1025 bytes is longer than the 1024 allowed");
+  const std::string long_item(2000, '7');
+  const ItemScenes long_names{{long_item, "drama"}, {"1", std::string(1025, 's')}};
+  for (const auto& [line, reason] :
+       {std::pair<std::string, std::string>{
+            "1\t" + long_item + "\t3\t1", "item id of 2000 bytes is longer than the 1024 allowed"},
+        {"1\t1\t3\t1", "scene id of 1025 bytes is longer than the 1024 allowed"}}) {
+    const LineParseResult result =
+        parse_movielens_line(line, MovieLensLayout::kUData, long_names, out);
+    EXPECT_EQ(result.status, LineStatus::kError);
+    EXPECT_EQ(result.reason, reason);
+  }
+}
+
 // ---- the real ml-100k ----
 
 TEST(MovieLens100k, PerSceneCountsMatchTheDataReadme) {
