@@ -14,5 +14,7 @@ inline constexpr const char* kVersion = "0.1.0";
 int run_train(const mpi::Communicator& world, const std::vector<std::string>& args);
 int run_generate(const mpi::Communicator& world, const std::vector<std::string>& args);
 int run_evaluate(const mpi::Communicator& world, const std::vector<std::string>& args);
+int run_recommend(const mpi::Communicator& world, const std::vector<std::string>& args);
+int run_export(const mpi::Communicator& world, const std::vector<std::string>& args);
 
 }  // namespace sceneals::app

@@ -20,6 +20,8 @@ const char* const kUsage =
     "  train      read an interaction log, train multi-scene ALS, write the embedding file\n"
     "  evaluate   evaluate an embedding file on a split (train.csv + test.csv of train "
     "--write-split)\n"
+    "  recommend  top-K items of a scene for users of an embedding file, or a user folded in\n"
+    "  export     an embedding file as .npy files, or one scene as an ann-benchmarks file\n"
     "  generate   write a synthetic multi-scene interaction log (CSV)\n";
 
 int dispatch(const sceneals::mpi::Communicator& world, const std::vector<std::string>& args) {
@@ -31,6 +33,8 @@ int dispatch(const sceneals::mpi::Communicator& world, const std::vector<std::st
   if (args[0] == "train") return sceneals::app::run_train(world, rest);
   if (args[0] == "evaluate") return sceneals::app::run_evaluate(world, rest);
   if (args[0] == "generate") return sceneals::app::run_generate(world, rest);
+  if (args[0] == "recommend") return sceneals::app::run_recommend(world, rest);
+  if (args[0] == "export") return sceneals::app::run_export(world, rest);
   if (args[0] == "--version") {
     if (world.is_root()) std::printf("sceneals %s\n", sceneals::app::kVersion);
     return 0;

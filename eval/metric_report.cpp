@@ -19,7 +19,8 @@ constexpr Metric kAllMetrics[kMetricCount] = {Metric::kPrecision, Metric::kRecal
                                               Metric::kNdcg,      Metric::kMap,    Metric::kHitRate,
                                               Metric::kCoverage};
 
-/// `text` as a JSON string literal (RFC 8259, section 7).
+}  // namespace
+
 void append_json_string(std::string& out, const std::string& text) {
   out += '"';
   for (const char c : text) {
@@ -57,6 +58,8 @@ void append_json_string(std::string& out, const std::string& text) {
   }
   out += '"';
 }
+
+namespace {
 
 /// Characters on screen of a UTF-8 string: its code points (bytes that are not 10xxxxxx), so
 /// that a non-ASCII scene name does not push its row's columns right.

@@ -24,6 +24,10 @@ std::vector<MetricRecord> metric_records(const MetricSums& sums,
                                          const std::vector<std::string>& scenes,
                                          const std::vector<int>& ks);
 
+/// Appends `text` as a JSON string literal (RFC 8259, section 7): quote, backslash and control
+/// characters escaped; other bytes, UTF-8 included, pass through.
+void append_json_string(std::string& out, const std::string& text);
+
 /// A JSON list with one object per record, fields in the order scene, cohort, k, metric, value,
 /// pairs, one object per line. Strings are escaped per RFC 8259 (quote, backslash and control
 /// characters; other bytes, UTF-8 included, pass through), values are printed with %.17g so that

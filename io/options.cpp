@@ -371,4 +371,141 @@ ParsedEvaluate parse_evaluate_options(const std::vector<std::string>& args) {
   return parsed;
 }
 
+namespace {
+
+/// "a,b,c" as its non-empty parts; InputError naming the option when one is empty.
+std::vector<std::string> split_list(const char* option, const std::string& text) {
+  std::vector<std::string> parts;
+  std::size_t begin = 0;
+  while (true) {
+    const std::size_t comma = text.find(',', begin);
+    const std::string part = text.substr(begin, comma == std::string::npos ? comma : comma - begin);
+    if (part.empty()) throw InputError("--" + std::string(option) + ": empty id in '" + text + "'");
+    parts.push_back(part);
+    if (comma == std::string::npos) return parts;
+    begin = comma + 1;
+  }
+}
+
+}  // namespace
+
+ParsedRecommend parse_recommend_options(const std::vector<std::string>& args) {
+  ParsedRecommend parsed;
+  RecommendConfig& c = parsed.config;
+  std::string items, format;
+  int top = 0;
+  po::options_description d("sceneals recommend options", 100, 50);
+  // clang-format off
+  d.add_options()
+    ("help,h", "show this help")
+    ("config", po::value<std::string>(), "INI file with any of these options (name = value); "
+                                         "command-line values win")
+    ("model", po::value(&c.model)->required(), "embedding file (HDF5, as train writes)")
+    ("scene", po::value(&c.scene)->required(), "the scene to recommend in")
+    ("user", po::value(&c.user),
+        "one user of the model; with --items, the id of the user folded in (when the model "
+        "knows the user, its vector for the scene is the fold-in's prior)")
+    ("users", po::value(&c.users_file),
+        "file of user ids, one per line; under mpirun each rank scores its share of the "
+        "file, and the output keeps the file's order")
+    ("items", po::value(&items),
+        "fold-in: comma-separated ids of items the user interacted with (each counts 1, "
+        "repeats add up); the user's factor is solved against the scene's items by the "
+        "trainer's user step")
+    ("k", po::value(&c.k)->default_value(10)->notifier(in_range("k", 1, 1000000, true)),
+        "recommendations per user")
+    ("top", po::value(&top)->notifier(in_range("top", 1, 1000000, true)),
+        "the same as --k (the name in DESIGN.md)")
+    ("exclude-seen", po::bool_switch(&c.exclude_seen),
+        "never recommend the user's training items in the scene (those of --train; with "
+        "--items, the items given)")
+    ("train", po::value(&c.train.path),
+        "training interactions (train.csv of train --write-split, or the training log): the "
+        "items --exclude-seen masks, and what --explain rebuilds a user of the model from")
+    ("explain", po::bool_switch(&c.explain),
+        "for each recommended item, the user's past items that contribute most to its score "
+        "(Hu, Koren and Volinsky 2008) and the other parts of the score; a user of the model "
+        "(--user, --users) needs --train, whose items in the scene rebuild the user's system")
+    ("explain-items", po::value(&c.explain_items)->default_value(3)->notifier(
+        in_range("explain-items", 0, 1000000, true)),
+        "past items listed per recommended item with --explain (the rest are summed)")
+    ("format", po::value(&format)->default_value("csv")->notifier(one_of("format", {"csv", "jsonl"})),
+        "csv (header user,rank,item,score,source) or jsonl (one JSON object per line)")
+    ("output", po::value(&c.output),
+        "file to write, atomically (a temporary file renamed when complete); default: standard "
+        "output");
+  // clang-format on
+  const po::variables_map vm = parse(d, args);
+  if (vm.count("help")) {
+    parsed.help = true;
+    parsed.help_text = help_of(
+        "usage: sceneals recommend --model model.h5 --scene NAME (--user ID | --users FILE | "
+        "--items ID,... [--user ID]) [options]",
+        d);
+    return parsed;
+  }
+  c.fold_in = vm.count("items") > 0;
+  if (c.fold_in) c.items = split_list("items", items);
+  const bool one_user = vm.count("user") > 0;
+  const bool file = vm.count("users") > 0;
+  if (file && (one_user || c.fold_in))
+    throw InputError("--users cannot be combined with --user or --items");
+  if (!file && !one_user && !c.fold_in) throw InputError("give --user ID, --users FILE or --items");
+  if (vm.count("top")) {
+    if (!vm["k"].defaulted() && top != c.k)
+      throw InputError("--top " + std::to_string(top) + " and --k " + std::to_string(c.k) +
+                       " disagree (they are the same option)");
+    c.k = top;
+  }
+  if (!c.fold_in && c.train.path.empty()) {
+    if (c.exclude_seen)
+      throw InputError("--exclude-seen needs --train FILE (the users' training items)");
+    if (c.explain)
+      throw InputError(
+          "--explain of a user of the model needs --train FILE (its training items rebuild the "
+          "user's system)");
+  }
+  c.format = format == "jsonl" ? RecommendOutput::kJsonLines : RecommendOutput::kCsv;
+  return parsed;
+}
+
+ParsedExport parse_export_options(const std::vector<std::string>& args) {
+  ParsedExport parsed;
+  ExportConfig& c = parsed.config;
+  std::string format;
+  po::options_description d("sceneals export options", 100, 50);
+  // clang-format off
+  d.add_options()
+    ("help,h", "show this help")
+    ("config", po::value<std::string>(), "INI file with any of these options (name = value); "
+                                         "command-line values win")
+    ("model", po::value(&c.model)->required(), "embedding file (HDF5, as train writes)")
+    ("format", po::value(&format)->default_value("npy")->notifier(
+        one_of("format", {"npy", "ann-benchmarks"})),
+        "npy: one .npy file per matrix plus users.txt and items.txt (row order) in the "
+        "directory --output; ann-benchmarks: one scene as an ann-benchmarks HDF5 file --output")
+    ("output", po::value(&c.output)->required(), "directory (npy) or file (ann-benchmarks)")
+    ("scene", po::value(&c.scene),
+        "the scene to export (npy: default every scene; ann-benchmarks: required)")
+    ("queries", po::value(&c.queries)->default_value(0)->notifier(at_least<std::int64_t>("queries", 0)),
+        "ann-benchmarks: the test set is the first N users in row order (rows are in hash order, "
+        "a pseudo-random sample); 0: every user");
+  // clang-format on
+  const po::variables_map vm = parse(d, args);
+  if (vm.count("help")) {
+    parsed.help = true;
+    parsed.help_text = help_of(
+        "usage: sceneals export --model model.h5 --format npy|ann-benchmarks --output DIR|FILE "
+        "[options]",
+        d);
+    return parsed;
+  }
+  c.format = format == "ann-benchmarks" ? ExportFormat::kAnnBenchmarks : ExportFormat::kNpy;
+  if (c.format == ExportFormat::kAnnBenchmarks && c.scene.empty())
+    throw InputError("--format ann-benchmarks needs --scene NAME");
+  if (c.format == ExportFormat::kNpy && vm.count("queries") && !vm["queries"].defaulted())
+    throw InputError("--queries applies to --format ann-benchmarks only");
+  return parsed;
+}
+
 }  // namespace sceneals::io

@@ -26,10 +26,23 @@ struct ParsedEvaluate {
   EvaluateConfig config;
 };
 
+struct ParsedRecommend {
+  bool help = false;
+  std::string help_text;
+  RecommendConfig config;
+};
+struct ParsedExport {
+  bool help = false;
+  std::string help_text;
+  ExportConfig config;
+};
+
 /// `args` are the command's arguments (after "train"). Throws InputError naming the option and
 /// the value on anything invalid, including unknown keys in a --config file.
 ParsedTrain parse_train_options(const std::vector<std::string>& args);
 ParsedGenerate parse_generate_options(const std::vector<std::string>& args);
 ParsedEvaluate parse_evaluate_options(const std::vector<std::string>& args);
+ParsedRecommend parse_recommend_options(const std::vector<std::string>& args);
+ParsedExport parse_export_options(const std::vector<std::string>& args);
 
 }  // namespace sceneals::io

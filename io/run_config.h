@@ -56,6 +56,34 @@ struct EvaluateConfig {
   int grid_shards = 0;
 };
 
+enum class RecommendOutput { kCsv, kJsonLines };
+
+struct RecommendConfig {
+  std::string model;  ///< the embedding file
+  std::string scene;
+  std::string user;                ///< --user ID (with --items: the folded-in user's id), or empty
+  std::string users_file;          ///< --users FILE, or empty
+  std::vector<std::string> items;  ///< --items, in the order given (repeats count twice)
+  bool fold_in = false;            ///< --items given
+  int k = 10;                      ///< recommendations per user
+  bool exclude_seen = false;
+  ReadOptions train;  ///< --train (path empty when not given)
+  bool explain = false;
+  int explain_items = 3;  ///< past items listed per recommendation
+  RecommendOutput format = RecommendOutput::kCsv;
+  std::string output;  ///< file, or empty for stdout
+};
+
+enum class ExportFormat { kNpy, kAnnBenchmarks };
+
+struct ExportConfig {
+  std::string model;
+  ExportFormat format = ExportFormat::kNpy;
+  std::string output;        ///< a directory (npy) or an HDF5 file (ann-benchmarks)
+  std::string scene;         ///< empty: every scene (npy only)
+  std::int64_t queries = 0;  ///< ann-benchmarks: test rows (0: every user)
+};
+
 /// Per-scene mu from the --mu text and the scene names: "0.5" for all, or
 /// "book=1,music=0.2" (scenes not named get the value of a bare number, e.g. "0.5,book=1",
 /// or 0). Unknown scene names and bad numbers are InputErrors naming the option.

@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake openmpi-bin libopenmpi-dev libeigen3-dev libhdf5-openmpi-dev
-          hdf5-tools libboost-program-options-dev libgtest-dev googletest python3-h5py python3-numpy)
+          hdf5-tools libboost-program-options-dev libgtest-dev googletest python3-h5py python3-numpy
+          python3-faiss)
 if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null

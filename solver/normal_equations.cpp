@@ -16,14 +16,16 @@ using VectorOf = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
 
 /// Everything of one row's system except A itself: b, and the observed rows f_j gathered as the
 /// columns of a dense d x n block with their weights in A (c_j - 1 implicit, 1 explicit), so A
-/// is G[0,d)^2 (implicit) + F diag(weights) F' + shift I. One implementation for both
-/// precisions: the inputs are float32, the accumulation is Scalar. The block only grows.
+/// is G[0,d)^2 (implicit) + F diag(weights) F' + shift I, and b = -G[0,d),[d,k] fixed (implicit)
+/// + F rhs_weights + w z, with each observation's offset t_j in `offsets`. One implementation for
+/// both precisions: the inputs are float32, the accumulation is Scalar. The buffers only grow.
 template <class Scalar>
 void gather(const AlsParams& params, int d, const Matrix& other,
             const Eigen::MatrixXf& gram_of_other, const float* fixed_coords,
             const std::int32_t* index, const float* value, std::int64_t n_obs, float prior_weight,
             const float* prior, MatrixOf<Scalar>& rows, VectorOf<Scalar>& weights,
-            VectorOf<Scalar>& b, Scalar& shift) {
+            VectorOf<Scalar>& rhs_weights, VectorOf<Scalar>& offsets, VectorOf<Scalar>& b,
+            Scalar& shift) {
   const Eigen::Index width = other.cols();
   const Eigen::Index dim = d;
   const Eigen::Index n_fixed = width - dim;
@@ -46,12 +48,13 @@ void gather(const AlsParams& params, int d, const Matrix& other,
   } else {
     b.setZero();
   }
-  thread_local VectorOf<Scalar> rhs_weights;
   if (rhs_weights.size() < n_obs) rhs_weights.resize(n_obs);
+  if (offsets.size() < n_obs) offsets.resize(n_obs);
   for (std::int64_t e = 0; e < n_obs; ++e) {
     const float* o = other.row(index[e]).data();
     Scalar t = 0;  // the offset t_j; an explicit loop because the tail may be empty
     for (Eigen::Index c = dim; c < width; ++c) t += Scalar{o[c]} * Scalar{fixed_coords[c - dim]};
+    offsets(e) = t;
     rows.col(e) = other.row(index[e]).head(dim).transpose().template cast<Scalar>();
     if (implicit) {
       const Scalar conf = confidence(params, value[e]);
@@ -77,10 +80,10 @@ void build(const AlsParams& params, int d, const Matrix& other,
            const float* prior, MatrixOf<Scalar>& A, VectorOf<Scalar>& b) {
   // Per thread, only growing: no allocation per row once warm.
   thread_local MatrixOf<Scalar> rows;
-  thread_local VectorOf<Scalar> weights;
+  thread_local VectorOf<Scalar> weights, rhs_weights, offsets;
   Scalar shift = 0;
   gather(params, d, other, gram_of_other, fixed_coords, index, value, n_obs, prior_weight, prior,
-         rows, weights, b, shift);
+         rows, weights, rhs_weights, offsets, b, shift);
   const Eigen::Index dim = d;
   A.resize(dim, dim);
   if (params.feedback == Feedback::kImplicit)
@@ -124,10 +127,33 @@ void build_row_operator(const AlsParams& params, int d, const Matrix& other,
                         const std::int32_t* index, const float* value, std::int64_t n_obs,
                         float prior_weight, const float* prior, RowOperator& op,
                         Eigen::VectorXf& b) {
+  thread_local Eigen::VectorXf rhs_weights, offsets;
   gather(params, d, other, gram_of_other, fixed_coords, index, value, n_obs, prior_weight, prior,
-         op.rows_, op.weights_, b, op.shift_);
+         op.rows_, op.weights_, rhs_weights, offsets, b, op.shift_);
   op.observations_ = n_obs;
   op.gram_ = params.feedback == Feedback::kImplicit ? &gram_of_other : nullptr;
+}
+
+void build_normal_equation_parts(const AlsParams& params, int d, const Matrix& other,
+                                 const Eigen::MatrixXf& gram_of_other, const float* fixed_coords,
+                                 const std::int32_t* index, const float* value, std::int64_t n_obs,
+                                 float prior_weight, const float* prior,
+                                 NormalEquationParts& parts) {
+  build(params, d, other, gram_of_other, fixed_coords, index, value, n_obs, prior_weight, prior,
+        parts.A, parts.b);
+  // The same gathering once more, without the prior, keeps b's terms apart.
+  Eigen::MatrixXd rows;
+  Eigen::VectorXd weights, rhs_weights, offsets, b_without_prior;
+  double shift = 0;
+  gather(params, d, other, gram_of_other, fixed_coords, index, value, n_obs, 0.0f, nullptr, rows,
+         weights, rhs_weights, offsets, b_without_prior, shift);
+  // Implicit: rhs_j = c_j (1 - t_j) + t_j. The + t_j cancels the observed rows' share of the
+  // -sum_(all j) t_j f_j in the background, leaving -sum_(unobserved j) t_j f_j there.
+  parts.observed_weights = rhs_weights.head(n_obs);
+  if (params.feedback == Feedback::kImplicit) parts.observed_weights -= offsets.head(n_obs);
+  parts.background = b_without_prior;
+  if (n_obs > 0) parts.background.noalias() -= rows.leftCols(n_obs) * parts.observed_weights;
+  parts.prior = parts.b - b_without_prior;
 }
 
 void RowOperator::apply(const Eigen::Ref<const Eigen::VectorXf>& v, Eigen::VectorXf& out) const {

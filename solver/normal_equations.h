@@ -49,6 +49,28 @@ void build_normal_equations(const AlsParams& params, int d, const Matrix& other,
                             float prior_weight, const float* prior, Eigen::MatrixXd& A,
                             Eigen::VectorXd& b);
 
+/// The system build_normal_equations builds (in double precision), with b kept apart into the
+/// terms that explain a solved row: x = A^-1 b is linear in b, so a score s_i = f_i . x + t_i
+/// splits into f_i' A^-1 (one term of b) per term (Hu, Koren and Volinsky 2008, section 5).
+///   b = background + sum_obs observed_weights_j f_j + prior,
+///   implicit: observed_weights_j = c_j (1 - t_j), background = -sum_(j unobserved) t_j f_j;
+///   explicit: observed_weights_j = r_j - t_j,     background = 0;
+///   prior = w z.
+struct NormalEquationParts {
+  Eigen::MatrixXd A;                 ///< d x d, the matrix build_normal_equations builds
+  Eigen::VectorXd b;                 ///< d, its right-hand side: the sum of the three terms
+  Eigen::VectorXd background;        ///< d
+  Eigen::VectorXd observed_weights;  ///< n_obs, in the order of `index`
+  Eigen::VectorXd prior;             ///< d
+};
+
+/// The parts of one row's system; the parameters are build_normal_equations'.
+void build_normal_equation_parts(const AlsParams& params, int d, const Matrix& other,
+                                 const Eigen::MatrixXf& gram_of_other, const float* fixed_coords,
+                                 const std::int32_t* index, const float* value, std::int64_t n_obs,
+                                 float prior_weight, const float* prior,
+                                 NormalEquationParts& parts);
+
 /// One row's A without forming it, for conjugate gradient, which only needs products A p:
 /// A = G[0,d)^2 (implicit only) + F diag(weights) F' + shift I, with the observed rows f_j as the
 /// columns of F. A product costs 4 n d + 2 d^2 operations against the n d (d + 1) of forming A,
