@@ -1,14 +1,33 @@
 #include "solver/flop_count.h"
 
+#include "solver/low_rank_solve.h"
+
 namespace sceneals::solver {
+
+namespace {
+
+/// The chosen solver's operations for one row, without the right-hand side.
+double solver_flops(std::int64_t observations, int d, const AlsParams& params) {
+  const double n = static_cast<double>(observations);
+  const double dd = d;
+  if (params.solver == LinearSolverKind::kConjugateGradient)  // A is never formed
+    return (params.cg_steps + 1) * (4 * n * dd + 2 * dd * dd + 10 * dd);
+  return n * dd * (dd + 1) + dd * dd * dd / 3 + 2 * dd * dd;
+}
+
+}  // namespace
+
+bool uses_low_rank_solve(std::int64_t observations, int d, const AlsParams& params) {
+  return params.feedback == Feedback::kImplicit &&
+         low_rank_solve_flops(observations, d) < solver_flops(observations, d, params);
+}
 
 double row_solve_flops(std::int64_t observations, int d, int width, const AlsParams& params) {
   const double n = static_cast<double>(observations);
-  const double dd = d;
-  const double rhs = 2 * n * dd + 2 * n * (width - d);
-  if (params.solver == LinearSolverKind::kConjugateGradient)  // A is never formed
-    return rhs + (params.cg_steps + 1) * (4 * n * dd + 2 * dd * dd + 10 * dd);
-  return rhs + n * dd * (dd + 1) + dd * dd * dd / 3 + 2 * dd * dd;
+  const double rhs = 2 * n * d + 2 * n * (width - d);
+  if (uses_low_rank_solve(observations, d, params))
+    return rhs + low_rank_solve_flops(observations, d);
+  return rhs + solver_flops(observations, d, params);
 }
 
 double gram_flops(std::int64_t rows, int width) {

@@ -10,6 +10,9 @@
 //   CG, s steps (A never formed): (s + 1) (4 n d + 2 d^2 + 10 d)
 //           (one product A p = G p + F (c - 1) F' p + shift p per step and for the initial
 //           residual, and the vector updates)
+//   implicit rows with few observations, when it is cheaper than the above: the exact
+//   low-rank solve, n d^2 + n (n + 1) d + n^3 / 3 + 2 n^2 + 2 n d + 2 d^2
+//           (solver/low_rank_solve.h; A0 = G + shift I factored once per block and shift)
 // A Gram matrix of m rows of width w: m w (w + 1). Averaging: 4 k per (user, scene).
 // Scoring u users against i items in the evaluation: 2 u i w.
 #pragma once
@@ -22,6 +25,10 @@
 namespace sceneals::solver {
 
 double row_solve_flops(std::int64_t observations, int d, int width, const AlsParams& params);
+
+/// Whether solve_rows solves an implicit row with n observations by the low-rank form
+/// (solver/low_rank_solve.h): when that costs less than the chosen solver, by the counts above.
+bool uses_low_rank_solve(std::int64_t observations, int d, const AlsParams& params);
 
 double gram_flops(std::int64_t rows, int width);
 

@@ -156,6 +156,19 @@ void build_normal_equation_parts(const AlsParams& params, int d, const Matrix& o
   parts.prior = parts.b - b_without_prior;
 }
 
+void build_low_rank_system(const AlsParams& params, int d, const Matrix& other,
+                           const Eigen::MatrixXf& gram_of_other, const float* fixed_coords,
+                           const std::int32_t* index, const float* value, std::int64_t n_obs,
+                           float prior_weight, const float* prior, Eigen::MatrixXf& h,
+                           Eigen::VectorXf& b, float& shift) {
+  check_invariant(params.feedback == Feedback::kImplicit,
+                  "build_low_rank_system: implicit feedback only");
+  thread_local Eigen::VectorXf weights, rhs_weights, offsets;
+  gather(params, d, other, gram_of_other, fixed_coords, index, value, n_obs, prior_weight, prior,
+         h, weights, rhs_weights, offsets, b, shift);
+  if (n_obs > 0) h.leftCols(n_obs).array().rowwise() *= weights.head(n_obs).transpose().array().sqrt();
+}
+
 void RowOperator::apply(const Eigen::Ref<const Eigen::VectorXf>& v, Eigen::VectorXf& out) const {
   const Eigen::Index dim = v.size();
   out = shift_ * v;

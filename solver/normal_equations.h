@@ -71,6 +71,15 @@ void build_normal_equation_parts(const AlsParams& params, int d, const Matrix& o
                                  float prior_weight, const float* prior,
                                  NormalEquationParts& parts);
 
+/// An implicit row's system in the low-rank form of solver/low_rank_solve.h: A = G[0,d)^2 +
+/// shift I + H H' with H = F diag(c - 1)^(1/2), its first n_obs columns in `h` (d rows; the
+/// buffer only grows), and b as build_normal_equations builds it. Implicit feedback only.
+void build_low_rank_system(const AlsParams& params, int d, const Matrix& other,
+                           const Eigen::MatrixXf& gram_of_other, const float* fixed_coords,
+                           const std::int32_t* index, const float* value, std::int64_t n_obs,
+                           float prior_weight, const float* prior, Eigen::MatrixXf& h,
+                           Eigen::VectorXf& b, float& shift);
+
 /// One row's A without forming it, for conjugate gradient, which only needs products A p:
 /// A = G[0,d)^2 (implicit only) + F diag(weights) F' + shift I, with the observed rows f_j as the
 /// columns of F. A product costs 4 n d + 2 d^2 operations against the n d (d + 1) of forming A,

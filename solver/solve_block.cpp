@@ -4,7 +4,9 @@
 #include <limits>
 
 #include "mpi/error.h"
+#include "solver/flop_count.h"
 #include "solver/linear_solver.h"
+#include "solver/low_rank_solve.h"
 #include "solver/normal_equations.h"
 #include "solver/threads.h"
 
@@ -12,12 +14,22 @@ namespace sceneals::solver {
 
 namespace {
 
+/// One thread's buffers for solve_row: sized on first use, then only reused.
+struct RowWorkspace {
+  Eigen::MatrixXf A;
+  Eigen::VectorXf b;
+  Eigen::MatrixXd A_double;  // only for rows float32 cannot factor
+  Eigen::VectorXd b_double;
+  Eigen::MatrixXf h;  // the low-rank form's observed factors
+  SolverWorkspace solver;
+  LowRankUpdateSolver low_rank;
+};
+
 /// Row r of the block: build its normal equations, solve them into its row of `targets`.
 void solve_row(const AlsParams& params, int d, const Matrix& other,
                const Eigen::MatrixXf& gram_of_other, const SparseRows& rows, std::int64_t r,
                const float* prior_weights, const Matrix* priors, Matrix& targets,
-               Eigen::MatrixXf& A, Eigen::VectorXf& b, Eigen::MatrixXd& A_double,
-               Eigen::VectorXd& b_double, SolverWorkspace& workspace) {
+               RowWorkspace& work) {
   const Eigen::Index width = other.cols();
   const Eigen::Index dim = d;
   const std::int64_t begin = rows.offsets[r];
@@ -31,35 +43,46 @@ void solve_row(const AlsParams& params, int d, const Matrix& other,
     return;
   }
   const float* fixed = dim < width ? row + dim : nullptr;
+  const std::int32_t* index = rows.index + begin;
+  const float* value = rows.value + begin;
+  if (uses_low_rank_solve(n_obs, d, params)) {
+    // Few observations: the exact solution through the factor of G + shift I shared by the
+    // block's rows (solver/low_rank_solve.h). Falls through to the formed system otherwise.
+    float shift = 0;
+    build_low_rank_system(params, d, other, gram_of_other, fixed, index, value, n_obs, weight,
+                          prior, work.h, work.b, shift);
+    if (work.low_rank.prepare(gram_of_other, d, shift) && work.low_rank.solve(work.h, n_obs, work.b, x))
+      return;
+  }
   if (params.solver == LinearSolverKind::kConjugateGradient) {
     // A few warm-started steps need only products A p: A is never formed.
     thread_local RowOperator op;
-    build_row_operator(params, d, other, gram_of_other, fixed, rows.index + begin,
-                       rows.value + begin, n_obs, weight, prior, op, b);
+    build_row_operator(params, d, other, gram_of_other, fixed, index, value, n_obs, weight, prior,
+                       op, work.b);
     conjugate_gradient_steps(
         [](const Eigen::Ref<const Eigen::VectorXf>& v, Eigen::VectorXf& out) { op.apply(v, out); },
-        b, x, params.cg_steps, workspace);
+        work.b, x, params.cg_steps, work.solver);
     return;
   }
-  build_normal_equations(params, d, other, gram_of_other, fixed, rows.index + begin,
-                         rows.value + begin, n_obs, weight, prior, A, b);
-  workspace.llt.compute(A);
-  if (workspace.llt.info() == Eigen::Success) {
-    x = workspace.llt.solve(b);
+  build_normal_equations(params, d, other, gram_of_other, fixed, index, value, n_obs, weight,
+                         prior, work.A, work.b);
+  work.solver.llt.compute(work.A);
+  if (work.solver.llt.info() == Eigen::Success) {
+    x = work.solver.llt.solve(work.b);
     return;
   }
   // float32 lost positive definiteness (a huge confidence next to lambda): redo this row in
   // double, which resolves what float cannot.
-  build_normal_equations(params, d, other, gram_of_other, fixed, rows.index + begin,
-                         rows.value + begin, n_obs, weight, prior, A_double, b_double);
-  const Eigen::LLT<Eigen::MatrixXd> llt(A_double);
+  build_normal_equations(params, d, other, gram_of_other, fixed, index, value, n_obs, weight,
+                         prior, work.A_double, work.b_double);
+  const Eigen::LLT<Eigen::MatrixXd> llt(work.A_double);
   if (llt.info() != Eigen::Success) {
     // Not even double precision can solve it (infinite confidences): mark the row, so the
     // trainer's collective finiteness check stops every rank with a clear message.
     x.setConstant(std::numeric_limits<float>::quiet_NaN());
     return;
   }
-  x = llt.solve(b_double).cast<float>();
+  x = llt.solve(work.b_double).cast<float>();
 }
 
 }  // namespace
@@ -83,16 +106,11 @@ void solve_rows(const AlsParams& params, int d, const Matrix& other,
   // operations whatever the thread count, so the result does not depend on it.
   std::exception_ptr failure;
   SCENEALS_OMP(omp parallel) {
-    Eigen::MatrixXf A(dim, dim);
-    Eigen::VectorXf b(dim);
-    Eigen::MatrixXd A_double;  // only for rows float32 cannot factor
-    Eigen::VectorXd b_double;
-    SolverWorkspace workspace;
+    RowWorkspace work;  // per thread and per call (the low-rank factor is this call's Gram's)
     SCENEALS_OMP(omp for schedule(dynamic, 16))
     for (std::int64_t r = 0; r < rows.rows; ++r) {
       try {
-        solve_row(params, d, other, gram_of_other, rows, r, prior_weights, priors, targets, A, b,
-                  A_double, b_double, workspace);
+        solve_row(params, d, other, gram_of_other, rows, r, prior_weights, priors, targets, work);
       } catch (...) {  // nothing may leave an OpenMP region: keep the first, rethrow after
         SCENEALS_OMP(omp critical(sceneals_solve_rows_failure))
         if (!failure) failure = std::current_exception();

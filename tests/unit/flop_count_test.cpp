@@ -19,10 +19,24 @@ TEST(FlopCount, RowSolveByHand) {
   // n = 3 observations, d = 2 unknowns, width 3 (one fixed coordinate):
   // rhs 2*3*2 = 12, offsets 2*3*1 = 6, rank-3 update 3*2*3 = 18, Cholesky 8/3 + 8.
   EXPECT_DOUBLE_EQ(row_solve_flops(3, 2, 3, cholesky()), 12 + 6 + 18 + 8.0 / 3 + 8);
-  // The same row with 4 CG steps, A never formed: 5 products of 4*3*2 + 2*4 + 10*2 = 52.
-  EXPECT_DOUBLE_EQ(row_solve_flops(3, 2, 3, cg(4)), 12 + 6 + 5 * 52);
-  // No observations: only the solve remains; d = width: no offsets.
-  EXPECT_DOUBLE_EQ(row_solve_flops(0, 3, 3, cholesky()), 9 + 18);
+  // With 4 CG steps (5 products of 4*3*2 + 2*4 + 10*2 = 52, 260 in all) the exact low-rank
+  // solve is cheaper: n d^2 12, n (n + 1) d 24, n^3 / 3 9, 2 n^2 18, 2 n d 12, 2 d^2 8.
+  EXPECT_TRUE(uses_low_rank_solve(3, 2, cg(4)));
+  EXPECT_DOUBLE_EQ(row_solve_flops(3, 2, 3, cg(4)), 12 + 6 + 83);
+  // 40 observations: CG, A never formed: 5 products of 4*40*2 + 8 + 20 = 348.
+  EXPECT_FALSE(uses_low_rank_solve(40, 2, cg(4)));
+  EXPECT_DOUBLE_EQ(row_solve_flops(40, 2, 3, cg(4)), 160 + 80 + 5 * 348);
+  // No observations: the shared factor's two triangular solves, 2 d^2 (low rank, n = 0);
+  // d = width: no offsets.
+  EXPECT_TRUE(uses_low_rank_solve(0, 3, cholesky()));
+  EXPECT_DOUBLE_EQ(row_solve_flops(0, 3, 3, cholesky()), 18);
+  // k = 64, a user with 5 items: low rank, n d^2 + n (n + 1) d + ... against 5*64*65 + 64^3/3.
+  EXPECT_TRUE(uses_low_rank_solve(5, 64, cholesky()));
+  EXPECT_FALSE(uses_low_rank_solve(60, 64, cholesky()));
+  // Explicit feedback has no shared Gram part: always the formed system.
+  AlsParams explicit_feedback;
+  explicit_feedback.feedback = Feedback::kExplicit;
+  EXPECT_FALSE(uses_low_rank_solve(0, 64, explicit_feedback));
 }
 
 TEST(FlopCount, BlockIsTheSumOfItsRows) {

@@ -2,6 +2,7 @@
 // (Cholesky and CG), the fixed coordinate left alone, and rows without observations checked
 // against closed forms computed here in double.
 #include "solver/solve_block.h"
+#include "solver/flop_count.h"
 
 #include <gtest/gtest.h>
 
@@ -79,7 +80,9 @@ Matrix solve_row_by_row(const Block& block, int d, bool with_priors) {
                            block.index.data() + begin, block.value.data() + begin, n_obs, w,
                            with_priors ? block.priors.row(r).data() : nullptr, A, b);
     Eigen::VectorXf x = result.row(r).head(d).transpose();
-    if (block.params.solver == LinearSolverKind::kCholesky)
+    // Rows with few observations are solved exactly whatever the solver (when that is cheaper).
+    if (block.params.solver == LinearSolverKind::kCholesky ||
+        uses_low_rank_solve(n_obs, d, block.params))
       solve_cholesky(A, b, x);
     else
       solve_conjugate_gradient(A, b, x, block.params.cg_steps);

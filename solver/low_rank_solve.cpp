@@ -1,0 +1,62 @@
+#include "solver/low_rank_solve.h"
+
+#include <cmath>
+
+namespace sceneals::solver {
+
+double low_rank_solve_flops(std::int64_t n, int d) {
+  const double nn = static_cast<double>(n), dd = d;
+  // Z = L^-1 H, S = I + Z'Z (a triangle), Cholesky of S and its two solves, c, y = c - Z t, x.
+  return nn * dd * dd + nn * (nn + 1) * dd + nn * nn * nn / 3 + 2 * nn * nn + 2 * nn * dd +
+         2 * dd * dd;
+}
+
+bool LowRankUpdateSolver::prepare(const Eigen::MatrixXf& gram_of_other, int d, float shift) {
+  if (gram_ == &gram_of_other && d_ == d && shift_ == shift) return factored_;
+  gram_ = &gram_of_other;
+  d_ = d;
+  shift_ = shift;
+  Eigen::MatrixXf a0 = gram_of_other.topLeftCorner(d, d);
+  a0.diagonal().array() += shift;
+  base_.compute(a0);
+  factored_ = base_.info() == Eigen::Success;
+  return factored_;
+}
+
+bool LowRankUpdateSolver::solve(const Eigen::MatrixXf& h, std::int64_t n, const Eigen::VectorXf& b,
+                                Eigen::Ref<Eigen::VectorXf> x) {
+  const Eigen::Index d = d_, m = static_cast<Eigen::Index>(n);
+  c_ = b;
+  base_.matrixL().solveInPlace(c_);
+  if (m > 0) {
+    if (z_.rows() != d || z_.cols() < m) z_.resize(d, std::max<Eigen::Index>(m, z_.cols()));
+    auto z = z_.leftCols(m);
+    z = h.leftCols(m);
+    base_.matrixL().solveInPlace(z);
+    if (small_.rows() < m) {
+      small_.resize(m, m);
+      t_.resize(m);
+      t_float_.resize(m);
+    }
+    if (z_double_.rows() != d || z_double_.cols() < m) z_double_.resize(d, z_.cols());
+    auto zd = z_double_.leftCols(m);
+    zd = z.cast<double>();
+    auto s = small_.topLeftCorner(m, m);
+    s.setIdentity();
+    s.selfadjointView<Eigen::Lower>().rankUpdate(zd.transpose());
+    auto t = t_.head(m);
+    t.noalias() = zd.transpose() * c_.cast<double>();
+    Eigen::LLT<Eigen::Ref<Eigen::MatrixXd>> factor(s);  // in place: no allocation
+    if (factor.info() != Eigen::Success) return false;
+    factor.solveInPlace(t);
+    if (!t.allFinite()) return false;
+    auto t_float = t_float_.head(m);
+    t_float = t.cast<float>();
+    c_.noalias() -= z * t_float;
+  }
+  base_.matrixU().solveInPlace(c_);
+  x = c_;
+  return true;
+}
+
+}  // namespace sceneals::solver
