@@ -216,8 +216,9 @@ ParsedTrain parse_train_options(const std::vector<std::string>& args) {
     ("average-weight", po::value(&average_weight)->default_value("one")->notifier(
         one_of("average-weight", {"one", "count"})),
         "w_us in the cross-scene average: one, or the user's interaction count in the scene")
-    ("solver", po::value(&solver)->default_value("cholesky")->notifier(
-        one_of("solver", {"cholesky", "cg"})), "per-row solve: exact cholesky, or cg")
+    ("solver", po::value(&solver)->default_value("auto")->notifier(
+        one_of("solver", {"auto", "cholesky", "cg"})),
+        "per-row solve: exact cholesky, cg, or auto (cg from --factors 128 on, else cholesky)")
     ("cg-steps", po::value(&c.als.cg_steps)->default_value(3)->notifier(at_least("cg-steps", 1)),
         "conjugate-gradient steps per row, warm-started (--solver cg)")
     ("feedback", po::value(&feedback)->default_value("implicit")->notifier(
@@ -280,8 +281,9 @@ ParsedTrain parse_train_options(const std::vector<std::string>& args) {
     c.read.format = first.find("::") != std::string::npos ? InputFormat::kMovieLensRatingsDat
                                                           : InputFormat::kMovieLensUData;
   }
-  c.als.solver = solver == "cg" ? solver::LinearSolverKind::kConjugateGradient
-                                : solver::LinearSolverKind::kCholesky;
+  c.als.solver = solver == "auto" ? solver::automatic_solver(c.als.factors)
+                 : solver == "cg" ? solver::LinearSolverKind::kConjugateGradient
+                                  : solver::LinearSolverKind::kCholesky;
   c.als.feedback =
       feedback == "explicit" ? solver::Feedback::kExplicit : solver::Feedback::kImplicit;
   c.als.confidence =
