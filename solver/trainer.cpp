@@ -242,6 +242,7 @@ void Trainer::run_phase(Phase phase) {
       break;
     case Phase::kAveraging:
       average_across_scenes();
+      shared_stale_ = false;
       break;
     case Phase::kItemStep:
       item_step();
@@ -325,12 +326,19 @@ bool Trainer::train(const std::function<void(const IterationStats&)>& on_iterati
     const int first_phase =
         iteration == control.start.iteration + 1 ? control.start.phases_done : 0;
     for (int p = first_phase; p < 3; ++p) {
+      // Every mu_s = 0: no user step reads z, so averaging (an Allreduce of every shard user)
+      // waits for the last iteration or a checkpoint. The factors are the same either way.
+      if (phases[p] == Phase::kAveraging && mu_weights_dropped_ && iteration < options_.iterations) {
+        shared_stale_ = true;
+        continue;
+      }
       const Clock::time_point phase_start = Clock::now();
       const std::int64_t phase_bytes_before = group.bytes_sent();
       run_phase(phases[p]);
       stats.phase_seconds[p] = seconds_since(phase_start);
       stats.phase_max_bytes_sent[p] = group.bytes_sent() - phase_bytes_before;
       if (stop_agreed()) {  // every rank finished this half-step; save and leave together
+        refresh_shared();
         if (control.checkpoint)
           control.checkpoint(p == 2 ? TrainProgress{iteration, 0}
                                     : TrainProgress{iteration - 1, p + 1});
@@ -352,10 +360,16 @@ bool Trainer::train(const std::function<void(const IterationStats&)>& on_iterati
     stats.min_bytes_sent = grid_.shard_comm.min(group.min(bytes));
     on_iteration(stats);
     if (control.checkpoint && control.checkpoint_every > 0 &&
-        iteration % control.checkpoint_every == 0 && iteration < options_.iterations)
+        iteration % control.checkpoint_every == 0 && iteration < options_.iterations) {
+      refresh_shared();
       control.checkpoint(TrainProgress{iteration, 0});
+    }
   }
   return true;
+}
+
+void Trainer::refresh_shared() {
+  if (shared_stale_) run_phase(Phase::kAveraging);
 }
 
 void Trainer::restore(const std::vector<const Matrix*>& shard_users,

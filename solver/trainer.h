@@ -144,6 +144,11 @@ class Trainer {
   bool average_mixed_ = false;
   std::vector<std::optional<Matrix>> bridges_;
   bool mu_weights_dropped_ = false;  // every mu_s is 0: z is the plain w-weighted mean
+  // With every mu_s = 0, z pulls on nothing while training: the averaging runs only where z is
+  // read (the last iteration, before a checkpoint). True while z is older than the x's.
+  bool shared_stale_ = false;
+  /// Brings z up to date before it is read (collective; a no-op when it is current).
+  void refresh_shared();
 };
 
 }  // namespace sceneals::solver
