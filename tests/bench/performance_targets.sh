@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# The performance targets of the README, measured in one run (not part of the test run: it takes
+# about 20 minutes and 8 GB of disk on a 2-core machine). Prints each measurement and, at the
+# end, one line per target with the figure and the target.
+#
+#   bash tests/bench/performance_targets.sh [DATA_DIR]   (default build/bench-data)
+#   PARTS="s1 s8", REPEATS=3 (S1 runs per configuration), S8_REPEATS=1, S8_ITERATIONS=3.
+#
+# S1 = sceneals generate --users 20000 --items 5000 --interactions 1000000 --scenes 1
+# S8 = sceneals generate --users 2000000 --items 200000 --interactions 20000000 --scenes 8
+# Both are generated once into DATA_DIR and reused. Times are the medians over the iterations
+# of one run (as --benchmark prints them), and each configuration is run REPEATS times, the
+# median of those reported: the machine is shared, so compare figures of one run only.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
+SCENEALS=${SCENEALS:-build/app/sceneals}
+[ -x "$SCENEALS" ] || { echo "build first: cmake -S . -B build && cmake --build build -j" >&2; exit 1; }
+DATA=${1:-build/bench-data}
+PARTS=${PARTS:-s1 s8}
+REPEATS=${REPEATS:-3}
+mkdir -p "$DATA"
+LOG="$DATA/log"
+: > "$LOG.summary"
+
+generate() {  # NAME users items interactions scenes
+  local file="$DATA/$1.csv"
+  if [ ! -s "$file" ]; then
+    echo "generating $1 ..." >&2
+    "$SCENEALS" generate --output "$file.part" --users "$2" --items "$3" --interactions "$4" \
+      --scenes "$5" >/dev/null
+    mv "$file.part" "$file"
+  fi
+}
+
+# run NAME RANKS sceneals-train-args...: REPEATS runs; keeps the output of each in $LOG.NAME.i
+run() {
+  local name=$1 ranks=$2; shift 2
+  for i in $(seq 1 "$REPEATS"); do
+    mpirun -n "$ranks" --bind-to none "$SCENEALS" train --benchmark --output "$DATA/$name.h5" \
+      "$@" > "$LOG.$name.$i" 2>&1 || { cat "$LOG.$name.$i" >&2; exit 1; }
+    rm -f "$DATA/$name.h5"
+  done
+  echo "== $name ($ranks ranks: $*), last run:"
+  sed -n '/^benchmark:/,$p' "$LOG.$name.$REPEATS"
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# field NAME PHASE COLUMN: the median over the repeats of a column of a benchmark phase line
+# (2 time_s, 3 GFLOP, 4 GFLOP/s, 5 attained, 6 MB_sent/rank).
+field() {
+  for f in "$LOG.$1".*; do
+    awk -v phase="$2" -v col="$3" '
+      /^phase/ { table = 1; next }
+      table && index($0, phase " ") == 1 { sub(/^[a-z ]+ +/, ""); split($0, v, / +/); sub(/%/, "", v[col - 1]); print v[col - 1]; exit }' "$f"
+  done | median
+}
+# metric NAME COHORT K METRIC_COLUMN (4 prec, 5 recall) of the overall row, median over repeats.
+metric() {
+  for f in "$LOG.$1".*; do
+    awk -v cohort="$2" -v k="$3" -v col="$4" '$1 == "overall" && $2 == cohort && $3 == k { print $col; exit }' "$f"
+  done | median
+}
+peak_mb() {
+  for f in "$LOG.$1".*; do grep -oE 'peak memory [0-9.]+ MB' "$f" | tail -1 | grep -oE '[0-9.]+'; done | median
+}
+target() { echo "$*" | tee -a "$LOG.summary"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+
+if [[ " $PARTS " == *" s1 "* ]]; then
+  generate S1 20000 5000 1000000 1
+  # Speed on all 1,000,000 interactions (no holdout: the issue's 11.4 GFLOP iteration), quality
+  # of the same settings on the default split (--evaluate).
+  s1=(--input "$DATA/S1.csv" --holdout 0 --cold-fraction 0)
+  s1_eval=(--input "$DATA/S1.csv" --evaluate)
+  for k in 64 128; do
+    run s1_exact_k$k 2 "${s1[@]}" --factors $k --solver cholesky
+    run s1_cg_k$k 2 "${s1[@]}" --factors $k --solver cg --cg-steps 3
+    run s1_exact_eval_k$k 2 "${s1_eval[@]}" --factors $k --solver cholesky
+    run s1_cg_eval_k$k 2 "${s1_eval[@]}" --factors $k --solver cg --cg-steps 3
+  done
+  echo "== summary S1"
+  target "S1 exact, k = 64, 2 ranks: $(field s1_exact_k64 iteration 3) GFLOP per iteration (our count: triangles of" \
+    "symmetric products) in $(field s1_exact_k64 iteration 2) s, $(field s1_exact_k64 iteration 5)% of the attainable rate" \
+    "(target >= 40%; with the issue's 11.4 GFLOP: $(awk -v t="$(field s1_exact_k64 iteration 2)" -v r="$(field s1_exact_k64 iteration 4)" -v p="$(field s1_exact_k64 iteration 5)" 'BEGIN { printf "%.0f", 11.4 / t / (r / (p / 100)) * 100 }')%)"
+  for k in 64 128; do
+    exact=$(field s1_exact_k$k iteration 2) cg=$(field s1_cg_k$k iteration 2)
+    target "S1 k = $k, CG 3 steps / exact iteration time: $cg / $exact = $(ratio "$cg" "$exact") (target <= 0.35);" \
+      "P@10 $(metric s1_cg_eval_k$k warm 10 4) vs $(metric s1_exact_eval_k$k warm 10 4), R@10" \
+      "$(metric s1_cg_eval_k$k warm 10 5) vs $(metric s1_exact_eval_k$k warm 10 5) (target within 0.002)"
+  done
+  target "S1 evaluation of every user at K = 5, 10, 20, k = 64, 2 ranks: $(field s1_exact_eval_k64 evaluation 2) s (target < 0.5 s)"
+fi
+
+if [[ " $PARTS " == *" s8 "* ]]; then
+  generate S8 2000000 200000 20000000 8
+  REPEATS=${S8_REPEATS:-1}  # each S8 run takes minutes; its figures are medians over iterations
+  s8=(--input "$DATA/S8.csv" --factors 64 --iterations "${S8_ITERATIONS:-3}" --holdout 0 --cold-fraction 0)
+  run s8_np1 1 "${s8[@]}"
+  run s8_np2 2 "${s8[@]}"
+  run s8_np1_threads2 1 "${s8[@]}" --threads 2
+  run s8_np2_mu 2 "${s8[@]}" --mu 0.5  # co-learning on: the averaging runs every iteration
+  # What reading costs at best: the file from the page cache, as the reader gets it.
+  cat "$DATA/S8.csv" > /dev/null  # into the page cache first
+  cat_s=$( { TIMEFORMAT=%R; time cat "$DATA/S8.csv" > /dev/null; } 2>&1 )
+  bytes=$(stat -c %s "$DATA/S8.csv")
+  echo "== summary S8"
+  one=$(field s8_np1 iteration 2) two=$(field s8_np2 iteration 2) threads=$(field s8_np1_threads2 iteration 2)
+  target "S8 iteration: 1 rank $one s, 2 ranks $two s (speed-up $(ratio "$one" "$two"), target >= 1.8)," \
+    "1 rank x 2 threads $threads s (speed-up $(ratio "$one" "$threads"), target >= 1.8)"
+  for run in s8_np2 s8_np2_mu; do
+    avg=$(field $run averaging 2) all=$(field $run iteration 2)
+    target "S8 2 ranks ($run): communication (averaging) $avg s of $all s per iteration ($(ratio "$avg" "$all") of it;" \
+      "target <= 0.05); bytes per rank: averaging $(field $run averaging 6) MB, item step $(field $run 'item step' 6) MB"
+  done
+  target "S8 peak memory per rank: 1 rank $(peak_mb s8_np1) MB, 2 ranks $(peak_mb s8_np2) MB"
+  read_s=$(field s8_np2 read 2) route_s=$(field s8_np2 route 2)
+  target "S8 read + route at 2 ranks: $read_s + $route_s s for $((bytes / 1000000)) MB; cat: $cat_s s" \
+    "(read+route speed / cat speed = $(ratio "$cat_s" "$(awk -v a="$read_s" -v b="$route_s" 'BEGIN { print a + b }')"), target >= 0.25)"
+fi
+echo "== targets"
+cat "$LOG.summary"
