@@ -32,7 +32,7 @@ std::string line(const char* phase, double seconds, double flops, double attaina
 
 std::string format_benchmark(const BenchmarkFigures& f) {
   const double attainable_total = f.attainable_min * f.ranks;
-  std::vector<double> phase[3], whole;
+  std::vector<double> phase[3], whole, transfer;
   std::int64_t phase_bytes[3] = {};
   for (const solver::IterationStats& stats : f.iterations) {
     for (int p = 0; p < 3; ++p) {
@@ -40,6 +40,7 @@ std::string format_benchmark(const BenchmarkFigures& f) {
       phase_bytes[p] = std::max(phase_bytes[p], stats.phase_max_bytes_sent[p]);
     }
     whole.push_back(stats.seconds);
+    if (stats.phase_seconds[1] > 0) transfer.push_back(stats.averaging_transfer_seconds);
   }
   char head[400];
   std::snprintf(head, sizeof(head),
@@ -63,6 +64,9 @@ std::string format_benchmark(const BenchmarkFigures& f) {
     out += line(names[p], median(phase[p]), f.iteration_flops[static_cast<std::size_t>(p)],
                 attainable_total, static_cast<double>(phase_bytes[p]) / 1e6);
     flops_total += f.iteration_flops[static_cast<std::size_t>(p)];
+    // Averaging's time includes waiting for the slowest rank's user step (imbalance); this line
+    // is the communication itself, over the iterations that averaged.
+    if (p == 1) out += line(" of it transfer", median(transfer), 0, attainable_total, 0);
   }
   out += line("iteration", median(whole), flops_total, attainable_total,
               static_cast<double>(phase_bytes[0] + phase_bytes[1] + phase_bytes[2]) / 1e6);

@@ -50,6 +50,10 @@ struct IterationStats {
   double seconds = 0;                         ///< wall time of the iteration (max over ranks)
   double phase_seconds[3] = {};               ///< user step, averaging, item step (max over ranks)
   std::int64_t phase_max_bytes_sent[3] = {};  ///< per phase, the most any rank sent
+  /// The averaging once every rank of the shard has arrived (its Allreduce and the division),
+  /// max over ranks: phase_seconds[1] less the wait for the slowest rank's user step. 0 when
+  /// the averaging did not run.
+  double averaging_transfer_seconds = 0;
   std::int64_t max_bytes_sent = 0;            ///< over ranks, this iteration
   std::int64_t min_bytes_sent = 0;
 };
@@ -147,6 +151,7 @@ class Trainer {
   // With every mu_s = 0, z pulls on nothing while training: the averaging runs only where z is
   // read (the last iteration, before a checkpoint). True while z is older than the x's.
   bool shared_stale_ = false;
+  double averaging_wait_seconds_ = 0;  // the last averaging's wait for the other ranks
   /// Brings z up to date before it is read (collective; a no-op when it is current).
   void refresh_shared();
 };
