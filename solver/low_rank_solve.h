@@ -42,9 +42,9 @@ class LowRankUpdateSolver {
   Eigen::MatrixXf z_;                 ///< Z = L^-1 H
   Eigen::MatrixXd z_double_;          ///< Z in double, for S
   Eigen::VectorXf t_float_;
-  Eigen::VectorXf c_;                 ///< L^-1 b
-  Eigen::MatrixXd small_;             ///< S = I + Z'Z, factored in place
-  Eigen::VectorXd t_;                 ///< S^-1 Z' c
+  Eigen::VectorXf c_;      ///< L^-1 b
+  Eigen::MatrixXd small_;  ///< S = I + Z'Z, factored in place
+  Eigen::VectorXd t_;      ///< S^-1 Z' c
 };
 
 }  // namespace sceneals::solver

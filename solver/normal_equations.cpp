@@ -164,9 +164,10 @@ void build_low_rank_system(const AlsParams& params, int d, const Matrix& other,
   check_invariant(params.feedback == Feedback::kImplicit,
                   "build_low_rank_system: implicit feedback only");
   thread_local Eigen::VectorXf weights, rhs_weights, offsets;
-  gather(params, d, other, gram_of_other, fixed_coords, index, value, n_obs, prior_weight, prior,
-         h, weights, rhs_weights, offsets, b, shift);
-  if (n_obs > 0) h.leftCols(n_obs).array().rowwise() *= weights.head(n_obs).transpose().array().sqrt();
+  gather(params, d, other, gram_of_other, fixed_coords, index, value, n_obs, prior_weight, prior, h,
+         weights, rhs_weights, offsets, b, shift);
+  if (n_obs > 0)
+    h.leftCols(n_obs).array().rowwise() *= weights.head(n_obs).transpose().array().sqrt();
 }
 
 void RowOperator::apply(const Eigen::Ref<const Eigen::VectorXf>& v, Eigen::VectorXf& out) const {

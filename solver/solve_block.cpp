@@ -51,7 +51,8 @@ void solve_row(const AlsParams& params, int d, const Matrix& other,
     float shift = 0;
     build_low_rank_system(params, d, other, gram_of_other, fixed, index, value, n_obs, weight,
                           prior, work.h, work.b, shift);
-    if (work.low_rank.prepare(gram_of_other, d, shift) && work.low_rank.solve(work.h, n_obs, work.b, x))
+    if (work.low_rank.prepare(gram_of_other, d, shift) &&
+        work.low_rank.solve(work.h, n_obs, work.b, x))
       return;
   }
   if (params.solver == LinearSolverKind::kConjugateGradient) {
@@ -64,8 +65,8 @@ void solve_row(const AlsParams& params, int d, const Matrix& other,
         work.b, x, params.cg_steps, work.solver);
     return;
   }
-  build_normal_equations(params, d, other, gram_of_other, fixed, index, value, n_obs, weight,
-                         prior, work.A, work.b);
+  build_normal_equations(params, d, other, gram_of_other, fixed, index, value, n_obs, weight, prior,
+                         work.A, work.b);
   work.solver.llt.compute(work.A);
   if (work.solver.llt.info() == Eigen::Success) {
     x = work.solver.llt.solve(work.b);
@@ -73,8 +74,8 @@ void solve_row(const AlsParams& params, int d, const Matrix& other,
   }
   // float32 lost positive definiteness (a huge confidence next to lambda): redo this row in
   // double, which resolves what float cannot.
-  build_normal_equations(params, d, other, gram_of_other, fixed, index, value, n_obs, weight,
-                         prior, work.A_double, work.b_double);
+  build_normal_equations(params, d, other, gram_of_other, fixed, index, value, n_obs, weight, prior,
+                         work.A_double, work.b_double);
   const Eigen::LLT<Eigen::MatrixXd> llt(work.A_double);
   if (llt.info() != Eigen::Success) {
     // Not even double precision can solve it (infinite confidences): mark the row, so the

@@ -332,7 +332,8 @@ bool Trainer::train(const std::function<void(const IterationStats&)>& on_iterati
     for (int p = first_phase; p < 3; ++p) {
       // Every mu_s = 0: no user step reads z, so averaging (an Allreduce of every shard user)
       // waits for the last iteration or a checkpoint. The factors are the same either way.
-      if (phases[p] == Phase::kAveraging && mu_weights_dropped_ && iteration < options_.iterations) {
+      if (phases[p] == Phase::kAveraging && mu_weights_dropped_ &&
+          iteration < options_.iterations) {
         shared_stale_ = true;
         continue;
       }

@@ -54,7 +54,7 @@ struct IterationStats {
   /// max over ranks: phase_seconds[1] less the wait for the slowest rank's user step. 0 when
   /// the averaging did not run.
   double averaging_transfer_seconds = 0;
-  std::int64_t max_bytes_sent = 0;            ///< over ranks, this iteration
+  std::int64_t max_bytes_sent = 0;  ///< over ranks, this iteration
   std::int64_t min_bytes_sent = 0;
 };
 

@@ -2,7 +2,6 @@
 // (Cholesky and CG), the fixed coordinate left alone, and rows without observations checked
 // against closed forms computed here in double.
 #include "solver/solve_block.h"
-#include "solver/flop_count.h"
 
 #include <gtest/gtest.h>
 
@@ -11,6 +10,7 @@
 #include <vector>
 
 #include "mpi/error.h"
+#include "solver/flop_count.h"
 #include "solver/gram.h"
 #include "solver/linear_solver.h"
 #include "solver/normal_equations.h"
