@@ -1,6 +1,6 @@
 #include "solver/low_rank_solve.h"
 
-#include <cmath>
+#include <algorithm>
 
 namespace sceneals::solver {
 
@@ -12,27 +12,44 @@ double low_rank_solve_flops(std::int64_t n, int d) {
 }
 
 bool LowRankUpdateSolver::prepare(const Eigen::MatrixXf& gram_of_other, int d, float shift) {
-  if (gram_ == &gram_of_other && d_ == d && shift_ == shift) return factored_;
-  gram_ = &gram_of_other;
-  d_ = d;
-  shift_ = shift;
+  if (gram_ != &gram_of_other || d_ != d) {  // another system: no kept factor applies
+    gram_ = &gram_of_other;
+    d_ = d;
+    bases_.clear();
+    bases_.reserve(kKeptShifts);  // no reallocation: base_ points into it
+    next_slot_ = 0;
+  }
+  for (const Base& kept : bases_)
+    if (kept.shift == shift) {
+      base_ = &kept;
+      return kept.factored;
+    }
+  Base* slot = nullptr;
+  if (bases_.size() < kKeptShifts) {
+    slot = &bases_.emplace_back();
+  } else {
+    slot = &bases_[next_slot_];
+    next_slot_ = (next_slot_ + 1) % kKeptShifts;
+  }
   Eigen::MatrixXf a0 = gram_of_other.topLeftCorner(d, d);
   a0.diagonal().array() += shift;
-  base_.compute(a0);
-  factored_ = base_.info() == Eigen::Success;
-  return factored_;
+  slot->shift = shift;
+  slot->llt.compute(a0);
+  slot->factored = slot->llt.info() == Eigen::Success;
+  base_ = slot;
+  return slot->factored;
 }
 
 bool LowRankUpdateSolver::solve(const Eigen::MatrixXf& h, std::int64_t n, const Eigen::VectorXf& b,
                                 Eigen::Ref<Eigen::VectorXf> x) {
   const Eigen::Index d = d_, m = static_cast<Eigen::Index>(n);
   c_ = b;
-  base_.matrixL().solveInPlace(c_);
+  base_->llt.matrixL().solveInPlace(c_);
   if (m > 0) {
     if (z_.rows() != d || z_.cols() < m) z_.resize(d, std::max<Eigen::Index>(m, z_.cols()));
     auto z = z_.leftCols(m);
     z = h.leftCols(m);
-    base_.matrixL().solveInPlace(z);
+    base_->llt.matrixL().solveInPlace(z);
     if (small_.rows() < m) {
       small_.resize(m, m);
       t_.resize(m);
@@ -54,7 +71,7 @@ bool LowRankUpdateSolver::solve(const Eigen::MatrixXf& h, std::int64_t n, const 
     t_float = t.cast<float>();
     c_.noalias() -= z * t_float;
   }
-  base_.matrixU().solveInPlace(c_);
+  base_->llt.matrixU().solveInPlace(c_);
   x = c_;
   return true;
 }

@@ -12,7 +12,9 @@
 
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
+#include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace sceneals::solver {
 
@@ -20,27 +22,36 @@ namespace sceneals::solver {
 double low_rank_solve_flops(std::int64_t n, int d);
 
 /// A0 = G[0,d)^2 + shift I factored once, then any number of rows A0 + H H' solved exactly.
-/// Reuse one object per thread: it keeps the factorisation for the last shift and its buffers
-/// only grow, so a loop over rows allocates nothing once warm.
+/// Reuse one object per thread: it keeps the factors of the last kKeptShifts shifts (rows differ
+/// in shift when the prior weight is mu times the row's count, --average-weight count) and its
+/// buffers only grow, so a loop over rows allocates nothing once warm.
 class LowRankUpdateSolver {
  public:
-  /// Factors A0 unless it already holds this Gram matrix's (by address; valid while the caller
-  /// keeps it unchanged) factor for `shift`. False when float32 cannot factor A0.
+  /// Makes A0's factor for `shift` the current one, factoring it unless it is kept for this Gram
+  /// matrix (by address; valid while the caller keeps it unchanged). False when float32 cannot
+  /// factor A0.
   bool prepare(const Eigen::MatrixXf& gram_of_other, int d, float shift);
 
-  /// x = (A0 + H H')^-1 b, H the first n columns of `h` (d rows). False when the n x n system
-  /// is not positive definite (non-finite input): the caller solves the row another way.
+  /// x = (A0 + H H')^-1 b with the current A0, H the first n columns of `h` (d rows). False when
+  /// the n x n system is not positive definite (non-finite input): the caller solves the row
+  /// another way.
   bool solve(const Eigen::MatrixXf& h, std::int64_t n, const Eigen::VectorXf& b,
              Eigen::Ref<Eigen::VectorXf> x);
 
  private:
+  static constexpr std::size_t kKeptShifts = 16;
+  struct Base {
+    float shift = 0;
+    bool factored = false;
+    Eigen::LLT<Eigen::MatrixXf> llt;  ///< L L' = A0
+  };
   const Eigen::MatrixXf* gram_ = nullptr;
   int d_ = 0;
-  float shift_ = 0;
-  bool factored_ = false;
-  Eigen::LLT<Eigen::MatrixXf> base_;  ///< L L' = A0
-  Eigen::MatrixXf z_;                 ///< Z = L^-1 H
-  Eigen::MatrixXd z_double_;          ///< Z in double, for S
+  std::vector<Base> bases_;     ///< at most kKeptShifts, replaced in turn
+  std::size_t next_slot_ = 0;   ///< the one replaced next when full
+  const Base* base_ = nullptr;  ///< the current one
+  Eigen::MatrixXf z_;           ///< Z = L^-1 H
+  Eigen::MatrixXd z_double_;    ///< Z in double, for S
   Eigen::VectorXf t_float_;
   Eigen::VectorXf c_;      ///< L^-1 b
   Eigen::MatrixXd small_;  ///< S = I + Z'Z, factored in place
