@@ -4,10 +4,12 @@
 #include <chrono>
 #include <cstdio>
 #include <limits>
+#include <numeric>
 
 #include "mpi/error.h"
 #include "solver/bridge.h"
 #include "solver/factor_init.h"
+#include "solver/finite_check.h"
 #include "solver/flop_count.h"
 #include "solver/gram.h"
 #include "solver/row_loss.h"
@@ -88,6 +90,7 @@ void Trainer::initialise_factors() {
     item_factors_[l] = gather_rows(grid_.group_comm, my_items);
   }
   shared_ = Matrix::Zero(data_.users.size(), k_);
+  plan_averaging();
   average_across_scenes();  // z from the initial x, so the first user step has a prior
 }
 
@@ -139,67 +142,144 @@ double Trainer::averaging_weight(std::size_t layout, std::int64_t local_user) co
   return mu * user_weight(layout, local_user);
 }
 
-void Trainer::average_across_scenes() {
-  // Per shard user: sum_s mu_s w_us x_us and sum_s mu_s w_us. When some but not all mu_s are 0,
-  // a user active only in mu = 0 scenes has no weight; it then gets the plain w-weighted mean,
-  // carried in a second half of the buffer.
-  average_mixed_ = !mu_weights_dropped_ && std::any_of(options_.mu.begin(), options_.mu.end(),
-                                                       [](float mu) { return mu == 0.0f; });
-  const Eigen::Index width = (k_ + 1) * (average_mixed_ ? 2 : 1);
-  average_sums_.setZero(data_.users.size(), width);
-  for (std::size_t l = 0; l < layouts_.size(); ++l) {
-    const SceneLayout& layout = layouts_[l];
-    for (std::int64_t u = 0; u < layout.local_users(); ++u) {
-      const std::int64_t shard_row = layout.local_user_row(u) - data_.users.row_begin();
-      const double weight = averaging_weight(l, u);
-      const auto x = user_factors_[l].row(u).head(k_).cast<double>();
-      average_sums_.row(shard_row).head(k_) += weight * x;
-      average_sums_(shard_row, k_) += weight;
-      if (average_mixed_) {
-        const double w = user_weight(l, u);
-        average_sums_.row(shard_row).segment(k_ + 1, k_) += w * x;
-        average_sums_(shard_row, 2 * k_ + 1) += w;
-      }
+void Trainer::plan_averaging() {
+  const auto shard_users = static_cast<std::size_t>(data_.users.size());
+  check_invariant(data_.users.size() < std::numeric_limits<std::int32_t>::max(),
+                  "a user shard holds fewer than 2^31 users");
+  std::vector<std::int32_t> held(shard_users, 0);  // 1 where this group has the user
+  for (const SceneLayout& layout : layouts_)
+    for (std::int64_t u = 0; u < layout.local_users(); ++u)
+      held[static_cast<std::size_t>(layout.local_user_row(u) - data_.users.row_begin())] = 1;
+  group_index_.assign(shard_users, -1);
+  group_users_.clear();
+  for (std::size_t row = 0; row < shard_users; ++row)
+    if (held[row]) {
+      group_index_[row] = static_cast<std::int32_t>(group_users_.size());
+      group_users_.push_back(static_cast<std::int32_t>(row));
     }
+  // Once per run: how many groups hold each user, and the lowest shard rank that holds it.
+  const std::int32_t me = grid_.shard_comm.rank();
+  const std::int32_t nobody = grid_.shard_comm.size();
+  std::vector<std::int32_t> lowest(shard_users);
+  for (std::size_t row = 0; row < shard_users; ++row) lowest[row] = held[row] ? me : nobody;
+  grid_.shard_comm.allreduce_in_place(held, mpi::ReduceOp::kSum);
+  grid_.shard_comm.allreduce_in_place(lowest, mpi::ReduceOp::kMin);
+  exchanged_.clear();
+  supplied_.clear();
+  for (std::size_t row = 0; row < shard_users; ++row) {
+    if (held[row] >= 2) exchanged_.push_back(static_cast<std::int32_t>(row));
+    if (lowest[row] == me) supplied_.push_back(static_cast<std::int32_t>(row));
   }
-  // Timed apart: what the Allreduce costs, and what is waiting for a slower rank's user step.
-  const Clock::time_point wait_start = Clock::now();
-  grid_.shard_comm.barrier();
-  averaging_wait_seconds_ = seconds_since(wait_start);
-  grid_.shard_comm.allreduce_in_place(average_sums_.data(), average_sums_.size(),
-                                      mpi::ReduceOp::kSum);
-  for (Eigen::Index u = 0; u < average_sums_.rows(); ++u) {
-    if (average_sums_(u, k_) > 0) {
-      shared_.row(u) = (average_sums_.row(u).head(k_) / average_sums_(u, k_)).cast<float>();
-    } else if (average_mixed_ && average_sums_(u, 2 * k_ + 1) > 0) {
-      shared_.row(u) =
-          (average_sums_.row(u).segment(k_ + 1, k_) / average_sums_(u, 2 * k_ + 1)).cast<float>();
-    } else {
-      shared_.row(u).setZero();  // not active in any scene with training data
+}
+
+namespace {
+
+/// Sums the rows `rows` of `local` over `comm` (an Allreduce), a slice at a time so the send
+/// buffer stays small; rows this rank does not hold (`index_of` < 0) contribute zeros.
+/// Afterwards the rows this rank holds are the sums over every rank.
+void sum_rows_over(const mpi::Communicator& comm, const std::vector<std::int32_t>& rows,
+                   const std::vector<std::int32_t>& index_of, Matrix& local) {
+  constexpr std::size_t kSliceRows = 1 << 15;
+  Matrix slice;
+  for (std::size_t begin = 0; begin < rows.size(); begin += kSliceRows) {
+    const std::size_t count = std::min(kSliceRows, rows.size() - begin);
+    slice.setZero(static_cast<Eigen::Index>(count), local.cols());
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::int32_t at = index_of[static_cast<std::size_t>(rows[begin + i])];
+      if (at >= 0) slice.row(static_cast<Eigen::Index>(i)) = local.row(at);
+    }
+    comm.allreduce_in_place(slice.data(), slice.size(), mpi::ReduceOp::kSum);
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::int32_t at = index_of[static_cast<std::size_t>(rows[begin + i])];
+      if (at >= 0) local.row(at) = slice.row(static_cast<Eigen::Index>(i));
     }
   }
 }
 
+}  // namespace
+
+void Trainer::average_across_scenes() {
+  // Per group user: sum_s mu_s w_us x_us and sum_s mu_s w_us (float32). When some but not all
+  // mu_s are 0, a user active only in mu = 0 scenes has no weight; it then gets the plain
+  // w-weighted mean, carried in a second half of the row.
+  average_mixed_ = !mu_weights_dropped_ && std::any_of(options_.mu.begin(), options_.mu.end(),
+                                                       [](float mu) { return mu == 0.0f; });
+  const Eigen::Index width = (k_ + 1) * (average_mixed_ ? 2 : 1);
+  Matrix sums = Matrix::Zero(static_cast<Eigen::Index>(group_users_.size()), width);
+  for (std::size_t l = 0; l < layouts_.size(); ++l) {
+    const SceneLayout& layout = layouts_[l];
+    for (std::int64_t u = 0; u < layout.local_users(); ++u) {
+      const std::int32_t at = group_index_[static_cast<std::size_t>(layout.local_user_row(u) -
+                                                                    data_.users.row_begin())];
+      const auto weight = static_cast<float>(averaging_weight(l, u));
+      const auto x = user_factors_[l].row(u).head(k_);
+      sums.row(at).head(k_) += weight * x;
+      sums(at, k_) += weight;
+      if (average_mixed_) {
+        const float w = user_weight(l, u);
+        sums.row(at).segment(k_ + 1, k_) += w * x;
+        sums(at, 2 * k_ + 1) += w;
+      }
+    }
+  }
+  // Timed apart: what the exchange costs, and what is waiting for a slower rank's user step.
+  const Clock::time_point wait_start = Clock::now();
+  grid_.shard_comm.barrier();
+  averaging_wait_seconds_ = seconds_since(wait_start);
+  sum_rows_over(grid_.shard_comm, exchanged_, group_index_, sums);
+  average_weight_.assign(group_users_.size(), 0.0f);
+  average_plain_.assign(group_users_.size(), 0);
+  for (std::size_t at = 0; at < group_users_.size(); ++at) {
+    const auto row = static_cast<Eigen::Index>(at);
+    const Eigen::Index block = sums(row, k_) > 0 || !average_mixed_ ? 0 : k_ + 1;
+    const float weight = sums(row, block + k_);
+    auto z = shared_.row(group_users_[at]);
+    if (weight > 0) {
+      z = sums.row(row).segment(block, k_) / weight;
+      average_weight_[at] = weight;
+      average_plain_[at] = block != 0;
+    } else {
+      z.setZero();  // not active in any scene with training data
+    }
+  }
+  shared_complete_ = grid_.shard_comm.size() == 1;  // one group holds every user it trains
+}
+
+void Trainer::complete_shared() {
+  if (shared_complete_) return;
+  // Each row of z is supplied by one rank (the lowest that trains the user); the others add 0.
+  const auto shard_users = static_cast<std::size_t>(data_.users.size());
+  std::vector<std::uint8_t> supplies(shard_users, 0);
+  for (const std::int32_t row : supplied_) supplies[static_cast<std::size_t>(row)] = 1;
+  for (std::size_t row = 0; row < shard_users; ++row)
+    if (!supplies[row]) shared_.row(static_cast<Eigen::Index>(row)).setZero();
+  std::vector<std::int32_t> rows(shard_users);
+  std::iota(rows.begin(), rows.end(), 0);
+  sum_rows_over(grid_.shard_comm, rows, rows, shared_);  // every row, held at its own position
+  shared_complete_ = true;
+}
+
+const Matrix& Trainer::shared_factors() const {
+  check_invariant(shared_complete_, "z is complete before it is read (train() completes it)");
+  return shared_;
+}
+
 void Trainer::fit_bridges(double ridge) {
   std::vector<BridgeStatistics> stats(layouts_.size(), BridgeStatistics(k_));
-  Eigen::VectorXd sum(k_);
   Eigen::VectorXf z_other(k_);
   for (std::size_t l = 0; l < layouts_.size(); ++l) {
     const SceneLayout& layout = layouts_[l];
     for (std::int64_t u = 0; u < layout.local_users(); ++u) {
       const std::int64_t shard_row = layout.local_user_row(u) - data_.users.row_begin();
-      // z'_us: the average without this scene's term, from the same sums as z_u.
-      double weight = averaging_weight(l, u);
-      Eigen::Index block = 0;
-      if (average_sums_(shard_row, k_) <= 0 && average_mixed_) {
-        block = k_ + 1;  // the user's z came from the plain w-weighted block
-        weight = user_weight(l, u);
-      }
-      const double others = average_sums_(shard_row, block + k_) - weight;
-      if (!(others > 1e-9 * average_sums_(shard_row, block + k_))) continue;  // no other scene
+      const auto at = static_cast<std::size_t>(group_index_[static_cast<std::size_t>(shard_row)]);
+      // z'_us, the average without this scene's term: the sums are z times its total weight.
+      const double weight = average_plain_[at] ? user_weight(l, u) : averaging_weight(l, u);
+      const double total = average_weight_[at];
+      const double others = total - weight;
+      if (!(others > 1e-6 * total)) continue;  // no other scene
       const auto x = user_factors_[l].row(u).head(k_).cast<double>();
-      sum = average_sums_.row(shard_row).segment(block, k_).transpose() - weight * x.transpose();
-      z_other = (sum / others).cast<float>();
+      const auto z = shared_.row(shard_row).cast<double>();
+      z_other = ((total * z - weight * x) / others).cast<float>();
       stats[l].add(z_other.data(), user_factors_[l].row(u).data());
     }
   }
@@ -260,11 +340,14 @@ void Trainer::check_finite(Phase phase) const {
   // shared user factors, `none` for all finite).
   const int none = std::numeric_limits<int>::max();
   int first = none;
-  for (std::size_t l = 0; l < layouts_.size(); ++l) {
-    const Matrix& factors = phase == Phase::kItemStep ? item_factors_[l] : user_factors_[l];
-    if (!factors.allFinite()) first = std::min(first, layouts_[l].scene);
+  if (phase == Phase::kAveraging) {  // the averaging changed z only
+    if (!all_finite(shared_)) first = -1;
+  } else {
+    for (std::size_t l = 0; l < layouts_.size(); ++l) {
+      const Matrix& factors = phase == Phase::kItemStep ? item_factors_[l] : user_factors_[l];
+      if (!all_finite(factors)) first = std::min(first, layouts_[l].scene);
+    }
   }
-  if (phase == Phase::kAveraging && !shared_.allFinite()) first = -1;
   first = grid_.shard_comm.min(grid_.group_comm.min(first));
   if (first == none) return;
   const char* step = phase == Phase::kUserStep    ? "user step"
@@ -373,11 +456,13 @@ bool Trainer::train(const std::function<void(const IterationStats&)>& on_iterati
       control.checkpoint(TrainProgress{iteration, 0});
     }
   }
+  refresh_shared();  // z of every shard user, for what reads it next (export, bridges)
   return true;
 }
 
 void Trainer::refresh_shared() {
   if (shared_stale_) run_phase(Phase::kAveraging);
+  complete_shared();
 }
 
 void Trainer::restore(const std::vector<const Matrix*>& shard_users,

@@ -110,8 +110,9 @@ class Trainer {
   const Matrix& user_factors(std::size_t layout) const { return user_factors_[layout]; }
   /// [y, b] rows of every item of layouts()[i].
   const Matrix& item_factors(std::size_t layout) const { return item_factors_[layout]; }
-  /// z_u for every user of this rank's shard (rows in data.users order), k columns.
-  const Matrix& shared_factors() const { return shared_; }
+  /// z_u for every user of this rank's shard (rows in data.users order), k columns: complete
+  /// after train() (and in checkpoints).
+  const Matrix& shared_factors() const;
   const TrainOptions& options() const { return options_; }
 
   /// Collective over the group. Fits every scene's bridge B_s (ridge regression of x_us on the
@@ -127,7 +128,11 @@ class Trainer {
  private:
   void initialise_factors();
   void user_step();
+  void plan_averaging();
   void average_across_scenes();
+  /// Collective over the shard: z for the shard users of other groups (once, before z is
+  /// written; training reads only its own group's users).
+  void complete_shared();
   /// Weight of x_us in z_u: mu_s w_us, or w_us when the mu weights are dropped.
   double averaging_weight(std::size_t layout, std::int64_t local_user) const;
   void item_step();
@@ -142,17 +147,29 @@ class Trainer {
   std::vector<Matrix> user_factors_;  // per layout: local users x (k+1)
   std::vector<Matrix> item_factors_;  // per layout: all scene items x (k+1)
   Matrix shared_;                     // shard users x k
-  // The last averaging's sums per shard user: k weighted sums of x then the weight; when mu is
-  // mixed (some 0), a second block with plain w weights. Kept for the leave-one-out averages.
-  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> average_sums_;
+  // The averaging's plan, built once. Only users active in two or more scene groups travel;
+  // the others' z is a local sum. Rows are positions in this shard (data.users order).
+  std::vector<std::int32_t> group_users_;  // shard rows active in this rank's group, ascending
+  std::vector<std::int32_t> group_index_;  // shard row -> position in group_users_, or -1
+  std::vector<std::int32_t> exchanged_;    // shard rows active in >= 2 groups (same on the shard)
+  // Shard rows active in this group and in no lower rank of the shard communicator: this rank
+  // supplies their z when z is completed for every shard user (before it is written).
+  std::vector<std::int32_t> supplied_;
+  // Per group user, the total weight of the last averaging and whether z came from the plain
+  // w-weighted mean (some mu_s are 0 and the user is active only there): z and its weight give
+  // the sums back, which the leave-one-out averages of the bridges need.
+  std::vector<float> average_weight_;
+  std::vector<std::uint8_t> average_plain_;
   bool average_mixed_ = false;
+  // False while only the group users' rows of shared_ are current (after an averaging).
+  bool shared_complete_ = false;
   std::vector<std::optional<Matrix>> bridges_;
   bool mu_weights_dropped_ = false;  // every mu_s is 0: z is the plain w-weighted mean
   // With every mu_s = 0, z pulls on nothing while training: the averaging runs only where z is
   // read (the last iteration, before a checkpoint). True while z is older than the x's.
   bool shared_stale_ = false;
   double averaging_wait_seconds_ = 0;  // the last averaging's wait for the other ranks
-  /// Brings z up to date before it is read (collective; a no-op when it is current).
+  /// Brings z up to date for every shard user before it is written (collective).
   void refresh_shared();
 };
 
