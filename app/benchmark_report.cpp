@@ -30,6 +30,18 @@ std::string line(const char* phase, double seconds, double flops, double attaina
 
 }  // namespace
 
+std::int64_t held_data_bytes(const solver::Trainer& trainer) {
+  std::int64_t bytes = 4 * static_cast<std::int64_t>(trainer.shared_factors().size());
+  for (std::size_t l = 0; l < trainer.layouts().size(); ++l) {
+    const solver::SceneLayout& layout = trainer.layouts()[l];
+    bytes +=
+        8 * static_cast<std::int64_t>(layout.by_user.index.size() + layout.by_item.index.size());
+    bytes += 4 * static_cast<std::int64_t>(trainer.user_factors(l).size() +
+                                           trainer.item_factors(l).size());
+  }
+  return bytes;
+}
+
 std::string format_benchmark(const BenchmarkFigures& f) {
   const double attainable_total = f.attainable_min * f.ranks;
   std::vector<double> phase[3], whole, transfer;
@@ -78,6 +90,16 @@ std::string format_benchmark(const BenchmarkFigures& f) {
                 "solver/flop_count.h)\npeak memory %.1f MB per rank at most\n",
                 f.iterations.size(), static_cast<double>(f.peak_resident_bytes) / 1e6);
   out += tail;
+  const auto mb = [](std::int64_t bytes) { return static_cast<double>(bytes) / 1e6; };
+  char memory[400];
+  std::snprintf(memory, sizeof(memory),
+                "peak memory so far (MB per rank, largest): after read %.1f, route %.1f, "
+                "training %.1f, writing %.1f\n"
+                "data held (ratings both ways + factors): %.1f MB per rank, 1.5x = %.1f MB; "
+                "dense served user rows written: %.1f MB per rank\n",
+                mb(f.peak_after[0]), mb(f.peak_after[1]), mb(f.peak_after[2]), mb(f.peak_after[3]),
+                mb(f.data_share_bytes), 1.5 * mb(f.data_share_bytes), mb(f.served_bytes));
+  out += memory;
   return out;
 }
 

@@ -26,7 +26,17 @@ struct BenchmarkFigures {
   double evaluation_seconds = -1;           ///< negative: no evaluation ran
   double evaluation_flops = 0;
   std::int64_t peak_resident_bytes = 0;  ///< the largest over ranks
+  /// Peak resident memory so far (largest over ranks) after reading, routing, training and
+  /// writing: which phase sets the peak.
+  std::array<std::int64_t, 4> peak_after{};
+  std::int64_t data_share_bytes = 0;  ///< held_data_bytes, the largest over ranks
+  std::int64_t served_bytes = 0;      ///< the dense per-scene user rows this rank writes, largest
 };
+
+/// What a rank's training cannot do without: its ratings in both orientations at 8 bytes an
+/// entry (int32 position, float32 value) and the factors it holds (x of its users, Y of its
+/// scenes, z of its shard), float32. The memory target is 1.5x of it.
+std::int64_t held_data_bytes(const solver::Trainer& trainer);
 
 /// The table rank 0 prints: phase times are medians over the iterations.
 std::string format_benchmark(const BenchmarkFigures& figures);

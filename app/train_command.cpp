@@ -158,6 +158,7 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
   const auto start = std::chrono::steady_clock::now();
   io::ReadResult read = io::read_interactions(world, config.read);
   bench.read_seconds = world.max(seconds_since(start));
+  bench.peak_after[0] = world.max(peak_resident_bytes());
   bench.file_bytes = read.file_bytes;
   if (root) {
     std::printf("read %lld interactions from %s on %d rank%s",
@@ -177,6 +178,7 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
   io::ShardingResult sharded = io::shard_interactions(world, std::move(read), groups);
   bench.route_seconds = world.max(seconds_since(route_start));
   bench.route_max_bytes = world.max(world.bytes_sent() - route_bytes_before);
+  bench.peak_after[1] = world.max(peak_resident_bytes());
   const mpi::ProcessGrid& grid = sharded.grid;
   const io::ShardedData& data = sharded.data;
   std::vector<float> mu;
@@ -299,12 +301,15 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
     return static_cast<int>(ExitCode::kCheckpointed);
   }
 
+  bench.peak_after[2] = world.max(peak_resident_bytes());
+  bench.data_share_bytes = world.max(held_data_bytes(trainer));
+  bench.served_bytes = world.max(4 * (config.als.factors + 1) * data.users.size() *
+                                 static_cast<std::int64_t>(scene_layouts.size()));
   if (config.model_kind == solver::ModelKind::kColearn) trainer.fit_bridges(config.ridge);
-  const std::vector<solver::ServedScene> served =
+  std::vector<solver::ServedScene> served =
       pooled_kind ? solver::serve_pooled(data, scene_layouts, *pooled, trainer)
                   : solver::serve_model(data, trainer, config.model_kind);
-  io::EmbeddingFileContent content =
-      solver::export_embeddings(grid, data, trainer.shared_factors(), scene_layouts, served);
+  std::vector<io::MetricRecord> metrics;
   if (config.evaluate) {
     const auto eval_start = std::chrono::steady_clock::now();
     std::vector<eval::SceneModel> models;
@@ -323,22 +328,27 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
           "evaluation on the %s split (%.2f s):\n%s", on_validation ? "validation" : "test",
           std::chrono::duration<double>(std::chrono::steady_clock::now() - eval_start).count(),
           eval::format_metrics_table(sums, data.scenes, config.ks).c_str());
-      content.metrics = eval::metric_records(sums, data.scenes, config.ks);
+      metrics = eval::metric_records(sums, data.scenes, config.ks);
       for (io::MetricRecord& record : skipped_records(data.scenes, skipped)) {
         std::printf("%-8s %-5s skipped: no training interactions (%lld pairs not evaluated)\n",
                     record.scene.c_str(), record.cohort.c_str(),
                     static_cast<long long>(record.pairs));
-        content.metrics.push_back(std::move(record));
+        metrics.push_back(std::move(record));
       }
     }
     if (!config.metrics_json.empty()) {
       mpi::run_agreed(world, [&] {
-        if (root) eval::write_metrics_json(config.metrics_json, content.metrics);
+        if (root) eval::write_metrics_json(config.metrics_json, metrics);
       });
       if (root) std::printf("metrics written to %s\n", config.metrics_json.c_str());
     }
   }
 
+  // The served rows move into the file's blocks: the dense per-scene user rows are the largest
+  // thing a rank holds, and are held once.
+  io::EmbeddingFileContent content = solver::export_embeddings(grid, data, trainer.shared_factors(),
+                                                               scene_layouts, std::move(served));
+  content.metrics = std::move(metrics);
   content.attributes = run_attributes(config, world, grid, data, options);
   io::write_embedding_file(world, config.output, content);
 
@@ -347,6 +357,7 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
     const std::array<double, 3> mine = trainer.local_flops_per_iteration();
     for (std::size_t p = 0; p < 3; ++p) bench.iteration_flops[p] = world.sum(mine[p]);
     bench.peak_resident_bytes = peak;
+    bench.peak_after[3] = peak;
     if (root) std::printf("%s", format_benchmark(bench).c_str());
   }
   const double seconds =

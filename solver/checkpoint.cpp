@@ -53,9 +53,9 @@ void write_checkpoint(const mpi::Communicator& world, const mpi::ProcessGrid& gr
   mpi::agree_on_error(world, error);
   // The state as the colearn kind serves it before any bridge is fitted: x of active users (the
   // rest hold [z, 1]) and Y as trained.
-  const std::vector<ServedScene> state = serve_model(data, trainer, ModelKind::kColearn);
+  std::vector<ServedScene> state = serve_model(data, trainer, ModelKind::kColearn);
   io::EmbeddingFileContent content =
-      export_embeddings(grid, data, trainer.shared_factors(), trainer.layouts(), state);
+      export_embeddings(grid, data, trainer.shared_factors(), trainer.layouts(), std::move(state));
   content.attributes = std::move(attributes);
   content.attributes.emplace_back(kIterationAttribute, std::int64_t{progress.iteration});
   content.attributes.emplace_back(kPhasesAttribute, std::int64_t{progress.phases_done});

@@ -71,7 +71,7 @@ std::vector<ServedScene> serve_model(const io::ShardedData& data, const Trainer&
 io::EmbeddingFileContent export_embeddings(const mpi::ProcessGrid& grid,
                                            const io::ShardedData& data, const Matrix& shared,
                                            const std::vector<SceneLayout>& scenes,
-                                           const std::vector<ServedScene>& served) {
+                                           std::vector<ServedScene>&& served) {
   const int k = static_cast<int>(shared.cols());
   const bool writes_ids = grid.group == 0;  // one rank per shard writes the shard's ids and z
   io::EmbeddingFileContent content;
@@ -103,9 +103,9 @@ io::EmbeddingFileContent export_embeddings(const mpi::ProcessGrid& grid,
       continue;
     }
     const SceneLayout& layout = scenes[layout_at];
-    const ServedScene& scene = served[layout_at];
-    block.user_factors = scene.users;
-    block.user_active = scene.active;
+    ServedScene& scene = served[layout_at];
+    block.user_factors = std::move(scene.users);
+    block.user_active = std::move(scene.active);
     if (scene.bridge && grid.shard == 0) block.bridge = scene.bridge;  // one rank writes B_s
     // Items of this rank's item shard: zero rows for items absent from the scene.
     block.item_factors = io::FactorMatrix::Zero(data.items.size(), k + 1);

@@ -34,10 +34,11 @@ std::vector<ServedScene> serve_model(const io::ShardedData& data, const Trainer&
 /// This rank's blocks of the file: its shard's rows of every dataset of its group's scenes, and,
 /// on the ranks of scene group 0, the ids and shared factors of its shard.
 /// `scenes` are the per-scene layouts `served` belongs to (the trainer's, or the ones a pooled
-/// model was built from); `shared` is z_u of the shard's users.
+/// model was built from); `shared` is z_u of the shard's users. The served rows move into the
+/// blocks.
 io::EmbeddingFileContent export_embeddings(const mpi::ProcessGrid& grid,
                                            const io::ShardedData& data, const Matrix& shared,
                                            const std::vector<SceneLayout>& scenes,
-                                           const std::vector<ServedScene>& served);
+                                           std::vector<ServedScene>&& served);
 
 }  // namespace sceneals::solver
