@@ -195,6 +195,7 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
   }
 
   const io::SplitRatings split = io::split_ratings(grid, data, data.ratings, config.split);
+  std::vector<io::Rating>().swap(sharded.data.ratings);  // the split holds them from here on
   {
     std::int64_t counts[3] = {static_cast<std::int64_t>(split.train.size()), 0, 0};
     for (std::uint8_t cold : split.test_cold) ++counts[cold ? 2 : 1];
@@ -256,8 +257,12 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
     pooled = solver::pool_layouts(grid, data.items, scene_layouts);
   }
   solver::Trainer trainer(
-      grid, data, pooled_kind ? std::vector<solver::SceneLayout>{pooled->layout} : scene_layouts,
+      grid, data,
+      pooled_kind ? std::vector<solver::SceneLayout>{pooled->layout} : std::move(scene_layouts),
       options);
+  // The per-scene layouts: the trainer's own (moved in, the ratings are held once), or, for the
+  // pooled kind, the ones its single layout was built from.
+  const std::vector<solver::SceneLayout>& layouts = pooled_kind ? scene_layouts : trainer.layouts();
   solver::TrainControl control;
   control.checkpoint_every = config.checkpoint_every;
   control.stop_requested = preemption_requested;
@@ -304,18 +309,18 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
   bench.peak_after[2] = world.max(peak_resident_bytes());
   bench.data_share_bytes = world.max(held_data_bytes(trainer));
   bench.served_bytes = world.max(4 * (config.als.factors + 1) * data.users.size() *
-                                 static_cast<std::int64_t>(scene_layouts.size()));
+                                 static_cast<std::int64_t>(layouts.size()));
   if (config.model_kind == solver::ModelKind::kColearn) trainer.fit_bridges(config.ridge);
   std::vector<solver::ServedScene> served =
-      pooled_kind ? solver::serve_pooled(data, scene_layouts, *pooled, trainer)
+      pooled_kind ? solver::serve_pooled(data, layouts, *pooled, trainer)
                   : solver::serve_model(data, trainer, config.model_kind);
   std::vector<io::MetricRecord> metrics;
   if (config.evaluate) {
     const auto eval_start = std::chrono::steady_clock::now();
     std::vector<eval::SceneModel> models;
-    for (std::size_t l = 0; l < scene_layouts.size(); ++l)
-      models.push_back({scene_layouts[l].scene, &served[l].users, &scene_layouts[l].item_rows,
-                        &served[l].items});
+    for (std::size_t l = 0; l < layouts.size(); ++l)
+      models.push_back(
+          {layouts[l].scene, &served[l].users, &layouts[l].item_rows, &served[l].items});
     const eval::MetricSums sums = eval::evaluate_model(
         grid, data.users, fitted.train,
         skipped.any() ? evaluable_test(fitted.test, skipped) : fitted.test, models, config.ks);
@@ -346,8 +351,8 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
 
   // The served rows move into the file's blocks: the dense per-scene user rows are the largest
   // thing a rank holds, and are held once.
-  io::EmbeddingFileContent content = solver::export_embeddings(grid, data, trainer.shared_factors(),
-                                                               scene_layouts, std::move(served));
+  io::EmbeddingFileContent content =
+      solver::export_embeddings(grid, data, trainer.shared_factors(), layouts, std::move(served));
   content.metrics = std::move(metrics);
   content.attributes = run_attributes(config, world, grid, data, options);
   io::write_embedding_file(world, config.output, content);

@@ -71,17 +71,31 @@ RoutedRecords route_to_user_owners(const mpi::Communicator& world, const mpi::Gr
                                    const std::vector<std::string>& scenes,
                                    std::vector<Interaction>&& records) {
   const std::size_t ranks = static_cast<std::size_t>(world.size());
+  // Owners first, so every destination's vectors are reserved to their size (growing them by
+  // doubling held up to twice the records at once).
+  std::vector<std::int32_t> scene_of(records.size()), owner_of(records.size());
+  std::vector<std::size_t> per_owner(ranks, 0);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const Interaction& r = records[i];
+    scene_of[i] = static_cast<std::int32_t>(
+        std::lower_bound(scenes.begin(), scenes.end(), r.scene) - scenes.begin());
+    owner_of[i] = plan.rank_of(plan.group_of_scene[static_cast<std::size_t>(scene_of[i])],
+                               hash_range_part(hash_id(r.user), plan.user_shards));
+    ++per_owner[static_cast<std::size_t>(owner_of[i])];
+  }
   std::vector<std::vector<std::string>> users(ranks), items(ranks);
   std::vector<std::vector<RoutedNumbers>> numbers(ranks);
-  for (Interaction& r : records) {
-    const auto scene = static_cast<std::int32_t>(
-        std::lower_bound(scenes.begin(), scenes.end(), r.scene) - scenes.begin());
-    const int owner = plan.rank_of(plan.group_of_scene[static_cast<std::size_t>(scene)],
-                                   hash_range_part(hash_id(r.user), plan.user_shards));
-    const auto d = static_cast<std::size_t>(owner);
+  for (std::size_t d = 0; d < ranks; ++d) {
+    users[d].reserve(per_owner[d]);
+    items[d].reserve(per_owner[d]);
+    numbers[d].reserve(per_owner[d]);
+  }
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    Interaction& r = records[i];
+    const auto d = static_cast<std::size_t>(owner_of[i]);
     users[d].push_back(std::move(r.user));
     items[d].push_back(std::move(r.item));
-    numbers[d].push_back({scene, static_cast<float>(r.value), r.timestamp});
+    numbers[d].push_back({scene_of[i], static_cast<float>(r.value), r.timestamp});
   }
   records.clear();
   records.shrink_to_fit();

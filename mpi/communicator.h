@@ -111,6 +111,18 @@ class Communicator {
     }
     return out;
   }
+  /// Like allgatherv, into memory the caller provides: `allocate(total_elements)` returns where
+  /// the concatenation goes (a matrix sized to it, say), so nothing is copied afterwards.
+  template <class T, class Allocate>
+  void allgatherv_to(const T* local, std::int64_t count, Allocate&& allocate) const {
+    static_assert(std::is_trivially_copyable_v<T>, "allgatherv needs trivially copyable data");
+    std::vector<std::int64_t> byte_counts;
+    allgatherv_bytes(local, count * static_cast<std::int64_t>(sizeof(T)), &byte_counts,
+                     [&allocate](std::int64_t total) {
+                       T* out = allocate(total / static_cast<std::int64_t>(sizeof(T)));
+                       return reinterpret_cast<char*>(out);
+                     });
+  }
   /// Every rank's strings, concatenated in rank order.
   std::vector<std::string> allgatherv_strings(const std::vector<std::string>& local) const;
 

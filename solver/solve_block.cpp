@@ -28,7 +28,7 @@ struct RowWorkspace {
 /// Row r of the block: build its normal equations, solve them into its row of `targets`.
 void solve_row(const AlsParams& params, int d, const Matrix& other,
                const Eigen::MatrixXf& gram_of_other, const SparseRows& rows, std::int64_t r,
-               const float* prior_weights, const Matrix* priors, Matrix& targets,
+               const float* prior_weights, const PriorRows& priors, Matrix& targets,
                RowWorkspace& work) {
   const Eigen::Index width = other.cols();
   const Eigen::Index dim = d;
@@ -37,7 +37,7 @@ void solve_row(const AlsParams& params, int d, const Matrix& other,
   float* row = targets.row(r).data();
   Eigen::Map<Eigen::VectorXf> x(row, dim);
   const float weight = prior_weights != nullptr ? prior_weights[r] : 0.0f;
-  const float* prior = priors != nullptr ? priors->row(r).data() : nullptr;
+  const float* prior = priors.table != nullptr ? priors.row(r) : nullptr;
   if (params.feedback == Feedback::kExplicit && n_obs == 0 && weight == 0.0f) {
     x.setZero();  // nothing but lambda * 0 |v|^2: the objective is flat, take the smallest v
     return;
@@ -90,7 +90,7 @@ void solve_row(const AlsParams& params, int d, const Matrix& other,
 
 void solve_rows(const AlsParams& params, int d, const Matrix& other,
                 const Eigen::MatrixXf& gram_of_other, const SparseRows& rows,
-                const float* prior_weights, const Matrix* priors, Matrix& targets) {
+                const float* prior_weights, PriorRows priors, Matrix& targets) {
   const Eigen::Index width = other.cols();
   const Eigen::Index dim = d;
   check_invariant(dim == width - 1 || dim == width, "solve_rows: d must be k or k + 1");
@@ -98,8 +98,10 @@ void solve_rows(const AlsParams& params, int d, const Matrix& other,
                   "solve_rows: targets must be rows x (k + 1)");
   check_invariant(gram_of_other.rows() == width && gram_of_other.cols() == width,
                   "solve_rows: the Gram matrix must be (k + 1) x (k + 1)");
-  check_invariant(priors == nullptr || (priors->rows() == rows.rows && priors->cols() == dim),
-                  "solve_rows: priors must be rows x d");
+  check_invariant(priors.table == nullptr || rows.rows == 0 ||
+                      (priors.table->cols() == dim &&
+                       (priors.row_of != nullptr || priors.table->rows() == rows.rows)),
+                  "solve_rows: priors must be rows x d, or d columns read through row_of");
   check_invariant(rows.rows == 0 || rows.offsets != nullptr, "solve_rows: rows without offsets");
 
   // Rows are independent: threads take blocks of them (dynamic: rows differ in their number

@@ -3,11 +3,28 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <cstdint>
 
 #include "solver/als_params.h"
 #include "solver/factor_types.h"
 
 namespace sceneals::solver {
+
+/// The prior z of every row of a block: row r's is table->row(row_of[r]), or table->row(r) when
+/// row_of is nullptr. Rows of a larger table (the user step's z of the whole shard) are read in
+/// place rather than copied into a block-sized matrix.
+struct PriorRows {
+  const Matrix* table = nullptr;
+  const std::int32_t* row_of = nullptr;
+
+  PriorRows(const Matrix* rows_in_order = nullptr)  // NOLINT: a matrix or nullptr reads as one
+      : table(rows_in_order) {}
+  PriorRows(const Matrix* rows, const std::int32_t* row_of_block_row)
+      : table(rows), row_of(row_of_block_row) {}
+  const float* row(std::int64_t r) const {
+    return table->row(row_of != nullptr ? row_of[r] : r).data();
+  }
+};
 
 /// Solves every row of `rows` for the first d coordinates of its row in `targets`.
 ///
@@ -22,10 +39,10 @@ namespace sceneals::solver {
 /// @param[in] gram_of_other   gram(other)
 /// @param[in] rows            the block's observations; rows.rows == targets.rows()
 /// @param[in] prior_weights   w per row (mu_s * w_us); nullptr means 0 for every row
-/// @param[in] priors          z per row, rows x d; may be nullptr when no weight is non-zero
+/// @param[in] priors          z per row (d columns); may be empty when no weight is non-zero
 /// @param[in,out] targets     rows x (k + 1); read as the warm start, first d coords overwritten
 void solve_rows(const AlsParams& params, int d, const Matrix& other,
                 const Eigen::MatrixXf& gram_of_other, const SparseRows& rows,
-                const float* prior_weights, const Matrix* priors, Matrix& targets);
+                const float* prior_weights, PriorRows priors, Matrix& targets);
 
 }  // namespace sceneals::solver

@@ -32,11 +32,17 @@ double seconds_since(Clock::time_point start) {
 }
 
 /// Gathers the rows every rank of `comm` holds into one matrix, in rank order.
-Matrix gather_rows(const mpi::Communicator& comm, const Matrix& local) {
-  const std::vector<float> all = comm.allgatherv(local.data(), local.size());
+void gather_rows(const mpi::Communicator& comm, const Matrix& local, Matrix& out) {
   const auto cols = local.cols();
-  Matrix out(static_cast<Eigen::Index>(all.size()) / cols, cols);
-  std::copy(all.begin(), all.end(), out.data());
+  comm.allgatherv_to(local.data(), local.size(), [&](std::int64_t total) {
+    out.resize(static_cast<Eigen::Index>(total) / cols, cols);
+    return out.data();
+  });
+}
+
+Matrix gather_rows(const mpi::Communicator& comm, const Matrix& local) {
+  Matrix out;
+  gather_rows(comm, local, out);
   return out;
 }
 
@@ -118,21 +124,21 @@ std::array<double, 3> Trainer::local_flops_per_iteration() const {
 }
 
 void Trainer::user_step() {
-  Matrix priors;
+  std::vector<std::int32_t> prior_rows;  // each local user's row of z (shared_)
   std::vector<float> prior_weights;
   for (std::size_t l = 0; l < layouts_.size(); ++l) {
     const SceneLayout& layout = layouts_[l];
     const float mu = options_.mu[static_cast<std::size_t>(layout.scene)];
     const Eigen::MatrixXf gram_y = gram(item_factors_[l]);  // Y_s'Y_s once per scene
-    priors.resize(layout.local_users(), k_);
+    prior_rows.resize(static_cast<std::size_t>(layout.local_users()));
     prior_weights.resize(static_cast<std::size_t>(layout.local_users()));
     for (std::int64_t u = 0; u < layout.local_users(); ++u) {
-      const std::int64_t row = layout.local_user_row(u);
-      priors.row(u) = shared_.row(row - data_.users.row_begin());
+      prior_rows[static_cast<std::size_t>(u)] =
+          static_cast<std::int32_t>(layout.local_user_row(u) - data_.users.row_begin());
       prior_weights[static_cast<std::size_t>(u)] = mu * user_weight(l, u);
     }
     solve_rows(options_.als, k_, item_factors_[l], gram_y, layout.by_user.view(),
-               prior_weights.data(), &priors, user_factors_[l]);
+               prior_weights.data(), PriorRows(&shared_, prior_rows.data()), user_factors_[l]);
   }
 }
 
@@ -174,51 +180,51 @@ void Trainer::plan_averaging() {
 
 namespace {
 
-/// Sums the rows `rows` of `local` over `comm` (an Allreduce), a slice at a time so the send
-/// buffer stays small; rows this rank does not hold (`index_of` < 0) contribute zeros.
-/// Afterwards the rows this rank holds are the sums over every rank.
+/// Sums rows over `comm` (an Allreduce of `width` floats per row of `rows`), a slice at a time
+/// so the buffer stays small: `pack(row, out)` writes this rank's terms of a row (zeros where it
+/// has none), `unpack(row, sum)` takes the sum over every rank back.
+template <class Pack, class Unpack>
 void sum_rows_over(const mpi::Communicator& comm, const std::vector<std::int32_t>& rows,
-                   const std::vector<std::int32_t>& index_of, Matrix& local) {
+                   Eigen::Index width, Pack&& pack, Unpack&& unpack) {
   constexpr std::size_t kSliceRows = 1 << 15;
   Matrix slice;
   for (std::size_t begin = 0; begin < rows.size(); begin += kSliceRows) {
     const std::size_t count = std::min(kSliceRows, rows.size() - begin);
-    slice.setZero(static_cast<Eigen::Index>(count), local.cols());
-    for (std::size_t i = 0; i < count; ++i) {
-      const std::int32_t at = index_of[static_cast<std::size_t>(rows[begin + i])];
-      if (at >= 0) slice.row(static_cast<Eigen::Index>(i)) = local.row(at);
-    }
+    slice.resize(static_cast<Eigen::Index>(count), width);
+    for (std::size_t i = 0; i < count; ++i)
+      pack(rows[begin + i], slice.row(static_cast<Eigen::Index>(i)).data());
     comm.allreduce_in_place(slice.data(), slice.size(), mpi::ReduceOp::kSum);
-    for (std::size_t i = 0; i < count; ++i) {
-      const std::int32_t at = index_of[static_cast<std::size_t>(rows[begin + i])];
-      if (at >= 0) local.row(at) = slice.row(static_cast<Eigen::Index>(i));
-    }
+    for (std::size_t i = 0; i < count; ++i)
+      unpack(rows[begin + i], slice.row(static_cast<Eigen::Index>(i)).data());
   }
 }
 
 }  // namespace
 
 void Trainer::average_across_scenes() {
-  // Per group user: sum_s mu_s w_us x_us and sum_s mu_s w_us (float32). When some but not all
-  // mu_s are 0, a user active only in mu = 0 scenes has no weight; it then gets the plain
-  // w-weighted mean, carried in a second half of the row.
+  // Per group user: sum_s mu_s w_us x_us, accumulated in its row of z, and sum_s mu_s w_us.
+  // When some but not all mu_s are 0, a user active only in mu = 0 scenes has no weight; it
+  // then gets the plain w-weighted mean, summed in `plain`.
   average_mixed_ = !mu_weights_dropped_ && std::any_of(options_.mu.begin(), options_.mu.end(),
                                                        [](float mu) { return mu == 0.0f; });
-  const Eigen::Index width = (k_ + 1) * (average_mixed_ ? 2 : 1);
-  Matrix sums = Matrix::Zero(static_cast<Eigen::Index>(group_users_.size()), width);
+  const auto group_size = static_cast<Eigen::Index>(group_users_.size());
+  for (const std::int32_t row : group_users_) shared_.row(row).setZero();
+  average_weight_.assign(group_users_.size(), 0.0f);
+  Matrix plain = Matrix::Zero(average_mixed_ ? group_size : 0, k_ + 1);
   for (std::size_t l = 0; l < layouts_.size(); ++l) {
     const SceneLayout& layout = layouts_[l];
     for (std::int64_t u = 0; u < layout.local_users(); ++u) {
-      const std::int32_t at = group_index_[static_cast<std::size_t>(layout.local_user_row(u) -
-                                                                    data_.users.row_begin())];
+      const auto row =
+          static_cast<std::int32_t>(layout.local_user_row(u) - data_.users.row_begin());
+      const auto at = static_cast<std::size_t>(group_index_[static_cast<std::size_t>(row)]);
       const auto weight = static_cast<float>(averaging_weight(l, u));
       const auto x = user_factors_[l].row(u).head(k_);
-      sums.row(at).head(k_) += weight * x;
-      sums(at, k_) += weight;
+      shared_.row(row) += weight * x;
+      average_weight_[at] += weight;
       if (average_mixed_) {
         const float w = user_weight(l, u);
-        sums.row(at).segment(k_ + 1, k_) += w * x;
-        sums(at, 2 * k_ + 1) += w;
+        plain.row(static_cast<Eigen::Index>(at)).head(k_) += w * x;
+        plain(static_cast<Eigen::Index>(at), k_) += w;
       }
     }
   }
@@ -226,18 +232,38 @@ void Trainer::average_across_scenes() {
   const Clock::time_point wait_start = Clock::now();
   grid_.shard_comm.barrier();
   averaging_wait_seconds_ = seconds_since(wait_start);
-  sum_rows_over(grid_.shard_comm, exchanged_, group_index_, sums);
-  average_weight_.assign(group_users_.size(), 0.0f);
+  // A row travels as [mu-weighted sum, its weight] then, when mixed, [plain sum, its weight].
+  const Eigen::Index width = (k_ + 1) * (average_mixed_ ? 2 : 1);
+  sum_rows_over(
+      grid_.shard_comm, exchanged_, width,
+      [&](std::int32_t row, float* out) {
+        const std::int32_t at = group_index_[static_cast<std::size_t>(row)];
+        if (at < 0) {  // a user of other groups only
+          Eigen::Map<Eigen::RowVectorXf>(out, width).setZero();
+          return;
+        }
+        Eigen::Map<Eigen::RowVectorXf>(out, k_) = shared_.row(row);
+        out[k_] = average_weight_[static_cast<std::size_t>(at)];
+        if (average_mixed_) Eigen::Map<Eigen::RowVectorXf>(out + k_ + 1, k_ + 1) = plain.row(at);
+      },
+      [&](std::int32_t row, const float* sum) {
+        const std::int32_t at = group_index_[static_cast<std::size_t>(row)];
+        if (at < 0) return;
+        shared_.row(row) = Eigen::Map<const Eigen::RowVectorXf>(sum, k_);
+        average_weight_[static_cast<std::size_t>(at)] = sum[k_];
+        if (average_mixed_)
+          plain.row(at) = Eigen::Map<const Eigen::RowVectorXf>(sum + k_ + 1, k_ + 1);
+      });
   average_plain_.assign(group_users_.size(), 0);
   for (std::size_t at = 0; at < group_users_.size(); ++at) {
-    const auto row = static_cast<Eigen::Index>(at);
-    const Eigen::Index block = sums(row, k_) > 0 || !average_mixed_ ? 0 : k_ + 1;
-    const float weight = sums(row, block + k_);
     auto z = shared_.row(group_users_[at]);
+    float& weight = average_weight_[at];
     if (weight > 0) {
-      z = sums.row(row).segment(block, k_) / weight;
-      average_weight_[at] = weight;
-      average_plain_[at] = block != 0;
+      z /= weight;
+    } else if (average_mixed_ && plain(static_cast<Eigen::Index>(at), k_) > 0) {
+      weight = plain(static_cast<Eigen::Index>(at), k_);
+      z = plain.row(static_cast<Eigen::Index>(at)).head(k_) / weight;
+      average_plain_[at] = 1;
     } else {
       z.setZero();  // not active in any scene with training data
     }
@@ -255,7 +281,14 @@ void Trainer::complete_shared() {
     if (!supplies[row]) shared_.row(static_cast<Eigen::Index>(row)).setZero();
   std::vector<std::int32_t> rows(shard_users);
   std::iota(rows.begin(), rows.end(), 0);
-  sum_rows_over(grid_.shard_comm, rows, rows, shared_);  // every row, held at its own position
+  sum_rows_over(
+      grid_.shard_comm, rows, k_,
+      [&](std::int32_t row, float* out) {
+        Eigen::Map<Eigen::RowVectorXf>(out, k_) = shared_.row(row);
+      },
+      [&](std::int32_t row, const float* sum) {
+        shared_.row(row) = Eigen::Map<const Eigen::RowVectorXf>(sum, k_);
+      });
   shared_complete_ = true;
 }
 
@@ -299,9 +332,13 @@ void Trainer::fit_bridges(double ridge) {
 }
 
 void Trainer::item_step() {
+  Matrix gathered_users;
   for (std::size_t l = 0; l < layouts_.size(); ++l) {
     const SceneLayout& layout = layouts_[l];
-    const Matrix all_users = gather_rows(grid_.group_comm, user_factors_[l]);  // X_s
+    // X_s: this rank's rows are all of it when the group has one user shard.
+    const bool one_shard = grid_.group_comm.size() == 1;
+    if (!one_shard) gather_rows(grid_.group_comm, user_factors_[l], gathered_users);
+    const Matrix& all_users = one_shard ? user_factors_[l] : gathered_users;
     const Eigen::MatrixXf gram_x = gram(all_users);
     Matrix my_items = item_factors_[l].middleRows(layout.item_begin, layout.local_items());
     const int unknowns = options_.learn_item_bias ? k_ + 1 : k_;  // k: the bias stays 0

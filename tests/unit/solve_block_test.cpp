@@ -133,6 +133,27 @@ TEST(SolveBlock, ManyConjugateGradientStepsReachTheCholeskySolution) {
   }
 }
 
+TEST(SolveBlock, PriorsReadThroughARowMapEqualTheCopiedPriors) {
+  // The user step reads z in place from the shard's table: row r's prior is table row
+  // row_of[r]. The reference is the same block with the priors copied out in block order.
+  const Block block = make_block(6, Feedback::kImplicit, LinearSolverKind::kCholesky, true);
+  const Eigen::Index rows = block.priors.rows();
+  Matrix table = Matrix::Constant(3 * rows, block.priors.cols(), 1e3f);  // others: far off
+  std::vector<std::int32_t> row_of(static_cast<std::size_t>(rows));
+  for (Eigen::Index r = 0; r < rows; ++r) {
+    row_of[static_cast<std::size_t>(r)] = static_cast<std::int32_t>(3 * (rows - 1 - r) + 1);
+    table.row(row_of[static_cast<std::size_t>(r)]) = block.priors.row(r);
+  }
+  Matrix copied = block.targets, mapped = block.targets;
+  solve_rows(block.params, kFactors, block.other, gram(block.other), block.rows(),
+             block.weights.data(), &block.priors, copied);
+  solve_rows(block.params, kFactors, block.other, gram(block.other), block.rows(),
+             block.weights.data(), PriorRows(&table, row_of.data()), mapped);
+  EXPECT_TRUE(mapped == copied);
+  const Matrix expected = solve_row_by_row(block, kFactors, true);
+  EXPECT_LE((mapped - expected).cwiseAbs().maxCoeff(), 1e-6f * expected.norm());
+}
+
 TEST(SolveBlock, RowsWithoutObservations) {
   // Implicit, w = 0: only the weak zeros and lambda. With the fixed 1 the offsets are the item
   // biases, so v = -(G_kk + lambda I)^-1 G[0,k),k computed here in double.
