@@ -5,9 +5,9 @@
 #include <map>
 #include <numeric>
 #include <string_view>
-#include <unordered_set>
 
 #include "io/id_hash.h"
+#include "io/id_index.h"
 #include "mpi/error.h"
 #include "mpi/error_agreement.h"
 
@@ -121,27 +121,35 @@ Catalogue build_catalogue(const mpi::ProcessGrid& grid, std::vector<std::string>
   return catalogue;
 }
 
-/// The distinct ids of one field over the routed records of every input.
+/// The distinct ids of one field over the routed records of every input, in first-seen order
+/// (the catalogue orders them).
 std::vector<std::string> distinct_ids(const std::vector<RoutedRecords>& routed,
                                       std::vector<std::string> RoutedRecords::*field) {
-  // A hash set first: the records repeat each id many times (a user per interaction), and
-  // sorting all of them compared strings n log n times; only the distinct ones are sorted.
-  std::unordered_set<std::string_view> seen;
-  for (const RoutedRecords& r : routed) {
-    seen.reserve(seen.size() + (r.*field).size() / 4);
-    for (const std::string& id : r.*field) seen.insert(id);
-  }
-  std::vector<std::string> ids(seen.begin(), seen.end());
-  std::sort(ids.begin(), ids.end());
+  // The records repeat each id many times (a user per interaction): an index of the ones seen,
+  // so only the distinct ones are copied and later sorted.
+  std::size_t records = 0;
+  for (const RoutedRecords& r : routed) records += (r.*field).size();
+  IdIndex seen(records / 4);
+  std::vector<std::string> ids;
+  for (const RoutedRecords& r : routed)
+    for (const std::string& id : r.*field)
+      if (seen.insert(id, hash_id(id), 0)) ids.push_back(id);
   return ids;
+}
+
+/// Rows by id: `ids[i]` has row `first_row + i`. Views into `ids`, which must outlive it.
+IdIndex index_rows(const std::vector<std::string>& ids, std::int64_t first_row) {
+  IdIndex index(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    index.insert(ids[i], hash_id(ids[i]), first_row + static_cast<std::int64_t>(i));
+  return index;
 }
 
 /// Items are owned by item shards (hash ranges, like users). Each rank asks the owners in its
 /// scene group for the rows of the items it holds (`wanted`, distinct); the owners build the
-/// catalogue and answer.
-std::unordered_map<std::string, std::int64_t> encode_items(const mpi::ProcessGrid& grid,
-                                                           const std::vector<std::string>& wanted,
-                                                           Catalogue& catalogue) {
+/// catalogue and answer. The rows come back in `rows`, one per wanted id.
+void encode_items(const mpi::ProcessGrid& grid, const std::vector<std::string>& wanted,
+                  Catalogue& catalogue, std::vector<std::int64_t>& rows_of_wanted) {
   const std::size_t shards = static_cast<std::size_t>(grid.plan.user_shards);
   std::vector<std::vector<std::string>> asks(shards);
   for (const std::string& id : wanted)
@@ -151,24 +159,24 @@ std::unordered_map<std::string, std::int64_t> encode_items(const mpi::ProcessGri
   const std::vector<std::string> asked = grid.group_comm.alltoallv_strings(asks, &ask_counts);
 
   catalogue = build_catalogue(grid, asked);
-  std::unordered_map<std::string, std::int64_t> row_of;
-  row_of.reserve(catalogue.ids.size());
-  for (std::int64_t i = 0; i < catalogue.size(); ++i)
-    row_of.emplace(catalogue.ids[static_cast<std::size_t>(i)], catalogue.row_begin() + i);
+  const IdIndex row_of = index_rows(catalogue.ids, catalogue.row_begin());
 
   std::vector<std::vector<std::int64_t>> answers(shards);
   std::size_t next = 0;
   for (std::size_t source = 0; source < shards; ++source)
-    for (std::int64_t i = 0; i < ask_counts[source]; ++i)
-      answers[source].push_back(row_of.at(asked[next++]));
+    for (std::int64_t i = 0; i < ask_counts[source]; ++i, ++next)
+      answers[source].push_back(row_of.find(asked[next], hash_id(asked[next])));
   const std::vector<std::int64_t> rows = grid.group_comm.alltoallv(answers);
 
-  std::unordered_map<std::string, std::int64_t> encoded;
-  encoded.reserve(wanted.size());
-  next = 0;
-  for (const auto& ask : asks)
-    for (const std::string& id : ask) encoded.emplace(id, rows[next++]);
-  return encoded;
+  // The answers come in the order of the asks: by shard, then as `wanted` listed them.
+  rows_of_wanted.assign(wanted.size(), -1);
+  std::vector<std::size_t> next_of_shard(shards, 0), shard_start(shards, 0);
+  for (std::size_t s = 1; s < shards; ++s) shard_start[s] = shard_start[s - 1] + asks[s - 1].size();
+  for (std::size_t i = 0; i < wanted.size(); ++i) {
+    const auto s =
+        static_cast<std::size_t>(hash_range_part(hash_id(wanted[i]), grid.plan.user_shards));
+    rows_of_wanted[i] = rows[shard_start[s] + next_of_shard[s]++];
+  }
 }
 
 /// Sorts by (scene, user, item) and sums repeated triples (values added, latest timestamp kept).
@@ -205,18 +213,33 @@ void check_sums_finite(const ShardedData& data, const std::vector<Rating>& ratin
 }
 
 /// The routed records of one input as ratings with global rows.
-std::vector<Rating> encode_ratings(const RoutedRecords& routed,
-                                   const std::unordered_map<std::string, std::int64_t>& user_row,
-                                   const std::unordered_map<std::string, std::int64_t>& item_row) {
-  std::vector<Rating> ratings(routed.numbers.size());
-  for (std::size_t i = 0; i < routed.numbers.size(); ++i) {
-    Rating& r = ratings[i];
-    r.user_row = user_row.at(routed.users[i]);
-    r.item_row = item_row.at(routed.items[i]);
-    r.scene = routed.numbers[i].scene;
-    r.value = routed.numbers[i].value;
-    r.timestamp = routed.numbers[i].timestamp;
-    r.pair_hash = hash_combine(hash_id(routed.users[i]), hash_id(routed.items[i]));
+std::vector<Rating> encode_ratings(const RoutedRecords& routed, const IdIndex& user_row,
+                                   const IdIndex& item_row) {
+  const std::size_t n = routed.numbers.size();
+  std::vector<Rating> ratings(n);
+  // In batches: hash a batch and prefetch its slots, then look them up, so the cache misses of
+  // a batch overlap instead of following one another.
+  constexpr std::size_t kBatch = 16;
+  std::uint64_t user_hash[kBatch], item_hash[kBatch];
+  for (std::size_t begin = 0; begin < n; begin += kBatch) {
+    const std::size_t count = std::min(kBatch, n - begin);
+    for (std::size_t j = 0; j < count; ++j) {
+      user_hash[j] = hash_id(routed.users[begin + j]);
+      item_hash[j] = hash_id(routed.items[begin + j]);
+      user_row.prefetch(user_hash[j]);
+      item_row.prefetch(item_hash[j]);
+    }
+    for (std::size_t j = 0; j < count; ++j) {
+      const std::size_t i = begin + j;
+      Rating& r = ratings[i];
+      r.user_row = user_row.find_present(routed.users[i], user_hash[j]);
+      r.item_row = item_row.find_present(routed.items[i], item_hash[j]);
+      check_invariant(r.user_row >= 0 && r.item_row >= 0, "every routed id has a row");
+      r.scene = routed.numbers[i].scene;
+      r.value = routed.numbers[i].value;
+      r.timestamp = routed.numbers[i].timestamp;
+      r.pair_hash = hash_combine(user_hash[j], item_hash[j]);
+    }
   }
   return ratings;
 }
@@ -242,12 +265,13 @@ MultiShardingResult shard_all(const mpi::Communicator& world, std::vector<ReadRe
   for (ReadResult& input : inputs)
     routed.push_back(route_to_user_owners(world, grid.plan, data.scenes, std::move(input.records)));
   data.users = build_catalogue(grid, distinct_ids(routed, &RoutedRecords::users));
-  std::unordered_map<std::string, std::int64_t> user_row;
-  user_row.reserve(data.users.ids.size());
-  for (std::int64_t i = 0; i < data.users.size(); ++i)
-    user_row.emplace(data.users.ids[static_cast<std::size_t>(i)], data.users.row_begin() + i);
-  const std::unordered_map<std::string, std::int64_t> item_row =
-      encode_items(grid, distinct_ids(routed, &RoutedRecords::items), data.items);
+  const IdIndex user_row = index_rows(data.users.ids, data.users.row_begin());
+  const std::vector<std::string> item_ids = distinct_ids(routed, &RoutedRecords::items);
+  std::vector<std::int64_t> rows_of_items;
+  encode_items(grid, item_ids, data.items, rows_of_items);
+  IdIndex item_row(item_ids.size());
+  for (std::size_t i = 0; i < item_ids.size(); ++i)
+    item_row.insert(item_ids[i], hash_id(item_ids[i]), rows_of_items[i]);
 
   std::vector<std::vector<Rating>> ratings;
   std::int64_t merged = 0;
@@ -256,7 +280,8 @@ MultiShardingResult shard_all(const mpi::Communicator& world, std::vector<ReadRe
     input = RoutedRecords{};  // the strings are no longer needed
     merged += merge_duplicates(ratings.back());
   }
-  for (const auto& [id, row] : item_row) data.item_ids_seen.emplace(row, id);
+  for (std::size_t i = 0; i < item_ids.size(); ++i)
+    data.item_ids_seen.emplace(rows_of_items[i], item_ids[i]);
   mpi::run_agreed(world, [&] {
     for (const std::vector<Rating>& input : ratings) check_sums_finite(data, input);
   });
