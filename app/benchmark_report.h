@@ -31,6 +31,9 @@ struct BenchmarkFigures {
   std::array<std::int64_t, 4> peak_after{};
   std::int64_t data_share_bytes = 0;  ///< held_data_bytes, the largest over ranks
   std::int64_t served_bytes = 0;      ///< the dense per-scene user rows this rank writes, largest
+  /// The averaging's analytical bytes per rank: an Allreduce over the G ranks of a shard of the
+  /// exchanged rows, 2 (G - 1) / G x 4 (k + 1) x exchanged users, largest over ranks.
+  double averaging_model_bytes = 0;
 };
 
 /// What a rank's training cannot do without: its ratings in both orientations at 8 bytes an

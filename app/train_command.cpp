@@ -308,6 +308,9 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
 
   bench.peak_after[2] = world.max(peak_resident_bytes());
   bench.data_share_bytes = world.max(held_data_bytes(trainer));
+  const double scene_groups = grid.plan.scene_groups;
+  bench.averaging_model_bytes = world.max(2.0 * (scene_groups - 1) / scene_groups * 4.0 *
+                                          static_cast<double>(trainer.exchanged_floats()));
   bench.served_bytes = world.max(4 * (config.als.factors + 1) * data.users.size() *
                                  static_cast<std::int64_t>(layouts.size()));
   if (config.model_kind == solver::ModelKind::kColearn) trainer.fit_bridges(config.ridge);

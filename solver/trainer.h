@@ -114,6 +114,11 @@ class Trainer {
   /// after train() (and in checkpoints).
   const Matrix& shared_factors() const;
   const TrainOptions& options() const { return options_; }
+  /// The floats the averaging sums over the shard: a row of k + 1 (twice that when some but not
+  /// all mu are 0) per user of the shard active in two or more scene groups.
+  std::int64_t exchanged_floats() const {
+    return static_cast<std::int64_t>(exchanged_.size()) * (k_ + 1) * (average_mixed_ ? 2 : 1);
+  }
 
   /// Collective over the group. Fits every scene's bridge B_s (ridge regression of x_us on the
   /// leave-one-out average z'_us, DESIGN.md) from the current factors. A scene without users

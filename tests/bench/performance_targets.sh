@@ -115,7 +115,14 @@ if [[ " $PARTS " == *" s8 "* ]]; then
     target "S8 2 ranks ($run): communication (averaging) $avg s of $all s per iteration ($(ratio "$avg" "$all") of it;" \
       "target <= 0.05); bytes per rank: averaging $(field $run averaging 6) MB, item step $(field $run 'item step' 6) MB"
   done
+  model=$(grep -oE 'averaging model: .* = [0-9.]+ MB' "$LOG.s8_np2_mu.1" | grep -oE '[0-9.]+ MB$' | grep -oE '[0-9.]+')
+  target "S8 2 ranks, mu 0.5: averaging sends $(field s8_np2_mu averaging 6) MB per rank, the analytical minimum of" \
+    "the grid (2 (G - 1) / G x 4 (k + 1) x users in two or more groups) is $model MB (ratio" \
+    "$(ratio "$(field s8_np2_mu averaging 6)" "$model"), target <= 1.2)"
   target "S8 peak memory per rank: 1 rank $(peak_mb s8_np1) MB, 2 ranks $(peak_mb s8_np2) MB"
+  for run in s8_np1 s8_np2; do
+    target "S8 $run: $(grep -E '^peak memory so far' "$LOG.$run.1"); $(grep -E '^data held' "$LOG.$run.1")"
+  done
   read_s=$(field s8_np2 read 2) route_s=$(field s8_np2 route 2)
   target "S8 read + route at 2 ranks: $read_s + $route_s s for $((bytes / 1000000)) MB; cat: $cat_s s" \
     "(read+route speed / cat speed = $(ratio "$cat_s" "$(awk -v a="$read_s" -v b="$route_s" 'BEGIN { print a + b }')"), target >= 0.25)"
