@@ -92,16 +92,18 @@ std::string format_benchmark(const BenchmarkFigures& f) {
   out += tail;
   const auto mb = [](std::int64_t bytes) { return static_cast<double>(bytes) / 1e6; };
   char memory[800];
-  std::snprintf(memory, sizeof(memory),
-                "peak memory so far (MB per rank, largest): after read %.1f, route %.1f, "
-                "training %.1f, writing %.1f\n"
-                "data held (ratings both ways + factors): %.1f MB per rank, 1.5x = %.1f MB; "
-                "dense served user rows written: %.1f MB per rank\n"
-                "averaging model: 2 (G - 1) / G x 4 (k + 1) x users in two or more groups = %.2f "
-                "MB per rank\n",
-                mb(f.peak_after[0]), mb(f.peak_after[1]), mb(f.peak_after[2]), mb(f.peak_after[3]),
-                mb(f.data_share_bytes), 1.5 * mb(f.data_share_bytes), mb(f.served_bytes),
-                f.averaging_model_bytes / 1e6);
+  std::snprintf(
+      memory, sizeof(memory),
+      "peak memory so far (MB per rank, largest): after read %.1f, route %.1f, "
+      "training %.1f, writing %.1f\n"
+      "data held (ratings both ways + factors): %.1f MB per rank, 1.5x = %.1f MB; "
+      "dense served user rows written: %.1f MB per rank\n"
+      "bytes of the averaging by the model, 2 (G - 1) / G x 4 (k + 1) x users in two or more "
+      "groups: %.2f "
+      "MB per rank\n",
+      mb(f.peak_after[0]), mb(f.peak_after[1]), mb(f.peak_after[2]), mb(f.peak_after[3]),
+      mb(f.data_share_bytes), 1.5 * mb(f.data_share_bytes), mb(f.served_bytes),
+      f.averaging_model_bytes / 1e6);
   out += memory;
   return out;
 }

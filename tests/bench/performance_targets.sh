@@ -115,7 +115,7 @@ if [[ " $PARTS " == *" s8 "* ]]; then
     target "S8 2 ranks ($run): communication (averaging) $avg s of $all s per iteration ($(ratio "$avg" "$all") of it;" \
       "target <= 0.05); bytes per rank: averaging $(field $run averaging 6) MB, item step $(field $run 'item step' 6) MB"
   done
-  model=$(grep -oE 'averaging model: .* = [0-9.]+ MB' "$LOG.s8_np2_mu.1" | grep -oE '[0-9.]+ MB$' | grep -oE '[0-9.]+')
+  model=$(grep -oE 'bytes of the averaging by the model.*: [0-9.]+ MB' "$LOG.s8_np2_mu.1" | grep -oE '[0-9.]+ MB$' | grep -oE '[0-9.]+')
   target "S8 2 ranks, mu 0.5: averaging sends $(field s8_np2_mu averaging 6) MB per rank, the analytical minimum of" \
     "the grid (2 (G - 1) / G x 4 (k + 1) x users in two or more groups) is $model MB (ratio" \
     "$(ratio "$(field s8_np2_mu averaging 6)" "$model"), target <= 1.2)"

@@ -46,6 +46,8 @@ averaging = 2 * (groups - 1) / groups * 4 * w * multi_group / shards / 1e6
 item_step = (shards - 1) / shards * 4 * w * active / 1e6
 assert abs(mb["averaging"] - averaging) <= 0.01 + 0.01 * averaging, f"{grid}: averaging {mb['averaging']} MB, model {averaging:.3f}"
 assert abs(mb["item step"] - item_step) <= 0.01 + 0.15 * item_step, f"{grid}: item step {mb['item step']} MB, model {item_step:.3f}"
+printed = float(re.search(r"^bytes of the averaging by the model.*: ([0-9.]+) MB per rank$", text, re.M).group(1))
+assert abs(printed - averaging) <= 0.005 + 0.01 * averaging, f"{grid}: printed model {printed} MB, counted {averaging:.3f}"
 assert groups == 1 or multi_group > 0, f"{grid}: no user in two groups, the averaging check is void"
 print(f"ok: {grid}: {multi_group} users in two or more groups; averaging {mb['averaging']} MB (model {averaging:.3f}), item step {mb['item step']} MB (model {item_step:.3f})")
 PYEOF
