@@ -194,7 +194,7 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
                   static_cast<double>(mu[s]));
   }
 
-  const io::SplitRatings split = io::split_ratings(grid, data, data.ratings, config.split);
+  io::SplitRatings split = io::split_ratings(grid, data, data.ratings, config.split);
   std::vector<io::Rating>().swap(sharded.data.ratings);  // the split holds them from here on
   {
     std::int64_t counts[3] = {static_cast<std::int64_t>(split.train.size()), 0, 0};
@@ -256,10 +256,17 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
     mpi::run_agreed(world, [&] { check_pooled_grid(grid); });
     pooled = solver::pool_layouts(grid, data.items, scene_layouts);
   }
-  solver::Trainer trainer(
+  if (!config.evaluate) {  // the layouts hold the training data now; only the evaluation reads
+    split = io::SplitRatings();  // the ratings again (to leave out training items)
+    validation = io::SplitRatings();
+  }
+  // Held in an optional so that its state (x, the layouts) is freed before the file is written.
+  std::optional<solver::Trainer> trainer_state;
+  trainer_state.emplace(
       grid, data,
       pooled_kind ? std::vector<solver::SceneLayout>{pooled->layout} : std::move(scene_layouts),
       options);
+  solver::Trainer& trainer = *trainer_state;
   // The per-scene layouts: the trainer's own (moved in, the ratings are held once), or, for the
   // pooled kind, the ones its single layout was built from.
   const std::vector<solver::SceneLayout>& layouts = pooled_kind ? scene_layouts : trainer.layouts();
@@ -352,18 +359,25 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
     }
   }
 
-  // The served rows move into the file's blocks: the dense per-scene user rows are the largest
-  // thing a rank holds, and are held once.
+  // The ratings are not needed past the evaluation; the served rows move into the file's
+  // blocks: the dense per-scene user rows are the largest thing a rank holds, and are held once.
+  split = io::SplitRatings();
+  validation = io::SplitRatings();
   io::EmbeddingFileContent content =
       solver::export_embeddings(grid, data, trainer.shared_factors(), layouts, std::move(served));
   content.metrics = std::move(metrics);
   content.attributes = run_attributes(config, world, grid, data, options);
+  const std::array<double, 3> flops_per_phase = trainer.local_flops_per_iteration();
+  // Everything training needed goes before the file's blocks are written: on large inputs the
+  // served rows and the training state together set the job's peak memory.
+  trainer_state.reset();
+  pooled.reset();
+  std::vector<solver::SceneLayout>().swap(scene_layouts);
   io::write_embedding_file(world, config.output, content);
 
   const std::int64_t peak = world.max(peak_resident_bytes());
   if (config.benchmark) {
-    const std::array<double, 3> mine = trainer.local_flops_per_iteration();
-    for (std::size_t p = 0; p < 3; ++p) bench.iteration_flops[p] = world.sum(mine[p]);
+    for (std::size_t p = 0; p < 3; ++p) bench.iteration_flops[p] = world.sum(flops_per_phase[p]);
     bench.peak_resident_bytes = peak;
     bench.peak_after[3] = peak;
     if (root) std::printf("%s", format_benchmark(bench).c_str());

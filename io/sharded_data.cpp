@@ -55,7 +55,34 @@ void gather_scenes(const mpi::Communicator& world, const std::vector<ReadResult>
   }
 }
 
-/// Records as they travel to their owner: strings in three string exchanges, numbers in one.
+/// Ids as they travel and wait to be encoded: their bytes back to back and where each ends,
+/// 12 bytes and the id's length each instead of a 32-byte std::string (plus its heap block
+/// when longer than 15 bytes).
+struct PackedIds {
+  std::vector<char> chars;
+  std::vector<std::uint32_t> lengths;
+  std::vector<std::uint64_t> ends;  ///< filled by index(), from lengths
+
+  std::size_t size() const { return ends.size(); }
+  std::string_view operator[](std::size_t i) const {
+    const std::uint64_t begin = i == 0 ? 0 : ends[i - 1];
+    return std::string_view(chars.data() + begin, ends[i] - begin);
+  }
+  void append(std::string_view id) {
+    chars.insert(chars.end(), id.begin(), id.end());
+    lengths.push_back(static_cast<std::uint32_t>(id.size()));
+  }
+  /// After receiving: where each id ends (and a check that the lengths cover the bytes).
+  void index() {
+    ends.resize(lengths.size());
+    std::uint64_t end = 0;
+    for (std::size_t i = 0; i < lengths.size(); ++i) ends[i] = end += lengths[i];
+    std::vector<std::uint32_t>().swap(lengths);
+    check_invariant(end == chars.size(), "routed id lengths cover the routed bytes");
+  }
+};
+
+/// Records as they travel to their owner: ids packed, numbers as one struct.
 struct RoutedNumbers {
   std::int32_t scene;
   float value;
@@ -63,45 +90,67 @@ struct RoutedNumbers {
 };
 
 struct RoutedRecords {
-  std::vector<std::string> users, items;
+  PackedIds users, items;
   std::vector<RoutedNumbers> numbers;
 };
+
+/// Sends every side of the per-destination packs to their ranks, freeing each once sent.
+PackedIds exchange_ids(const mpi::Communicator& world, std::vector<PackedIds>& send) {
+  std::vector<std::vector<char>> chars(send.size());
+  std::vector<std::vector<std::uint32_t>> lengths(send.size());
+  for (std::size_t d = 0; d < send.size(); ++d) {
+    chars[d] = std::move(send[d].chars);
+    lengths[d] = std::move(send[d].lengths);
+  }
+  std::vector<PackedIds>().swap(send);
+  PackedIds received;
+  received.chars = world.alltoallv(chars);
+  std::vector<std::vector<char>>().swap(chars);
+  received.lengths = world.alltoallv(lengths);
+  received.index();
+  return received;
+}
 
 RoutedRecords route_to_user_owners(const mpi::Communicator& world, const mpi::GridPlan& plan,
                                    const std::vector<std::string>& scenes,
                                    std::vector<Interaction>&& records) {
   const std::size_t ranks = static_cast<std::size_t>(world.size());
-  // Owners first, so every destination's vectors are reserved to their size (growing them by
-  // doubling held up to twice the records at once).
+  // Owners and sizes first, so every destination's pack is reserved to its size (growing them
+  // by doubling held up to twice the records at once).
   std::vector<std::int32_t> scene_of(records.size()), owner_of(records.size());
-  std::vector<std::size_t> per_owner(ranks, 0);
+  std::vector<std::size_t> per_owner(ranks, 0), user_bytes(ranks, 0), item_bytes(ranks, 0);
   for (std::size_t i = 0; i < records.size(); ++i) {
     const Interaction& r = records[i];
     scene_of[i] = static_cast<std::int32_t>(
         std::lower_bound(scenes.begin(), scenes.end(), r.scene) - scenes.begin());
     owner_of[i] = plan.rank_of(plan.group_of_scene[static_cast<std::size_t>(scene_of[i])],
                                hash_range_part(hash_id(r.user), plan.user_shards));
-    ++per_owner[static_cast<std::size_t>(owner_of[i])];
+    const auto d = static_cast<std::size_t>(owner_of[i]);
+    ++per_owner[d];
+    user_bytes[d] += r.user.size();
+    item_bytes[d] += r.item.size();
   }
-  std::vector<std::vector<std::string>> users(ranks), items(ranks);
+  std::vector<PackedIds> users(ranks), items(ranks);
   std::vector<std::vector<RoutedNumbers>> numbers(ranks);
   for (std::size_t d = 0; d < ranks; ++d) {
-    users[d].reserve(per_owner[d]);
-    items[d].reserve(per_owner[d]);
+    users[d].chars.reserve(user_bytes[d]);
+    users[d].lengths.reserve(per_owner[d]);
+    items[d].chars.reserve(item_bytes[d]);
+    items[d].lengths.reserve(per_owner[d]);
     numbers[d].reserve(per_owner[d]);
   }
   for (std::size_t i = 0; i < records.size(); ++i) {
-    Interaction& r = records[i];
+    const Interaction& r = records[i];
     const auto d = static_cast<std::size_t>(owner_of[i]);
-    users[d].push_back(std::move(r.user));
-    items[d].push_back(std::move(r.item));
+    users[d].append(r.user);
+    items[d].append(r.item);
     numbers[d].push_back({scene_of[i], static_cast<float>(r.value), r.timestamp});
   }
-  records.clear();
-  records.shrink_to_fit();
+  // The records (three strings each) are the largest thing here: gone before the exchange.
+  std::vector<Interaction>().swap(records);
   RoutedRecords routed;
-  routed.users = world.alltoallv_strings(users);
-  routed.items = world.alltoallv_strings(items);
+  routed.users = exchange_ids(world, users);
+  routed.items = exchange_ids(world, items);
   routed.numbers = world.alltoallv(numbers);
   return routed;
 }
@@ -124,16 +173,18 @@ Catalogue build_catalogue(const mpi::ProcessGrid& grid, std::vector<std::string>
 /// The distinct ids of one field over the routed records of every input, in first-seen order
 /// (the catalogue orders them).
 std::vector<std::string> distinct_ids(const std::vector<RoutedRecords>& routed,
-                                      std::vector<std::string> RoutedRecords::*field) {
+                                      PackedIds RoutedRecords::*field) {
   // The records repeat each id many times (a user per interaction): an index of the ones seen,
   // so only the distinct ones are copied and later sorted.
   std::size_t records = 0;
   for (const RoutedRecords& r : routed) records += (r.*field).size();
-  IdIndex seen(records / 4);
+  IdIndex seen(records / 16);  // grows when there are more distinct ids
   std::vector<std::string> ids;
   for (const RoutedRecords& r : routed)
-    for (const std::string& id : r.*field)
-      if (seen.insert(id, hash_id(id), 0)) ids.push_back(id);
+    for (std::size_t i = 0; i < (r.*field).size(); ++i) {
+      const std::string_view id = (r.*field)[i];
+      if (seen.insert(id, hash_id(id), 0)) ids.emplace_back(id);
+    }
   return ids;
 }
 
