@@ -4,7 +4,7 @@
 # scene has mu = 0 (users active only there take the plain mean).
 # Every step is deterministic given the rows it sees except the order in which MPI sums the
 # cross-scene averages and objective terms; the stated tolerance is 1e-4 times the largest factor
-# magnitude after 8 iterations (float32 factors, double sums).
+# magnitude after 8 iterations (float32 factors and averaging sums).
 source "$(dirname "$0")/common.sh"
 run_ranks 1 generate --output "$WORK/data.csv" --users 600 --items 240 --interactions 15000 --scenes 2 --seed 11
 common=(--input "$WORK/data.csv" --factors 6 --iterations 8 --mu 0.5,shopping=2 --lambda 0.05)
