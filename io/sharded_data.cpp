@@ -203,9 +203,13 @@ void encode_items(const mpi::ProcessGrid& grid, const std::vector<std::string>& 
                   Catalogue& catalogue, std::vector<std::int64_t>& rows_of_wanted) {
   const std::size_t shards = static_cast<std::size_t>(grid.plan.user_shards);
   std::vector<std::vector<std::string>> asks(shards);
-  for (const std::string& id : wanted)
-    asks[static_cast<std::size_t>(hash_range_part(hash_id(id), grid.plan.user_shards))].push_back(
-        id);
+  std::vector<std::vector<std::size_t>> asked_at(shards);  // each ask's position in `wanted`
+  for (std::size_t i = 0; i < wanted.size(); ++i) {
+    const auto shard =
+        static_cast<std::size_t>(hash_range_part(hash_id(wanted[i]), grid.plan.user_shards));
+    asks[shard].push_back(wanted[i]);
+    asked_at[shard].push_back(i);
+  }
   std::vector<std::int64_t> ask_counts;
   const std::vector<std::string> asked = grid.group_comm.alltoallv_strings(asks, &ask_counts);
 
@@ -219,15 +223,11 @@ void encode_items(const mpi::ProcessGrid& grid, const std::vector<std::string>& 
       answers[source].push_back(row_of.find(asked[next], hash_id(asked[next])));
   const std::vector<std::int64_t> rows = grid.group_comm.alltoallv(answers);
 
-  // The answers come in the order of the asks: by shard, then as `wanted` listed them.
+  // The answers come in the order of the asks.
   rows_of_wanted.assign(wanted.size(), -1);
-  std::vector<std::size_t> next_of_shard(shards, 0), shard_start(shards, 0);
-  for (std::size_t s = 1; s < shards; ++s) shard_start[s] = shard_start[s - 1] + asks[s - 1].size();
-  for (std::size_t i = 0; i < wanted.size(); ++i) {
-    const auto s =
-        static_cast<std::size_t>(hash_range_part(hash_id(wanted[i]), grid.plan.user_shards));
-    rows_of_wanted[i] = rows[shard_start[s] + next_of_shard[s]++];
-  }
+  next = 0;
+  for (const std::vector<std::size_t>& positions : asked_at)
+    for (const std::size_t at : positions) rows_of_wanted[at] = rows[next++];
 }
 
 /// Sorts by (scene, user, item) and sums repeated triples (values added, latest timestamp kept).

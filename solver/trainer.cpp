@@ -46,6 +46,25 @@ Matrix gather_rows(const mpi::Communicator& comm, const Matrix& local) {
   return out;
 }
 
+/// Sums rows over `comm` (an Allreduce of `width` floats per row of `rows`), a slice at a time
+/// so the buffer stays small: `pack(row, out)` writes this rank's terms of a row (zeros where it
+/// has none), `unpack(row, sum)` takes the sum over every rank back.
+template <class Pack, class Unpack>
+void sum_rows_over(const mpi::Communicator& comm, const std::vector<std::int32_t>& rows,
+                   Eigen::Index width, Pack&& pack, Unpack&& unpack) {
+  constexpr std::size_t kSliceRows = 1 << 15;
+  Matrix slice;
+  for (std::size_t begin = 0; begin < rows.size(); begin += kSliceRows) {
+    const std::size_t count = std::min(kSliceRows, rows.size() - begin);
+    slice.resize(static_cast<Eigen::Index>(count), width);
+    for (std::size_t i = 0; i < count; ++i)
+      pack(rows[begin + i], slice.row(static_cast<Eigen::Index>(i)).data());
+    comm.allreduce_in_place(slice.data(), slice.size(), mpi::ReduceOp::kSum);
+    for (std::size_t i = 0; i < count; ++i)
+      unpack(rows[begin + i], slice.row(static_cast<Eigen::Index>(i)).data());
+  }
+}
+
 }  // namespace
 
 Trainer::Trainer(const mpi::ProcessGrid& grid, const io::ShardedData& data,
@@ -171,35 +190,12 @@ void Trainer::plan_averaging() {
   grid_.shard_comm.allreduce_in_place(held, mpi::ReduceOp::kSum);
   grid_.shard_comm.allreduce_in_place(lowest, mpi::ReduceOp::kMin);
   exchanged_.clear();
-  supplied_.clear();
+  supplies_.assign(shard_users, 0);
   for (std::size_t row = 0; row < shard_users; ++row) {
     if (held[row] >= 2) exchanged_.push_back(static_cast<std::int32_t>(row));
-    if (lowest[row] == me) supplied_.push_back(static_cast<std::int32_t>(row));
+    supplies_[row] = lowest[row] == me;
   }
 }
-
-namespace {
-
-/// Sums rows over `comm` (an Allreduce of `width` floats per row of `rows`), a slice at a time
-/// so the buffer stays small: `pack(row, out)` writes this rank's terms of a row (zeros where it
-/// has none), `unpack(row, sum)` takes the sum over every rank back.
-template <class Pack, class Unpack>
-void sum_rows_over(const mpi::Communicator& comm, const std::vector<std::int32_t>& rows,
-                   Eigen::Index width, Pack&& pack, Unpack&& unpack) {
-  constexpr std::size_t kSliceRows = 1 << 15;
-  Matrix slice;
-  for (std::size_t begin = 0; begin < rows.size(); begin += kSliceRows) {
-    const std::size_t count = std::min(kSliceRows, rows.size() - begin);
-    slice.resize(static_cast<Eigen::Index>(count), width);
-    for (std::size_t i = 0; i < count; ++i)
-      pack(rows[begin + i], slice.row(static_cast<Eigen::Index>(i)).data());
-    comm.allreduce_in_place(slice.data(), slice.size(), mpi::ReduceOp::kSum);
-    for (std::size_t i = 0; i < count; ++i)
-      unpack(rows[begin + i], slice.row(static_cast<Eigen::Index>(i)).data());
-  }
-}
-
-}  // namespace
 
 void Trainer::average_across_scenes() {
   // Per group user: sum_s mu_s w_us x_us, accumulated in its row of z, and sum_s mu_s w_us.
@@ -275,10 +271,8 @@ void Trainer::complete_shared() {
   if (shared_complete_) return;
   // Each row of z is supplied by one rank (the lowest that trains the user); the others add 0.
   const auto shard_users = static_cast<std::size_t>(data_.users.size());
-  std::vector<std::uint8_t> supplies(shard_users, 0);
-  for (const std::int32_t row : supplied_) supplies[static_cast<std::size_t>(row)] = 1;
   for (std::size_t row = 0; row < shard_users; ++row)
-    if (!supplies[row]) shared_.row(static_cast<Eigen::Index>(row)).setZero();
+    if (!supplies_[row]) shared_.row(static_cast<Eigen::Index>(row)).setZero();
   std::vector<std::int32_t> rows(shard_users);
   std::iota(rows.begin(), rows.end(), 0);
   sum_rows_over(

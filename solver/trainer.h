@@ -157,9 +157,10 @@ class Trainer {
   std::vector<std::int32_t> group_users_;  // shard rows active in this rank's group, ascending
   std::vector<std::int32_t> group_index_;  // shard row -> position in group_users_, or -1
   std::vector<std::int32_t> exchanged_;    // shard rows active in >= 2 groups (same on the shard)
-  // Shard rows active in this group and in no lower rank of the shard communicator: this rank
-  // supplies their z when z is completed for every shard user (before it is written).
-  std::vector<std::int32_t> supplied_;
+  // Per shard row, 1 where this group trains the user and no lower rank of the shard
+  // communicator does: this rank supplies its z when z is completed for every shard user
+  // (before it is written).
+  std::vector<std::uint8_t> supplies_;
   // Per group user, the total weight of the last averaging and whether z came from the plain
   // w-weighted mean (some mu_s are 0 and the user is active only there): z and its weight give
   // the sums back, which the leave-one-out averages of the bridges need.
