@@ -38,7 +38,8 @@ std::int64_t IdIndex::find_present(std::string_view id, std::uint64_t hash) cons
   }
 }
 
-bool IdIndex::insert(std::string_view id, std::uint64_t hash, std::int64_t value) {
+std::pair<std::int64_t, bool> IdIndex::emplace(std::string_view id, std::uint64_t hash,
+                                               std::int64_t value) {
   check_invariant(id.size() <= std::numeric_limits<std::uint32_t>::max() && value >= 0,
                   "IdIndex: ids under 4 GiB, values not negative");
   if (2 * (size_ + 1) > slots_.size()) grow();
@@ -47,7 +48,7 @@ bool IdIndex::insert(std::string_view id, std::uint64_t hash, std::int64_t value
   for (; slots_[at].id != nullptr; at = (at + 1) & mask) {
     const Slot& other = slots_[at];
     if (other.hash != hash) continue;
-    if (std::string_view(other.id, other.length) == id) return false;
+    if (std::string_view(other.id, other.length) == id) return {other.value, false};
     shared_hash_ = true;  // another id, the same 64-bit hash: lookups must compare ids
   }
   Slot& slot = slots_[at];
@@ -55,7 +56,7 @@ bool IdIndex::insert(std::string_view id, std::uint64_t hash, std::int64_t value
   static constexpr char kEmpty = '\0';
   slot = Slot{hash, id.empty() ? &kEmpty : id.data(), static_cast<std::uint32_t>(id.size()), value};
   ++size_;
-  return true;
+  return {value, true};
 }
 
 std::int64_t IdIndex::find(std::string_view id, std::uint64_t hash) const {

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace sceneals::io {
@@ -18,7 +19,13 @@ class IdIndex {
   explicit IdIndex(std::size_t expected = 0);
 
   /// Adds `id` (whose hash_id is `hash`) with `value` unless present. Returns true when added.
-  bool insert(std::string_view id, std::uint64_t hash, std::int64_t value);
+  bool insert(std::string_view id, std::uint64_t hash, std::int64_t value) {
+    return emplace(id, hash, value).second;
+  }
+  /// Adds `id` with `value` unless present. Returns the value `id` now has (its old one when it
+  /// was present) and whether it was added.
+  std::pair<std::int64_t, bool> emplace(std::string_view id, std::uint64_t hash,
+                                        std::int64_t value);
   /// The value of `id`, or -1 when absent (values are rows: never negative).
   std::int64_t find(std::string_view id, std::uint64_t hash) const;
   /// The value of an id known to be in the index. While no two ids of the index share a hash

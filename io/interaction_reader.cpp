@@ -1,9 +1,11 @@
 #include "io/interaction_reader.h"
 
 #include <algorithm>
+#include <array>
 #include <optional>
 #include <string_view>
 
+#include "io/id_hash.h"
 #include "io/input_schema.h"
 #include "io/line_parser.h"
 #include "io/movielens.h"
@@ -19,6 +21,44 @@ bool is_repeated_header(std::string_view line, const std::string& header) {
   return !header.empty() && line == header;
 }
 
+/// Lines are parsed into a batch of records, whose ids are then hashed and their index slots
+/// prefetched before any is interned: the index of a large catalogue is far bigger than the
+/// cache, and a batch's misses overlap instead of following one another.
+class RecordBatch {
+ public:
+  static constexpr std::size_t kSize = 16;
+
+  explicit RecordBatch(ReadResult& result) : result_(result) {}
+  /// The record the next line is parsed into.
+  Interaction& next() { return records_[filled_]; }
+  /// Keeps the record next() returned; interns the batch once it is full.
+  void keep() {
+    if (++filled_ == kSize) flush();
+  }
+  void flush() {
+    std::array<std::uint64_t, kSize> user_hash{}, item_hash{};
+    for (std::size_t j = 0; j < filled_; ++j) {
+      user_hash[j] = hash_id(records_[j].user);
+      item_hash[j] = hash_id(records_[j].item);
+      result_.users.prefetch(user_hash[j]);
+      result_.items.prefetch(item_hash[j]);
+    }
+    for (std::size_t j = 0; j < filled_; ++j) {
+      const Interaction& r = records_[j];
+      result_.records.push_back(ReadRecord{result_.users.intern(r.user, user_hash[j]),
+                                           result_.items.intern(r.item, item_hash[j]),
+                                           result_.scenes.intern(r.scene, hash_id(r.scene)),
+                                           static_cast<float>(r.value), r.timestamp});
+    }
+    filled_ = 0;
+  }
+
+ private:
+  ReadResult& result_;
+  std::array<Interaction, kSize> records_;
+  std::size_t filled_ = 0;
+};
+
 /// Calls `parse(line, record)` for every line of the chunk; keeps records, counts or reports the
 /// bad ones.
 template <class ParseFn>
@@ -26,17 +66,17 @@ void parse_chunk(const TextChunk& chunk, const ReadOptions& options, ParseFn&& p
                  ReadResult& result, std::int64_t& skipped, std::string& first_skipped) {
   std::string_view text = chunk.text;
   std::int64_t line_number = chunk.first_line;
-  Interaction record;
   // One record per line at most: reserving that up front keeps the vector from growing by
   // doubling, which at its last step held up to twice the records (the reader's memory peak).
   result.records.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
+  RecordBatch batch(result);
   while (!text.empty()) {
     const std::size_t end = text.find('\n');
     const std::string_view line = text.substr(0, end);
     text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
-    const LineParseResult parsed = parse(line, record);
+    const LineParseResult parsed = parse(line, batch.next());
     if (parsed.status == LineStatus::kRecord) {
-      result.records.push_back(record);
+      batch.keep();
     } else if (parsed.status == LineStatus::kError) {
       const std::string reason = is_repeated_header(line, chunk.header)
                                      ? "the header line again (were files concatenated?)"
@@ -47,6 +87,7 @@ void parse_chunk(const TextChunk& chunk, const ReadOptions& options, ParseFn&& p
     }
     ++line_number;
   }
+  batch.flush();
 }
 
 }  // namespace

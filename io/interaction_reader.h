@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "io/interaction.h"
+#include "io/interned_ids.h"
 #include "mpi/communicator.h"
 
 namespace sceneals::io {
@@ -22,8 +22,18 @@ struct ReadOptions {
   bool skip_bad_lines = false;
 };
 
+/// One parsed line, its ids as codes into the ReadResult's interned ids.
+struct ReadRecord {
+  std::uint32_t user = 0;
+  std::uint32_t item = 0;
+  std::uint32_t scene = 0;
+  float value = 1;  ///< the line parser checks that it fits float32
+  std::int64_t timestamp = 0;
+};
+
 struct ReadResult {
-  std::vector<Interaction> records;  ///< this rank's parsed records (not yet routed)
+  InternedIds users, items, scenes;  ///< the distinct ids of this rank's records, by code
+  std::vector<ReadRecord> records;   ///< this rank's parsed records (not yet routed)
   bool has_timestamps = false;       ///< the input carries timestamps (same on every rank)
   std::int64_t total_records = 0;    ///< over all ranks
   std::int64_t skipped_lines = 0;    ///< over all ranks (only with skip_bad_lines)

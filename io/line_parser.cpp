@@ -128,6 +128,10 @@ bool parse_interaction_value(std::string_view text, double& value, std::string& 
     reason = "value " + shorten(text) + " is too large (the largest is 3.4e38)";
     return false;
   }
+  if (static_cast<float>(value) == 0.0f) {
+    reason = "value " + shorten(text) + " is too small (the smallest is 1.4e-45)";
+    return false;
+  }
   return true;
 }
 

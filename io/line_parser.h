@@ -89,7 +89,7 @@ std::string printable_for_message(std::string_view text, std::size_t limit = 40)
 std::string over_long_id_reason(const Interaction& record);
 
 /// Strict number of an interaction value: the whole of `text` must be a decimal number
-/// (std::from_chars), finite and > 0. On failure returns false and sets `reason`.
+/// (std::from_chars), finite, > 0 and neither above nor (as float32) below what float32 holds.
 bool parse_interaction_value(std::string_view text, double& value, std::string& reason);
 
 /// Strict signed 64-bit integer timestamp: the whole of `text` must be one (std::from_chars).

@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "io/id_hash.h"
-#include "io/id_index.h"
+#include "io/interned_ids.h"
 #include "mpi/error.h"
 #include "mpi/error_agreement.h"
 
@@ -37,8 +37,12 @@ namespace {
 void gather_scenes(const mpi::Communicator& world, const std::vector<ReadResult>& inputs,
                    std::vector<std::string>& scenes, std::vector<std::int64_t>& loads) {
   std::map<std::string, std::int64_t> local;
-  for (const ReadResult& input : inputs)
-    for (const Interaction& r : input.records) ++local[r.scene];
+  for (const ReadResult& input : inputs) {
+    std::vector<std::int64_t> per_code(input.scenes.size(), 0);
+    for (const ReadRecord& r : input.records) ++per_code[r.scene];
+    for (std::uint32_t code = 0; code < input.scenes.size(); ++code)
+      local[std::string(input.scenes[code])] += per_code[code];
+  }
   std::vector<std::string> names;
   std::vector<std::int64_t> counts;
   for (const auto& [name, count] : local) {
@@ -82,20 +86,56 @@ struct PackedIds {
   }
 };
 
-/// Records as they travel to their owner: ids packed, numbers as one struct.
-struct RoutedNumbers {
+/// A record as it travels to its user owner: its ids as codes into the distinct ids sent with it
+/// (one list per source and destination), its scene by its global number.
+struct RoutedRecord {
+  std::uint32_t user;
+  std::uint32_t item;
   std::int32_t scene;
   float value;
   std::int64_t timestamp;
 };
 
+/// What a rank receives: the distinct ids every source sent it, concatenated in source order,
+/// and the records, whose codes are positions in those concatenations.
 struct RoutedRecords {
   PackedIds users, items;
-  std::vector<RoutedNumbers> numbers;
+  std::vector<RoutedRecord> records;
+};
+
+/// One field's codes for one destination at a time: a local code gets the destination's next
+/// code, and its id joins the destination's pack, the first time that destination's records use
+/// it. `for_destination_` says which destination a code's entry is for, so one array serves
+/// every destination in turn (records are visited grouped by destination).
+class DestinationCodes {
+ public:
+  explicit DestinationCodes(const InternedIds& ids) : ids_(ids), entry_(ids.size()) {}
+
+  std::uint32_t code(std::uint32_t local, std::uint32_t destination, PackedIds& pack) {
+    Entry& entry = entry_[local];
+    if (entry.destination != destination) {
+      entry.destination = destination;
+      entry.code = static_cast<std::uint32_t>(pack.lengths.size());
+      pack.append(ids_[local]);
+    }
+    return entry.code;
+  }
+  void prefetch(std::uint32_t local) const { __builtin_prefetch(&entry_[local]); }
+
+ private:
+  // One array of pairs, not two arrays: a lookup misses the cache once.
+  struct Entry {
+    std::uint32_t destination = ~std::uint32_t{0};  ///< none yet
+    std::uint32_t code = 0;
+  };
+  const InternedIds& ids_;
+  std::vector<Entry> entry_;
 };
 
 /// Sends every side of the per-destination packs to their ranks, freeing each once sent.
-PackedIds exchange_ids(const mpi::Communicator& world, std::vector<PackedIds>& send) {
+/// `counts` receives the number of ids from each source.
+PackedIds exchange_ids(const mpi::Communicator& world, std::vector<PackedIds>& send,
+                       std::vector<std::int64_t>& counts) {
   std::vector<std::vector<char>> chars(send.size());
   std::vector<std::vector<std::uint32_t>> lengths(send.size());
   for (std::size_t d = 0; d < send.size(); ++d) {
@@ -106,149 +146,240 @@ PackedIds exchange_ids(const mpi::Communicator& world, std::vector<PackedIds>& s
   PackedIds received;
   received.chars = world.alltoallv(chars);
   std::vector<std::vector<char>>().swap(chars);
-  received.lengths = world.alltoallv(lengths);
+  received.lengths = world.alltoallv(lengths, &counts);
   received.index();
   return received;
 }
 
+/// Where each source's codes start in the concatenation of every source's ids.
+std::vector<std::uint32_t> source_offsets(const std::vector<std::int64_t>& counts) {
+  std::vector<std::uint32_t> offsets(counts.size(), 0);
+  std::int64_t total = 0;
+  for (std::size_t s = 0; s < counts.size(); ++s) {
+    offsets[s] = static_cast<std::uint32_t>(total);
+    total += counts[s];
+  }
+  check_invariant(total < (std::int64_t{1} << 32), "fewer than 2^32 routed ids per rank");
+  return offsets;
+}
+
 RoutedRecords route_to_user_owners(const mpi::Communicator& world, const mpi::GridPlan& plan,
-                                   const std::vector<std::string>& scenes,
-                                   std::vector<Interaction>&& records) {
+                                   const std::vector<std::string>& scenes, ReadResult&& input) {
   const std::size_t ranks = static_cast<std::size_t>(world.size());
-  // Owners and sizes first, so every destination's pack is reserved to its size (growing them
-  // by doubling held up to twice the records at once).
-  std::vector<std::int32_t> scene_of(records.size()), owner_of(records.size());
-  std::vector<std::size_t> per_owner(ranks, 0), user_bytes(ranks, 0), item_bytes(ranks, 0);
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    const Interaction& r = records[i];
-    scene_of[i] = static_cast<std::int32_t>(
-        std::lower_bound(scenes.begin(), scenes.end(), r.scene) - scenes.begin());
-    owner_of[i] = plan.rank_of(plan.group_of_scene[static_cast<std::size_t>(scene_of[i])],
-                               hash_range_part(hash_id(r.user), plan.user_shards));
-    const auto d = static_cast<std::size_t>(owner_of[i]);
-    ++per_owner[d];
-    user_bytes[d] += r.user.size();
-    item_bytes[d] += r.item.size();
+  std::vector<std::int32_t> scene_number(input.scenes.size());
+  for (std::uint32_t code = 0; code < input.scenes.size(); ++code)
+    scene_number[code] = static_cast<std::int32_t>(
+        std::lower_bound(scenes.begin(), scenes.end(), input.scenes[code]) - scenes.begin());
+  std::vector<int> shard_of_user(input.users.size());
+  for (std::uint32_t code = 0; code < input.users.size(); ++code)
+    shard_of_user[code] = hash_range_part(input.users.hash(code), plan.user_shards);
+
+  // The records in order of their owner (a counting sort), so each owner's distinct ids are
+  // found in one pass over its records and its pack is reserved to its size.
+  const std::size_t n = input.records.size();
+  std::vector<std::uint32_t> owner(n);
+  std::vector<std::size_t> begin(ranks + 1, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const ReadRecord& r = input.records[i];
+    owner[i] = static_cast<std::uint32_t>(
+        plan.rank_of(plan.group_of_scene[static_cast<std::size_t>(scene_number[r.scene])],
+                     shard_of_user[r.user]));
+    ++begin[owner[i] + 1];
   }
+  for (std::size_t d = 0; d < ranks; ++d) begin[d + 1] += begin[d];
+  std::vector<std::size_t> order(n);
+  {
+    std::vector<std::size_t> next(begin.begin(), begin.end() - 1);
+    for (std::size_t i = 0; i < n; ++i) order[next[owner[i]]++] = i;
+  }
+  std::vector<std::uint32_t>().swap(owner);
+
   std::vector<PackedIds> users(ranks), items(ranks);
-  std::vector<std::vector<RoutedNumbers>> numbers(ranks);
+  std::vector<std::vector<RoutedRecord>> records(ranks);
+  DestinationCodes user_code(input.users), item_code(input.items);
   for (std::size_t d = 0; d < ranks; ++d) {
-    users[d].chars.reserve(user_bytes[d]);
-    users[d].lengths.reserve(per_owner[d]);
-    items[d].chars.reserve(item_bytes[d]);
-    items[d].lengths.reserve(per_owner[d]);
-    numbers[d].reserve(per_owner[d]);
+    const auto destination = static_cast<std::uint32_t>(d);
+    records[d].reserve(begin[d + 1] - begin[d]);
+    for (std::size_t k = begin[d]; k < begin[d + 1]; ++k) {
+      constexpr std::size_t kAhead = 8;  // records ahead whose user entry is prefetched
+      if (k + kAhead < begin[d + 1]) user_code.prefetch(input.records[order[k + kAhead]].user);
+      const ReadRecord& r = input.records[order[k]];
+      records[d].push_back(RoutedRecord{user_code.code(r.user, destination, users[d]),
+                                        item_code.code(r.item, destination, items[d]),
+                                        scene_number[r.scene], r.value, r.timestamp});
+    }
   }
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    const Interaction& r = records[i];
-    const auto d = static_cast<std::size_t>(owner_of[i]);
-    users[d].append(r.user);
-    items[d].append(r.item);
-    numbers[d].push_back({scene_of[i], static_cast<float>(r.value), r.timestamp});
-  }
-  // The records (three strings each) are the largest thing here: gone before the exchange.
-  std::vector<Interaction>().swap(records);
+  std::vector<std::size_t>().swap(order);
+  input = ReadResult{};  // gone before the exchange doubles what is held
+
   RoutedRecords routed;
-  routed.users = exchange_ids(world, users);
-  routed.items = exchange_ids(world, items);
-  routed.numbers = world.alltoallv(numbers);
+  std::vector<std::int64_t> user_counts, item_counts, record_counts;
+  routed.users = exchange_ids(world, users, user_counts);
+  routed.items = exchange_ids(world, items, item_counts);
+  routed.records = world.alltoallv(records, &record_counts);
+  // Each source's codes count from 0: made positions in the concatenations.
+  const std::vector<std::uint32_t> user_offset = source_offsets(user_counts);
+  const std::vector<std::uint32_t> item_offset = source_offsets(item_counts);
+  std::size_t at = 0;
+  for (std::size_t source = 0; source < ranks; ++source)
+    for (std::int64_t i = 0; i < record_counts[source]; ++i, ++at) {
+      routed.records[at].user += user_offset[source];
+      routed.records[at].item += item_offset[source];
+    }
   return routed;
 }
 
-/// Rows of a shard: every rank of the shard communicator contributes the ids it saw; the union,
-/// in row order, is the shard's catalogue. Shard sizes travel over the group communicator.
-Catalogue build_catalogue(const mpi::ProcessGrid& grid, std::vector<std::string> local_ids) {
-  sort_ids_in_row_order(local_ids);
+/// Rows of a shard: every rank of the shard communicator contributes the distinct ids it saw;
+/// the union, in row order, is the shard's catalogue, and `rows[code]` receives the global row
+/// of `ids[code]`. Shard sizes travel over the group communicator. The ids are ordered by their
+/// 64-bit hashes, which travel with them, and compared as strings only where two hashes are
+/// equal: the order of sort_ids_in_row_order without sorting strings.
+Catalogue build_catalogue(const mpi::ProcessGrid& grid, const InternedIds& ids,
+                          std::vector<std::int64_t>& rows) {
+  PackedIds all;
+  std::vector<std::uint64_t> hashes(ids.size());
+  for (std::uint32_t code = 0; code < ids.size(); ++code) {
+    all.append(ids[code]);
+    hashes[code] = ids.hash(code);
+  }
+  std::vector<std::int64_t> counts;
+  all.chars = grid.shard_comm.allgatherv(all.chars);
+  all.lengths = grid.shard_comm.allgatherv(all.lengths, &counts);
+  all.index();
+  hashes = grid.shard_comm.allgatherv(hashes);
+
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> order(all.size());  // (hash, position)
+  for (std::uint32_t at = 0; at < order.size(); ++at) order[at] = {hashes[at], at};
+  std::sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first < b.first : all[a.second] < all[b.second];
+  });
   Catalogue catalogue;
-  catalogue.ids = grid.shard_comm.allgatherv_strings(local_ids);
-  sort_ids_in_row_order(catalogue.ids);
   catalogue.shard = grid.shard;
+  // The row of every gathered id, counted within the shard until its first row is known.
+  std::vector<std::int64_t> row_of(all.size());
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const std::uint32_t at = order[k].second;
+    const bool repeat =
+        k > 0 && order[k].first == order[k - 1].first && all[at] == all[order[k - 1].second];
+    if (!repeat) catalogue.ids.emplace_back(all[at]);
+    row_of[at] = catalogue.size() - 1;
+  }
   const std::vector<std::int64_t> sizes = grid.group_comm.allgather(catalogue.size());
   catalogue.shard_begin.assign(1, 0);
   for (std::int64_t size : sizes)
     catalogue.shard_begin.push_back(catalogue.shard_begin.back() + size);
+
+  const std::int64_t mine =
+      std::accumulate(counts.begin(), counts.begin() + grid.shard_comm.rank(), std::int64_t{0});
+  rows.resize(ids.size());
+  for (std::size_t code = 0; code < ids.size(); ++code)
+    rows[code] = catalogue.row_begin() + row_of[static_cast<std::size_t>(mine) + code];
   return catalogue;
 }
 
-/// The distinct ids of one field over the routed records of every input, in first-seen order
-/// (the catalogue orders them).
-std::vector<std::string> distinct_ids(const std::vector<RoutedRecords>& routed,
-                                      PackedIds RoutedRecords::*field) {
-  // The records repeat each id many times (a user per interaction): an index of the ones seen,
-  // so only the distinct ones are copied and later sorted.
-  std::size_t records = 0;
-  for (const RoutedRecords& r : routed) records += (r.*field).size();
-  IdIndex seen(records / 16);  // grows when there are more distinct ids
-  std::vector<std::string> ids;
-  for (const RoutedRecords& r : routed)
-    for (std::size_t i = 0; i < (r.*field).size(); ++i) {
-      const std::string_view id = (r.*field)[i];
-      if (seen.insert(id, hash_id(id), 0)) ids.emplace_back(id);
-    }
-  return ids;
-}
+/// One field's routed ids over every input: the distinct ones, in first-seen order, and for
+/// each input which distinct id each routed position holds.
+struct FieldIds {
+  InternedIds distinct;
+  std::vector<std::vector<std::uint32_t>> distinct_of;  ///< [input][position]
+};
 
-/// Rows by id: `ids[i]` has row `first_row + i`. Views into `ids`, which must outlive it.
-IdIndex index_rows(const std::vector<std::string>& ids, std::int64_t first_row) {
-  IdIndex index(ids.size());
-  for (std::size_t i = 0; i < ids.size(); ++i)
-    index.insert(ids[i], hash_id(ids[i]), first_row + static_cast<std::int64_t>(i));
-  return index;
+FieldIds collect_field(const std::vector<RoutedRecords>& routed, PackedIds RoutedRecords::*field) {
+  FieldIds out;
+  for (const RoutedRecords& r : routed) {
+    const PackedIds& ids = r.*field;
+    std::vector<std::uint32_t>& distinct_of = out.distinct_of.emplace_back(ids.size());
+    for (std::size_t p = 0; p < ids.size(); ++p)
+      distinct_of[p] = out.distinct.intern(ids[p], hash_id(ids[p]));
+  }
+  return out;
 }
 
 /// Items are owned by item shards (hash ranges, like users). Each rank asks the owners in its
 /// scene group for the rows of the items it holds (`wanted`, distinct); the owners build the
 /// catalogue and answer. The rows come back in `rows`, one per wanted id.
-void encode_items(const mpi::ProcessGrid& grid, const std::vector<std::string>& wanted,
-                  Catalogue& catalogue, std::vector<std::int64_t>& rows_of_wanted) {
+void encode_items(const mpi::ProcessGrid& grid, const InternedIds& wanted, Catalogue& catalogue,
+                  std::vector<std::int64_t>& rows_of_wanted) {
   const std::size_t shards = static_cast<std::size_t>(grid.plan.user_shards);
   std::vector<std::vector<std::string>> asks(shards);
-  std::vector<std::vector<std::size_t>> asked_at(shards);  // each ask's position in `wanted`
-  for (std::size_t i = 0; i < wanted.size(); ++i) {
+  std::vector<std::vector<std::uint32_t>> asked_at(shards);  // each ask's code in `wanted`
+  for (std::uint32_t code = 0; code < wanted.size(); ++code) {
     const auto shard =
-        static_cast<std::size_t>(hash_range_part(hash_id(wanted[i]), grid.plan.user_shards));
-    asks[shard].push_back(wanted[i]);
-    asked_at[shard].push_back(i);
+        static_cast<std::size_t>(hash_range_part(wanted.hash(code), grid.plan.user_shards));
+    asks[shard].emplace_back(wanted[code]);
+    asked_at[shard].push_back(code);
   }
   std::vector<std::int64_t> ask_counts;
   const std::vector<std::string> asked = grid.group_comm.alltoallv_strings(asks, &ask_counts);
-
-  catalogue = build_catalogue(grid, asked);
-  const IdIndex row_of = index_rows(catalogue.ids, catalogue.row_begin());
+  // An item asked by several ranks of the group is one id of the catalogue's input.
+  InternedIds distinct;
+  std::vector<std::uint32_t> distinct_of(asked.size());
+  for (std::size_t i = 0; i < asked.size(); ++i)
+    distinct_of[i] = distinct.intern(asked[i], hash_id(asked[i]));
+  std::vector<std::int64_t> rows_of_distinct;
+  catalogue = build_catalogue(grid, distinct, rows_of_distinct);
 
   std::vector<std::vector<std::int64_t>> answers(shards);
   std::size_t next = 0;
   for (std::size_t source = 0; source < shards; ++source)
     for (std::int64_t i = 0; i < ask_counts[source]; ++i, ++next)
-      answers[source].push_back(row_of.find(asked[next], hash_id(asked[next])));
+      answers[source].push_back(rows_of_distinct[distinct_of[next]]);
   const std::vector<std::int64_t> rows = grid.group_comm.alltoallv(answers);
 
   // The answers come in the order of the asks.
   rows_of_wanted.assign(wanted.size(), -1);
   next = 0;
-  for (const std::vector<std::size_t>& positions : asked_at)
-    for (const std::size_t at : positions) rows_of_wanted[at] = rows[next++];
+  for (const std::vector<std::uint32_t>& codes : asked_at)
+    for (const std::uint32_t at : codes) rows_of_wanted[at] = rows[next++];
 }
 
-/// Sorts by (scene, user, item) and sums repeated triples (values added, latest timestamp kept).
-std::int64_t merge_duplicates(std::vector<Rating>& ratings) {
-  std::sort(ratings.begin(), ratings.end(), [](const Rating& a, const Rating& b) {
-    return std::tie(a.scene, a.user_row, a.item_row, a.value) <
-           std::tie(b.scene, b.user_row, b.item_row, b.value);
-  });
-  std::size_t out = 0;
-  for (std::size_t i = 0; i < ratings.size(); ++i) {
-    if (out > 0 && ratings[out - 1].scene == ratings[i].scene &&
-        ratings[out - 1].user_row == ratings[i].user_row &&
-        ratings[out - 1].item_row == ratings[i].item_row) {
-      ratings[out - 1].value += ratings[i].value;
-      ratings[out - 1].timestamp = std::max(ratings[out - 1].timestamp, ratings[i].timestamp);
-    } else {
-      ratings[out++] = ratings[i];
+/// Sorts by (scene, user, item) and sums repeated triples (values added in ascending order, so
+/// the sum does not depend on the order ratings arrived in; the latest timestamp kept). Every
+/// rating's user is a row of `users`. Two counting sorts (by user, then stably by scene) and a
+/// small sort per user instead of one comparison sort of everything: a user has a few dozen
+/// ratings, so the per-user sorts stay in cache.
+std::int64_t merge_duplicates(std::vector<Rating>& ratings, const Catalogue& users,
+                              std::size_t scenes) {
+  const std::int64_t first_user = users.row_begin();
+  std::vector<std::size_t> user_begin(static_cast<std::size_t>(users.size()) + 1, 0);
+  for (const Rating& r : ratings) {
+    check_invariant(r.user_row >= first_user && r.user_row < first_user + users.size(),
+                    "ratings are on their user's shard");
+    ++user_begin[static_cast<std::size_t>(r.user_row - first_user) + 1];
+  }
+  for (std::size_t u = 1; u < user_begin.size(); ++u) user_begin[u] += user_begin[u - 1];
+  std::vector<Rating> by_user(ratings.size());
+  {
+    std::vector<std::size_t> next(user_begin.begin(), user_begin.end() - 1);
+    for (const Rating& r : ratings)
+      by_user[next[static_cast<std::size_t>(r.user_row - first_user)]++] = r;
+  }
+  // Each user's ratings by (scene, item, value), repeats summed; `kept` of them remain.
+  std::size_t kept = 0;
+  std::vector<std::size_t> scene_begin(scenes + 1, 0);
+  for (std::size_t u = 0; u + 1 < user_begin.size(); ++u) {
+    const auto first = by_user.begin() + static_cast<std::ptrdiff_t>(user_begin[u]);
+    const auto last = by_user.begin() + static_cast<std::ptrdiff_t>(user_begin[u + 1]);
+    std::sort(first, last, [](const Rating& a, const Rating& b) {
+      return std::tie(a.scene, a.item_row, a.value) < std::tie(b.scene, b.item_row, b.value);
+    });
+    const std::size_t user_first = kept;
+    for (auto r = first; r != last; ++r) {
+      if (kept > user_first && by_user[kept - 1].scene == r->scene &&
+          by_user[kept - 1].item_row == r->item_row) {
+        by_user[kept - 1].value += r->value;
+        by_user[kept - 1].timestamp = std::max(by_user[kept - 1].timestamp, r->timestamp);
+      } else {
+        by_user[kept++] = *r;
+        ++scene_begin[static_cast<std::size_t>(r->scene) + 1];
+      }
     }
   }
-  const auto merged = static_cast<std::int64_t>(ratings.size() - out);
-  ratings.resize(out);
+  for (std::size_t c = 1; c < scene_begin.size(); ++c) scene_begin[c] += scene_begin[c - 1];
+  const auto merged = static_cast<std::int64_t>(ratings.size() - kept);
+  ratings.resize(kept);
+  for (std::size_t i = 0; i < kept; ++i)
+    ratings[scene_begin[static_cast<std::size_t>(by_user[i].scene)]++] = by_user[i];
   return merged;
 }
 
@@ -263,34 +394,25 @@ void check_sums_finite(const ShardedData& data, const std::vector<Rating>& ratin
                        "') sum to more than float32 can hold");
 }
 
-/// The routed records of one input as ratings with global rows.
-std::vector<Rating> encode_ratings(const RoutedRecords& routed, const IdIndex& user_row,
-                                   const IdIndex& item_row) {
-  const std::size_t n = routed.numbers.size();
-  std::vector<Rating> ratings(n);
-  // In batches: hash a batch and prefetch its slots, then look them up, so the cache misses of
-  // a batch overlap instead of following one another.
-  constexpr std::size_t kBatch = 16;
-  std::uint64_t user_hash[kBatch], item_hash[kBatch];
-  for (std::size_t begin = 0; begin < n; begin += kBatch) {
-    const std::size_t count = std::min(kBatch, n - begin);
-    for (std::size_t j = 0; j < count; ++j) {
-      user_hash[j] = hash_id(routed.users[begin + j]);
-      item_hash[j] = hash_id(routed.items[begin + j]);
-      user_row.prefetch(user_hash[j]);
-      item_row.prefetch(item_hash[j]);
-    }
-    for (std::size_t j = 0; j < count; ++j) {
-      const std::size_t i = begin + j;
-      Rating& r = ratings[i];
-      r.user_row = user_row.find_present(routed.users[i], user_hash[j]);
-      r.item_row = item_row.find_present(routed.items[i], item_hash[j]);
-      check_invariant(r.user_row >= 0 && r.item_row >= 0, "every routed id has a row");
-      r.scene = routed.numbers[i].scene;
-      r.value = routed.numbers[i].value;
-      r.timestamp = routed.numbers[i].timestamp;
-      r.pair_hash = hash_combine(user_hash[j], item_hash[j]);
-    }
+/// The routed records of one input as ratings with global rows: `user_row[j]` is the row of the
+/// j-th distinct user (`item_row` likewise).
+std::vector<Rating> encode_ratings(const RoutedRecords& routed, std::size_t input,
+                                   const FieldIds& users, const std::vector<std::int64_t>& user_row,
+                                   const FieldIds& items,
+                                   const std::vector<std::int64_t>& item_row) {
+  const std::vector<std::uint32_t>& user_of = users.distinct_of[input];
+  const std::vector<std::uint32_t>& item_of = items.distinct_of[input];
+  std::vector<Rating> ratings(routed.records.size());
+  for (std::size_t i = 0; i < ratings.size(); ++i) {
+    const RoutedRecord& in = routed.records[i];
+    const std::uint32_t user = user_of[in.user], item = item_of[in.item];
+    Rating& r = ratings[i];
+    r.user_row = user_row[user];
+    r.item_row = item_row[item];
+    r.scene = in.scene;
+    r.value = in.value;
+    r.timestamp = in.timestamp;
+    r.pair_hash = hash_combine(users.distinct.hash(user), items.distinct.hash(item));
   }
   return ratings;
 }
@@ -314,25 +436,26 @@ MultiShardingResult shard_all(const mpi::Communicator& world, std::vector<ReadRe
 
   std::vector<RoutedRecords> routed;
   for (ReadResult& input : inputs)
-    routed.push_back(route_to_user_owners(world, grid.plan, data.scenes, std::move(input.records)));
-  data.users = build_catalogue(grid, distinct_ids(routed, &RoutedRecords::users));
-  const IdIndex user_row = index_rows(data.users.ids, data.users.row_begin());
-  const std::vector<std::string> item_ids = distinct_ids(routed, &RoutedRecords::items);
-  std::vector<std::int64_t> rows_of_items;
-  encode_items(grid, item_ids, data.items, rows_of_items);
-  IdIndex item_row(item_ids.size());
-  for (std::size_t i = 0; i < item_ids.size(); ++i)
-    item_row.insert(item_ids[i], hash_id(item_ids[i]), rows_of_items[i]);
+    routed.push_back(route_to_user_owners(world, grid.plan, data.scenes, std::move(input)));
+
+  const FieldIds users = collect_field(routed, &RoutedRecords::users);
+  std::vector<std::int64_t> user_rows;
+  data.users = build_catalogue(grid, users.distinct, user_rows);
+  const FieldIds items = collect_field(routed, &RoutedRecords::items);
+  std::vector<std::int64_t> item_rows;
+  encode_items(grid, items.distinct, data.items, item_rows);
+  for (const std::vector<std::int64_t>* rows : {&user_rows, &item_rows})
+    for (const std::int64_t row : *rows) check_invariant(row >= 0, "every routed id has a row");
 
   std::vector<std::vector<Rating>> ratings;
   std::int64_t merged = 0;
-  for (RoutedRecords& input : routed) {
-    ratings.push_back(encode_ratings(input, user_row, item_row));
-    input = RoutedRecords{};  // the strings are no longer needed
-    merged += merge_duplicates(ratings.back());
+  for (std::size_t input = 0; input < routed.size(); ++input) {
+    ratings.push_back(encode_ratings(routed[input], input, users, user_rows, items, item_rows));
+    routed[input] = RoutedRecords{};  // the strings are no longer needed
+    merged += merge_duplicates(ratings.back(), data.users, data.scenes.size());
   }
-  for (std::size_t i = 0; i < item_ids.size(); ++i)
-    data.item_ids_seen.emplace(rows_of_items[i], item_ids[i]);
+  for (std::uint32_t code = 0; code < items.distinct.size(); ++code)
+    data.item_ids_seen.emplace(item_rows[code], items.distinct[code]);
   mpi::run_agreed(world, [&] {
     for (const std::vector<Rating>& input : ratings) check_sums_finite(data, input);
   });

@@ -58,7 +58,7 @@ void sort_ids_in_row_order(std::vector<std::string>& ids);
 
 /// Collective over world. Plans the grid from the scenes' loads (requested_groups = 0: automatic),
 /// routes each record to its owner with MPI_Alltoallv, builds the user and item catalogues, and
-/// sums duplicate (user, item, scene) rows. Consumes `read.records`.
+/// sums duplicate (user, item, scene) rows. Consumes `read`.
 struct ShardingResult {
   mpi::ProcessGrid grid;
   ShardedData data;

@@ -50,24 +50,29 @@ std::vector<UserItems> read_user_items(
   std::vector<std::vector<std::int32_t>> send_items(ranks);
   std::vector<std::vector<float>> send_values(ranks);
   mpi::run_agreed(comm, [&] {
-    for (const Interaction& record : read.records) {
-      if (record.scene != scene) continue;
-      const auto asker = askers.find(record.user);
-      if (asker == askers.end()) continue;
-      const auto item = position_of_item.find(record.item);
+    // Who asked for each distinct user of this rank's records (nullptr: nobody).
+    std::vector<const std::vector<int>*> askers_of(read.users.size(), nullptr);
+    for (std::uint32_t code = 0; code < read.users.size(); ++code) {
+      const auto found = askers.find(std::string(read.users[code]));
+      if (found != askers.end()) askers_of[code] = &found->second;
+    }
+    for (const ReadRecord& record : read.records) {
+      if (askers_of[record.user] == nullptr || read.scenes[record.scene] != scene) continue;
+      const std::string item_id(read.items[record.item]);
+      const auto item = position_of_item.find(item_id);
       if (item == position_of_item.end())
-        throw InputError(train.path, "item '" + record.item + "' (user '" + record.user +
-                                         "', scene '" + scene + "') is not in the model " +
-                                         model_path);
+        throw InputError(train.path, "item '" + item_id + "' (user '" +
+                                         std::string(read.users[record.user]) + "', scene '" +
+                                         scene + "') is not in the model " + model_path);
       if (item->second < 0) continue;
-      for (const int rank : asker->second) {
-        send_users[static_cast<std::size_t>(rank)].push_back(record.user);
+      for (const int rank : *askers_of[record.user]) {
+        send_users[static_cast<std::size_t>(rank)].emplace_back(read.users[record.user]);
         send_items[static_cast<std::size_t>(rank)].push_back(item->second);
-        send_values[static_cast<std::size_t>(rank)].push_back(static_cast<float>(record.value));
+        send_values[static_cast<std::size_t>(rank)].push_back(record.value);
       }
     }
   });
-  read.records.clear();
+  read = ReadResult{};
   const std::vector<std::string> got_users = comm.alltoallv_strings(send_users);
   const std::vector<std::int32_t> got_items = comm.alltoallv(send_items);
   const std::vector<float> got_values = comm.alltoallv(send_values);

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "io/id_hash.h"
 #include "io/interaction_reader.h"
@@ -22,7 +23,10 @@ TEST(Sharding, RecordsReachTheirOwnersOnceWithDuplicatesSummed) {
   std::map<std::tuple<std::string, std::string, std::string>, double> expected;
   for (int i = 0; i < 600; ++i) {
     const int j = i % 5 == 4 ? i - 3 : i;
-    const std::string scene = "s" + std::to_string(j % 3), user = "user" + std::to_string(j % 41),
+    // Some ids longer than 16 bytes: the id tables keep short ids in their slots, long ones apart.
+    const std::string scene = "s" + std::to_string(j % 3),
+                      user = (j % 2 == 0 ? "user" : "a-user-id-of-more-than-16-bytes-") +
+                             std::to_string(j % 41),
                       item = "item" + std::to_string(j % 29);
     text += scene + "," + user + "," + std::to_string(1 + i % 4) + "," + item + "\n";
     expected[{user, item, scene}] += 1 + i % 4;
@@ -34,11 +38,19 @@ TEST(Sharding, RecordsReachTheirOwnersOnceWithDuplicatesSummed) {
   const ShardedData& data = result.data;
   const mpi::ProcessGrid& grid = result.grid;
 
-  // Every local rating belongs here.
-  for (const Rating& r : data.ratings) {
+  // Every local rating belongs here, carries the hash of its (user, item) pair, and the ratings
+  // are sorted by (scene, user, item) with no triple twice.
+  for (std::size_t i = 0; i < data.ratings.size(); ++i) {
+    const Rating& r = data.ratings[i];
     const std::string& user = data.users.id_of_row(r.user_row);
     EXPECT_EQ(grid.plan.group_of_scene[static_cast<std::size_t>(r.scene)], grid.group);
     EXPECT_EQ(hash_range_part(hash_id(user), grid.plan.user_shards), grid.shard);
+    EXPECT_EQ(r.pair_hash, hash_combine(hash_id(user), hash_id(data.item_ids_seen.at(r.item_row))));
+    if (i > 0) {
+      const Rating& p = data.ratings[i - 1];
+      EXPECT_LT(std::tie(p.scene, p.user_row, p.item_row),
+                std::tie(r.scene, r.user_row, r.item_row));
+    }
   }
   // Gather everything as strings on every rank and compare with the brute-force recount.
   std::vector<std::string> mine;

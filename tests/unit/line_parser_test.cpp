@@ -161,6 +161,9 @@ TEST(LineParser, ValuesMustBeFiniteAndPositive) {
   EXPECT_EQ(reason_of("u,i,s,-1", kCsv4), "value -1 must be > 0");
   EXPECT_EQ(reason_of("u,i,s,0", kCsv4), "value 0 must be > 0");
   EXPECT_EQ(reason_of("u,i,s,-0.0", kCsv4), "value -0.0 must be > 0");
+  // Values are trained as float32: one that would round to 0 there is refused, not zeroed.
+  EXPECT_EQ(reason_of("u,i,s,1e-50", kCsv4), "value 1e-50 is too small (the smallest is 1.4e-45)");
+  EXPECT_FLOAT_EQ(static_cast<float>(parse_ok("u,i,s,1e-44", kCsv4).value), 1e-44f);
 }
 
 TEST(LineParser, TimestampsAreStrictInt64) {
