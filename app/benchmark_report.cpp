@@ -97,7 +97,7 @@ std::string format_benchmark(const BenchmarkFigures& f) {
       "peak memory so far (MB per rank, largest): after read %.1f, route %.1f, "
       "training %.1f, writing %.1f\n"
       "data held (ratings both ways + factors): %.1f MB per rank, 1.5x = %.1f MB; "
-      "dense served user rows written: %.1f MB per rank\n"
+      "served user rows written (computed a slab at a time, not held): %.1f MB per rank\n"
       "bytes of the averaging by the model, 2 (G - 1) / G x 4 (k + 1) x users in two or more "
       "groups: %.2f "
       "MB per rank\n",

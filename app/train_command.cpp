@@ -327,10 +327,14 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
   std::vector<io::MetricRecord> metrics;
   if (config.evaluate) {
     const auto eval_start = std::chrono::steady_clock::now();
+    // The evaluation scores every user: it takes the served rows dense, for its duration.
+    std::vector<solver::Matrix> served_users;
+    for (const solver::ServedScene& scene : served)
+      served_users.push_back(solver::dense_user_rows(scene, config.als.factors));
     std::vector<eval::SceneModel> models;
     for (std::size_t l = 0; l < layouts.size(); ++l)
       models.push_back(
-          {layouts[l].scene, &served[l].users, &layouts[l].item_rows, &served[l].items});
+          {layouts[l].scene, &served_users[l], &layouts[l].item_rows, &served[l].items});
     const eval::MetricSums sums = eval::evaluate_model(
         grid, data.users, fitted.train,
         skipped.any() ? evaluable_test(fitted.test, skipped) : fitted.test, models, config.ks);
@@ -359,8 +363,9 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
     }
   }
 
-  // The ratings are not needed past the evaluation; the served rows move into the file's
-  // blocks: the dense per-scene user rows are the largest thing a rank holds, and are held once.
+  // The ratings are not needed past the evaluation. The served user rows are computed a slab
+  // at a time as the file is written (dense, every shard user in every scene of the group, they
+  // would be the largest thing a rank holds), from the trainer, which lives until then.
   split = io::SplitRatings();
   validation = io::SplitRatings();
   io::EmbeddingFileContent content =
@@ -368,12 +373,11 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
   content.metrics = std::move(metrics);
   content.attributes = run_attributes(config, world, grid, data, options);
   const std::array<double, 3> flops_per_phase = trainer.local_flops_per_iteration();
-  // Everything training needed goes before the file's blocks are written: on large inputs the
-  // served rows and the training state together set the job's peak memory.
-  trainer_state.reset();
-  pooled.reset();
+  pooled.reset();  // its served rows were copied
   std::vector<solver::SceneLayout>().swap(scene_layouts);
   io::write_embedding_file(world, config.output, content);
+  content = io::EmbeddingFileContent();  // its row sources read the trainer
+  trainer_state.reset();
 
   const std::int64_t peak = world.max(peak_resident_bytes());
   if (config.benchmark) {

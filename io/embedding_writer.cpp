@@ -39,6 +39,10 @@ struct TiledDataset {
 
 std::string scene_group(const std::string& scene) { return "/scenes/" + scene; }
 
+std::int64_t block_rows(const FactorMatrix& dense, const ComputedRows& computed) {
+  return computed.fill ? computed.rows : dense.rows();
+}
+
 std::vector<TiledDataset> tiled_datasets(const EmbeddingFileContent& c) {
   const auto rows = [](auto n) { return static_cast<std::int64_t>(n); };
   std::vector<TiledDataset> out = {
@@ -47,14 +51,14 @@ std::vector<TiledDataset> tiled_datasets(const EmbeddingFileContent& c) {
       {"/shared/user_factors",
        "n_users",
        c.n_users,
-       {c.shared_row_begin, rows(c.shared_user_factors.rows())}},
+       {c.shared_row_begin, block_rows(c.shared_user_factors, c.computed_shared_factors)}},
   };
   // user_active and item_active share the row blocks of their factor matrices.
   for (const SceneEmbeddingBlock& s : c.scenes) {
     out.push_back({scene_group(s.name) + "/user_factors",
                    "n_users",
                    c.n_users,
-                   {s.user_row_begin, rows(s.user_factors.rows())}});
+                   {s.user_row_begin, block_rows(s.user_factors, s.computed_user_factors)}});
     out.push_back({scene_group(s.name) + "/item_factors",
                    "n_items",
                    c.n_items,
@@ -74,6 +78,14 @@ void check_columns(const FactorMatrix& m, std::int64_t columns, const std::strin
       what + " has " + std::to_string(m.cols()) + " columns, expected " + std::to_string(columns));
 }
 
+/// Rows held dense or computed, not both.
+void check_factor_block(const FactorMatrix& dense, const ComputedRows& computed,
+                        std::int64_t columns, const std::string& what) {
+  check_columns(dense, columns, what);
+  require(!computed.fill || dense.size() == 0, what + " has both dense and computed rows");
+  require(computed.rows >= 0, what + " has a negative number of computed rows");
+}
+
 void check_ids(const std::vector<std::string>& ids, const std::string& what) {
   for (const std::string& id : ids)
     require(id.find('\0') == std::string::npos,
@@ -87,7 +99,7 @@ void check_local_content(const EmbeddingFileContent& c) {
   require(c.n_users >= 0 && c.n_items >= 0, "negative n_users or n_items");
   check_ids(c.user_ids, "/users/id");
   check_ids(c.item_ids, "/items/id");
-  check_columns(c.shared_user_factors, k, "/shared/user_factors");
+  check_factor_block(c.shared_user_factors, c.computed_shared_factors, k, "/shared/user_factors");
   std::set<std::string> scene_names;
   for (const SceneEmbeddingBlock& s : c.scenes) {
     require(!s.name.empty() && s.name != "." && s.name != ".." &&
@@ -95,11 +107,12 @@ void check_local_content(const EmbeddingFileContent& c) {
             "scene name '" + s.name + "' cannot name an HDF5 group");
     require(scene_names.insert(s.name).second, "scene '" + s.name + "' is listed twice");
     const std::string group = scene_group(s.name);
-    check_columns(s.user_factors, k + 1, group + "/user_factors");
+    check_factor_block(s.user_factors, s.computed_user_factors, k + 1, group + "/user_factors");
     check_columns(s.item_factors, k + 1, group + "/item_factors");
-    require(static_cast<std::int64_t>(s.user_active.size()) == s.user_factors.rows(),
+    const std::int64_t user_rows = block_rows(s.user_factors, s.computed_user_factors);
+    require(static_cast<std::int64_t>(s.user_active.size()) == user_rows,
             group + "/user_active has " + std::to_string(s.user_active.size()) + " flags for " +
-                std::to_string(s.user_factors.rows()) + " factor rows");
+                std::to_string(user_rows) + " factor rows");
     require(static_cast<std::int64_t>(s.item_active.size()) == s.item_factors.rows(),
             group + "/item_active has " + std::to_string(s.item_active.size()) + " flags for " +
                 std::to_string(s.item_factors.rows()) + " factor rows");
@@ -305,6 +318,14 @@ RowSlice slice_of(std::int64_t total_rows, std::int64_t row_begin,
   return {total_rows, 0, row_begin, static_cast<std::int64_t>(flags.size()), flags.data()};
 }
 
+/// The rows of a factor block as computed rows: its own, or copies out of its dense rows.
+ComputedRows computed_rows(const FactorMatrix& dense, const ComputedRows& computed) {
+  if (computed.fill) return computed;
+  return {dense.rows(), [&dense](std::int64_t first, std::int64_t count, float* out) {
+            std::copy_n(dense.data() + first * dense.cols(), count * dense.cols(), out);
+          }};
+}
+
 /// A fixed-length, NUL-padded UTF-8 string type: parallel HDF5 cannot write variable-length
 /// data collectively, and NUL padding lets readers strip the padding without ambiguity.
 DatatypeHandle fixed_string_type(std::int64_t length, const std::string& where) {
@@ -361,41 +382,35 @@ class ParallelFileWriter {
   /// still takes part, as the collective transfer requires.
   void write_rows(const std::string& name, hid_t file_type, hid_t memory_type,
                   const RowSlice& slice) {
-    const std::string at = where(name);
-    const int rank = slice.columns > 0 ? 2 : 1;
-    const hsize_t dims[2] = {static_cast<hsize_t>(slice.total_rows),
-                             static_cast<hsize_t>(slice.columns)};
-    DataspaceHandle file_space(
-        check_hdf5(H5Screate_simple(rank, dims, nullptr), "H5Screate_simple", at));
-    DatasetHandle dataset(
-        check_hdf5(H5Dcreate2(file_.get(), name.c_str(), file_type, file_space.get(), H5P_DEFAULT,
-                              create_.get(), H5P_DEFAULT),
-                   "H5Dcreate2", at));
-    const hsize_t local_dims[2] = {static_cast<hsize_t>(slice.rows),
-                                   static_cast<hsize_t>(slice.columns)};
-    DataspaceHandle memory_space(
-        check_hdf5(H5Screate_simple(rank, local_dims, nullptr), "H5Screate_simple", at));
-    if (slice.rows > 0) {
-      const hsize_t start[2] = {static_cast<hsize_t>(slice.row_begin), 0};
-      check_hdf5(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, local_dims,
-                                     nullptr),
-                 "H5Sselect_hyperslab", at);
-    } else {
-      check_hdf5(H5Sselect_none(file_space.get()), "H5Sselect_none", at);
-      check_hdf5(H5Sselect_none(memory_space.get()), "H5Sselect_none", at);
+    const DatasetHandle dataset = create_dataset(name, file_type, slice.total_rows, slice.columns);
+    write_part(dataset, name, memory_type, slice);
+  }
+
+  /// A float32 dataset of `total_rows` x `columns` whose `computed.rows` rows from `row_begin`
+  /// this rank fills `kSlabRows` at a time: one collective transfer per slab, as many on every
+  /// rank (a rank whose rows are done takes part with none).
+  void write_rows_in_slabs(const std::string& name, std::int64_t total_rows, std::int64_t columns,
+                           std::int64_t row_begin, const ComputedRows& computed) {
+    constexpr std::int64_t kSlabRows = 32768;  // 8.5 MB at k = 64
+    const DatasetHandle dataset = create_dataset(name, H5T_IEEE_F32LE, total_rows, columns);
+    const std::int64_t rows = computed.rows;
+    const std::int64_t slabs = comm_.max((rows + kSlabRows - 1) / kSlabRows);
+    FactorMatrix slab;
+    for (std::int64_t i = 0; i < slabs; ++i) {
+      const std::int64_t first = std::min(rows, i * kSlabRows);
+      const std::int64_t count = std::min(kSlabRows, rows - first);
+      std::optional<mpi::LocalError> failure;
+      try {
+        slab.resize(count, columns);
+        if (count > 0) computed.fill(first, count, slab.data());
+      } catch (const std::exception& e) {
+        failure =
+            mpi::LocalError{ExitCode::kInternal, "computing " + where(name) + ": " + e.what()};
+      }
+      mpi::agree_on_error(comm_, failure);
+      write_part(dataset, name, H5T_NATIVE_FLOAT,
+                 {total_rows, columns, row_begin + first, count, slab.data()});
     }
-    static const unsigned char kNoData = 0;  // an empty block's data() may be null
-    const void* buffer = slice.data != nullptr ? slice.data : &kNoData;
-    // The transfer can fail on some ranks only (a full disk or a quota hits the rank whose
-    // bytes no longer fit). Agreeing before the next collective call keeps the ranks that
-    // succeeded from waiting in it forever; then all of them unwind and close the file together.
-    std::optional<mpi::LocalError> failure;
-    if (H5Dwrite(dataset.get(), memory_type, memory_space.get(), file_space.get(), transfer_.get(),
-                 buffer) < 0)
-      failure = mpi::LocalError{
-          ExitCode::kBadInput,
-          "cannot write " + at + ": " + detail::hdf5_error_reason() + full_file_system_note(path_)};
-    mpi::agree_on_error(comm_, failure);
   }
 
   /// A fixed-length string dataset of `total_rows` rows; this rank writes `ids` from row_begin.
@@ -450,6 +465,52 @@ class ParallelFileWriter {
  private:
   std::string where(const std::string& name) const { return "'" + name + "' in '" + path_ + "'"; }
 
+  /// A dataset of `total_rows` rows, and `columns` columns unless 0 (then 1-D).
+  DatasetHandle create_dataset(const std::string& name, hid_t file_type, std::int64_t total_rows,
+                               std::int64_t columns) {
+    const int rank = columns > 0 ? 2 : 1;
+    const hsize_t dims[2] = {static_cast<hsize_t>(total_rows), static_cast<hsize_t>(columns)};
+    DataspaceHandle file_space(
+        check_hdf5(H5Screate_simple(rank, dims, nullptr), "H5Screate_simple", where(name)));
+    return DatasetHandle(
+        check_hdf5(H5Dcreate2(file_.get(), name.c_str(), file_type, file_space.get(), H5P_DEFAULT,
+                              create_.get(), H5P_DEFAULT),
+                   "H5Dcreate2", where(name)));
+  }
+
+  /// One collective transfer of `slice`'s rows into `dataset`.
+  void write_part(const DatasetHandle& dataset, const std::string& name, hid_t memory_type,
+                  const RowSlice& slice) {
+    const std::string at = where(name);
+    const int rank = slice.columns > 0 ? 2 : 1;
+    DataspaceHandle file_space(check_hdf5(H5Dget_space(dataset.get()), "H5Dget_space", at));
+    const hsize_t local_dims[2] = {static_cast<hsize_t>(slice.rows),
+                                   static_cast<hsize_t>(slice.columns)};
+    DataspaceHandle memory_space(
+        check_hdf5(H5Screate_simple(rank, local_dims, nullptr), "H5Screate_simple", at));
+    if (slice.rows > 0) {
+      const hsize_t start[2] = {static_cast<hsize_t>(slice.row_begin), 0};
+      check_hdf5(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, local_dims,
+                                     nullptr),
+                 "H5Sselect_hyperslab", at);
+    } else {
+      check_hdf5(H5Sselect_none(file_space.get()), "H5Sselect_none", at);
+      check_hdf5(H5Sselect_none(memory_space.get()), "H5Sselect_none", at);
+    }
+    static const unsigned char kNoData = 0;  // an empty block's data() may be null
+    const void* buffer = slice.data != nullptr ? slice.data : &kNoData;
+    // The transfer can fail on some ranks only (a full disk or a quota hits the rank whose
+    // bytes no longer fit). Agreeing before the next collective call keeps the ranks that
+    // succeeded from waiting in it forever; then all of them unwind and close the file together.
+    std::optional<mpi::LocalError> failure;
+    if (H5Dwrite(dataset.get(), memory_type, memory_space.get(), file_space.get(), transfer_.get(),
+                 buffer) < 0)
+      failure = mpi::LocalError{
+          ExitCode::kBadInput,
+          "cannot write " + at + ": " + detail::hdf5_error_reason() + full_file_system_note(path_)};
+    mpi::agree_on_error(comm_, failure);
+  }
+
   const mpi::Communicator& comm_;
   std::string path_;
   FileHandle file_;  // declared before the property lists; they close first, the file last
@@ -484,16 +545,18 @@ void write_contents(ParallelFileWriter& w, const EmbeddingFileContent& c,
   w.create_group("/items");
   w.write_strings("/items/id", c.n_items, layout.item_id_length, c.item_id_begin, c.item_ids);
   w.create_group("/shared");
-  w.write_rows("/shared/user_factors", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
-               slice_of(c.n_users, c.shared_row_begin, c.shared_user_factors));
+  // Factor rows always go in slabs, also from dense rows: the number of collective transfers
+  // must not depend on which ranks compute their rows and which hold them.
+  w.write_rows_in_slabs("/shared/user_factors", c.n_users, c.factors, c.shared_row_begin,
+                        computed_rows(c.shared_user_factors, c.computed_shared_factors));
 
   w.create_group("/scenes");
   for (std::size_t s = 0; s < c.scenes.size(); ++s) {
     const SceneEmbeddingBlock& scene = c.scenes[s];
     const std::string group = scene_group(scene.name);
     w.create_group(group);
-    w.write_rows(group + "/user_factors", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
-                 slice_of(c.n_users, scene.user_row_begin, scene.user_factors));
+    w.write_rows_in_slabs(group + "/user_factors", c.n_users, c.factors + 1, scene.user_row_begin,
+                          computed_rows(scene.user_factors, scene.computed_user_factors));
     w.write_rows(group + "/user_active", H5T_STD_U8LE, H5T_NATIVE_UINT8,
                  slice_of(c.n_users, scene.user_row_begin, scene.user_active));
     w.write_rows(group + "/item_factors", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,

@@ -4,6 +4,7 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -22,12 +23,25 @@ constexpr std::int64_t kEmbeddingFormatVersion = 1;
 using FactorMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using AttributeValue = std::variant<std::int64_t, double, std::string>;
 
+/// Writes rows [first, first + count) of a block (counted from the block's first row) into
+/// `out`, count x columns floats, row-major.
+using RowSource = std::function<void(std::int64_t first, std::int64_t count, float* out)>;
+
+/// A block of factor rows computed a slab at a time as they are written, instead of held dense:
+/// the served rows of a model are derived from the trained ones (every user of a shard in every
+/// scene of its group, the largest thing a rank writes), and need not all exist at once.
+struct ComputedRows {
+  std::int64_t rows = 0;
+  RowSource fill;  ///< empty: the block's dense matrix holds the rows
+};
+
 /// This rank's part of one scene group /scenes/<name>.
 struct SceneEmbeddingBlock {
   std::string name;  ///< every rank lists every scene, in the same order
   std::int64_t user_row_begin = 0;
   FactorMatrix user_factors;              ///< rows x (k+1), rows user_row_begin..; may have 0 rows
-  std::vector<std::uint8_t> user_active;  ///< one flag per row of user_factors
+  ComputedRows computed_user_factors;     ///< instead of user_factors, which then stays empty
+  std::vector<std::uint8_t> user_active;  ///< one flag per user row
   std::int64_t item_row_begin = 0;
   FactorMatrix item_factors;              ///< rows x (k+1), rows item_row_begin..; may have 0 rows
   std::vector<std::uint8_t> item_active;  ///< one flag per row of item_factors
@@ -47,7 +61,8 @@ struct EmbeddingFileContent {
   std::int64_t item_id_begin = 0;
   std::vector<std::string> item_ids;  ///< this rank's block of /items/id
   std::int64_t shared_row_begin = 0;
-  FactorMatrix shared_user_factors;  ///< rows x k, block of /shared/user_factors
+  FactorMatrix shared_user_factors;      ///< rows x k, block of /shared/user_factors
+  ComputedRows computed_shared_factors;  ///< instead of shared_user_factors
   std::vector<SceneEmbeddingBlock> scenes;
   /// Root attributes besides `format` and `format_version`, which the writer adds itself.
   std::vector<std::pair<std::string, AttributeValue>> attributes;

@@ -12,13 +12,54 @@ namespace {
 /// difference that matters, far above float32's resolution near 0.
 constexpr float kPopularityTieBreak = 1e-6f;
 
-Matrix unit_user_rows(std::int64_t rows, int k) {
-  Matrix users = Matrix::Zero(rows, k + 1);
-  users.col(k).setOnes();
-  return users;
-}
+/// Served user rows of one scene: the trained row of a user with data in the scene, otherwise
+/// what the model kind serves the others (see the header).
+class ServedUserRows {
+ public:
+  ServedUserRows(const io::ShardedData& data, const Trainer& trainer, std::size_t layout,
+                 ModelKind kind)
+      : data_(data), trainer_(trainer), layout_(layout), kind_(kind) {}
+
+  void operator()(std::int64_t first, std::int64_t count, float* out) const {
+    const int k = trainer_.options().als.factors;
+    Eigen::Map<Matrix> rows(out, count, k + 1);
+    const std::optional<Matrix>& bridge = trainer_.bridge(layout_);
+    const Matrix& shared = trainer_.shared_factors();
+    if (kind_ == ModelKind::kColearn && bridge) {
+      for (std::int64_t u = 0; u < count; ++u)
+        apply_bridge(*bridge, shared.row(first + u).data(), rows.row(u).data());
+    } else if (kind_ == ModelKind::kColearn) {
+      rows.leftCols(k) = shared.middleRows(first, count);
+      rows.col(k).setOnes();
+    } else {
+      rows.setZero();
+      rows.col(k).setOnes();
+    }
+    if (kind_ == ModelKind::kPopularity) return;  // the unit row for everyone
+    // The layout's users are sorted by row: those of these rows are one run of them.
+    const SceneLayout& layout = trainer_.layouts()[layout_];
+    const auto users_begin = layout.user_rows.begin() + layout.user_begin;
+    const auto users_end = layout.user_rows.begin() + layout.user_end;
+    const std::int64_t first_row = data_.users.row_begin() + first;
+    for (auto at = std::lower_bound(users_begin, users_end, first_row);
+         at != users_end && *at < first_row + count; ++at)
+      rows.row(*at - first_row) = trainer_.user_factors(layout_).row(at - users_begin);
+  }
+
+ private:
+  const io::ShardedData& data_;
+  const Trainer& trainer_;
+  std::size_t layout_;
+  ModelKind kind_;
+};
 
 }  // namespace
+
+Matrix dense_user_rows(const ServedScene& scene, int k) {
+  Matrix rows(static_cast<Eigen::Index>(scene.active.size()), k + 1);
+  if (rows.rows() > 0) scene.users(0, rows.rows(), rows.data());
+  return rows;
+}
 
 std::vector<ServedScene> serve_model(const io::ShardedData& data, const Trainer& trainer,
                                      ModelKind kind) {
@@ -29,28 +70,11 @@ std::vector<ServedScene> serve_model(const io::ShardedData& data, const Trainer&
     ServedScene& scene = served[l];
     const std::vector<float> popularity =
         kind == ModelKind::kColearn ? std::vector<float>() : trainer.item_popularity(l);
-    // Users without training data in the scene.
-    if (kind == ModelKind::kColearn && trainer.bridge(l)) {
-      scene.bridge = trainer.bridge(l);
-      scene.users.resize(data.users.size(), k + 1);
-      for (std::int64_t u = 0; u < data.users.size(); ++u)
-        apply_bridge(*scene.bridge, trainer.shared_factors().row(u).data(),
-                     scene.users.row(u).data());
-    } else if (kind == ModelKind::kColearn) {
-      scene.users.resize(data.users.size(), k + 1);
-      scene.users.leftCols(k) = trainer.shared_factors();
-      scene.users.col(k).setOnes();
-    } else {
-      scene.users = unit_user_rows(data.users.size(), k);
-    }
-    // Users with training data: their trained rows (popularity: the unit row for everyone).
+    if (kind == ModelKind::kColearn && trainer.bridge(l)) scene.bridge = trainer.bridge(l);
+    scene.users = ServedUserRows(data, trainer, l, kind);
     scene.active.assign(static_cast<std::size_t>(data.users.size()), 0);
-    for (std::int64_t u = 0; u < layout.local_users(); ++u) {
-      const std::int64_t shard_row = layout.local_user_row(u) - data.users.row_begin();
-      if (kind != ModelKind::kPopularity)
-        scene.users.row(shard_row) = trainer.user_factors(l).row(u);
-      scene.active[static_cast<std::size_t>(shard_row)] = 1;
-    }
+    for (std::int64_t u = 0; u < layout.local_users(); ++u)
+      scene.active[static_cast<std::size_t>(layout.local_user_row(u) - data.users.row_begin())] = 1;
     // Items.
     if (kind == ModelKind::kPopularity) {
       scene.items = Matrix::Zero(static_cast<Eigen::Index>(popularity.size()), k + 1);
@@ -84,9 +108,10 @@ io::EmbeddingFileContent export_embeddings(const mpi::ProcessGrid& grid,
   if (writes_ids) {
     content.user_ids = data.users.ids;
     content.item_ids = data.items.ids;
-    content.shared_user_factors = shared;
-  } else {
-    content.shared_user_factors.resize(0, k);
+    content.computed_shared_factors = {
+        shared.rows(), [&shared](std::int64_t first, std::int64_t count, float* out) {
+          Eigen::Map<Matrix>(out, count, shared.cols()) = shared.middleRows(first, count);
+        }};
   }
 
   std::size_t layout_at = 0;
@@ -104,7 +129,8 @@ io::EmbeddingFileContent export_embeddings(const mpi::ProcessGrid& grid,
     }
     const SceneLayout& layout = scenes[layout_at];
     ServedScene& scene = served[layout_at];
-    block.user_factors = std::move(scene.users);
+    block.computed_user_factors = {static_cast<std::int64_t>(scene.active.size()),
+                                   std::move(scene.users)};
     block.user_active = std::move(scene.active);
     if (scene.bridge && grid.shard == 0) block.bridge = scene.bridge;  // one rank writes B_s
     // Items of this rank's item shard: zero rows for items absent from the scene.
@@ -116,6 +142,7 @@ io::EmbeddingFileContent export_embeddings(const mpi::ProcessGrid& grid,
       block.item_factors.row(shard_row) = scene.items.row(i);
       block.item_active[static_cast<std::size_t>(shard_row)] = 1;
     }
+    scene.items = Matrix();  // copied: no need to hold a scene's items twice while writing
     ++layout_at;
     content.scenes.push_back(std::move(block));
   }

@@ -21,11 +21,18 @@
 namespace sceneals::solver {
 
 struct ServedScene {
-  Matrix users;                      ///< every user of this rank's shard x (k+1), catalogue order
+  /// The served rows of every user of this rank's shard ((k+1) columns, catalogue order),
+  /// computed on demand: dense, they are every shard user times every scene of the group. The
+  /// source reads the trainer (or model) it was served from, which must outlive it.
+  io::RowSource users;
   std::vector<std::uint8_t> active;  ///< users with training data in the scene
   Matrix items;                      ///< every item of the scene (layout item_rows order) x (k+1)
   std::optional<Matrix> bridge;      ///< B_s, colearn only
 };
+
+/// All of a scene's served user rows at once, shard users x (k+1) (the evaluation scores
+/// every user).
+Matrix dense_user_rows(const ServedScene& scene, int k);
 
 /// Collective over the group (popularity travels). One entry per layout of the trainer.
 std::vector<ServedScene> serve_model(const io::ShardedData& data, const Trainer& trainer,
@@ -34,8 +41,9 @@ std::vector<ServedScene> serve_model(const io::ShardedData& data, const Trainer&
 /// This rank's blocks of the file: its shard's rows of every dataset of its group's scenes, and,
 /// on the ranks of scene group 0, the ids and shared factors of its shard.
 /// `scenes` are the per-scene layouts `served` belongs to (the trainer's, or the ones a pooled
-/// model was built from); `shared` is z_u of the shard's users. The served rows move into the
-/// blocks.
+/// model was built from); `shared` is z_u of the shard's users. The served row sources move
+/// into the blocks, and the shared rows are read from `shared` as they are written: it must
+/// outlive the content. Each scene's served items are released once copied.
 io::EmbeddingFileContent export_embeddings(const mpi::ProcessGrid& grid,
                                            const io::ShardedData& data, const Matrix& shared,
                                            const std::vector<SceneLayout>& scenes,

@@ -1,6 +1,7 @@
 #include "solver/pooled_layout.h"
 
 #include <algorithm>
+#include <memory>
 
 #include "mpi/error.h"
 
@@ -115,15 +116,17 @@ std::vector<ServedScene> serve_pooled(const io::ShardedData& data,
                                       const PooledLayout& pooled, const Trainer& trainer) {
   const int k = trainer.options().als.factors;
   const SceneLayout& layout = pooled.layout;
-  // One user row for every scene.
-  Matrix users = Matrix::Zero(data.users.size(), k + 1);
-  users.col(k).setOnes();
+  // One user row for every scene, held once and shared by the scenes' row sources.
+  auto users = std::make_shared<Matrix>(Matrix::Zero(data.users.size(), k + 1));
+  users->col(k).setOnes();
   for (std::int64_t u = 0; u < layout.local_users(); ++u)
-    users.row(layout.local_user_row(u) - data.users.row_begin()) = trainer.user_factors(0).row(u);
+    users->row(layout.local_user_row(u) - data.users.row_begin()) = trainer.user_factors(0).row(u);
   std::vector<ServedScene> served(scenes.size());
   for (std::size_t s = 0; s < scenes.size(); ++s) {
     ServedScene& scene = served[s];
-    scene.users = users;
+    scene.users = [users](std::int64_t first, std::int64_t count, float* out) {
+      Eigen::Map<Matrix>(out, count, users->cols()) = users->middleRows(first, count);
+    };
     scene.active.assign(static_cast<std::size_t>(data.users.size()), 0);
     for (std::int64_t u = scenes[s].user_begin; u < scenes[s].user_end; ++u)
       scene.active[static_cast<std::size_t>(scenes[s].user_rows[static_cast<std::size_t>(u)] -

@@ -12,7 +12,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "io/hdf5_handle.h"
@@ -91,13 +93,15 @@ std::vector<std::pair<std::string, AttributeValue>> model_attributes() {
           {"empty", std::string()}};
 }
 
-EmbeddingFileContent local_model(const mpi::Communicator& comm) {
+/// A model of `users` users and kItems items with this rank's blocks of the ids and the
+/// attributes, and nothing else yet.
+EmbeddingFileContent model_with_ids(const mpi::Communicator& comm, std::int64_t users) {
   const int n = comm.size(), r = comm.rank();
   EmbeddingFileContent c;
-  c.n_users = kUsers;
+  c.n_users = users;
   c.n_items = kItems;
   c.factors = kFactors;
-  const Block user_ids = uneven_block(kUsers, n, r, 0);
+  const Block user_ids = uneven_block(users, n, r, 0);
   c.user_id_begin = user_ids.begin;
   for (std::int64_t u = user_ids.begin; u < user_ids.begin + user_ids.rows; ++u)
     c.user_ids.push_back(user_id(u));
@@ -105,6 +109,13 @@ EmbeddingFileContent local_model(const mpi::Communicator& comm) {
   c.item_id_begin = item_ids.begin;
   for (std::int64_t i = item_ids.begin; i < item_ids.begin + item_ids.rows; ++i)
     c.item_ids.push_back(item_id(i));
+  c.attributes = model_attributes();
+  return c;
+}
+
+EmbeddingFileContent local_model(const mpi::Communicator& comm) {
+  const int n = comm.size(), r = comm.rank();
+  EmbeddingFileContent c = model_with_ids(comm, kUsers);
   const Block shared = uneven_block(kUsers, n, r, 2);
   c.shared_row_begin = shared.begin;
   c.shared_user_factors = matrix(
@@ -132,7 +143,6 @@ EmbeddingFileContent local_model(const mpi::Communicator& comm) {
       });
     c.scenes.push_back(std::move(scene));
   }
-  c.attributes = model_attributes();
   return c;
 }
 
@@ -489,6 +499,116 @@ TEST(EmbeddingWriter, AttributesThatDifferBetweenRanksAreRejected) {
         if (comm.rank() == 1) m.attributes[1].second = 0.25;
       },
       "the root attributes of rank 1 differ from rank 0's");
+}
+
+// ---- user rows computed as they are written -------------------------------------------------
+
+/// Enough users that a rank's block of a scene spans several of the writer's slabs.
+constexpr std::int64_t kManyUsers = 100003;
+
+/// The (first, count) asks a row source got, in order.
+using Asks = std::vector<std::pair<std::int64_t, std::int64_t>>;
+
+/// One scene of kManyUsers users; on even ranks its user rows are computed by a function that
+/// records its asks in `asks` (and throws on rank `failing_rank`), on odd ranks held dense, so
+/// that ranks of both kinds and ranks with no rows (the uneven split) write the dataset together.
+EmbeddingFileContent many_user_model(const mpi::Communicator& comm, Asks& asks,
+                                     int failing_rank = -1) {
+  const int n = comm.size(), r = comm.rank();
+  EmbeddingFileContent c = model_with_ids(comm, kManyUsers);
+  // The shared rows the other way round: computed on odd ranks, dense on even ones.
+  const Block shared = uneven_block(kManyUsers, n, r, 2);
+  c.shared_row_begin = shared.begin;
+  if (r % 2 == 1)
+    c.computed_shared_factors = {shared.rows,
+                                 [shared](std::int64_t first, std::int64_t count, float* out) {
+                                   for (std::int64_t row = 0; row < count; ++row)
+                                     for (std::int64_t col = 0; col < kFactors; ++col)
+                                       *out++ = user_value(shared.begin + first + row, col, 0);
+                                 }};
+  else
+    c.shared_user_factors = matrix(
+        shared, kFactors, [](std::int64_t u, std::int64_t col) { return user_value(u, col, 0); });
+  SceneEmbeddingBlock scene;
+  scene.name = kScenes[0];
+  const Block users = uneven_block(kManyUsers, n, r, 3);
+  scene.user_row_begin = users.begin;
+  if (r % 2 == 0) {
+    scene.computed_user_factors.rows = users.rows;
+    scene.computed_user_factors.fill = [&asks, users, fails = r == failing_rank](
+                                           std::int64_t first, std::int64_t count, float* out) {
+      if (fails) throw std::runtime_error("no rows today");
+      asks.emplace_back(first, count);
+      for (std::int64_t row = 0; row < count; ++row)
+        for (std::int64_t col = 0; col <= kFactors; ++col)
+          *out++ = expected_scene_user(users.begin + first + row, col, 1);
+    };
+  } else {
+    scene.user_factors = matrix(users, kFactors + 1, [](std::int64_t u, std::int64_t col) {
+      return expected_scene_user(u, col, 1);
+    });
+  }
+  for (std::int64_t u = users.begin; u < users.begin + users.rows; ++u)
+    scene.user_active.push_back(user_active(u, 1) ? 1 : 0);
+  const Block items = uneven_block(kItems, n, r, 6);
+  scene.item_row_begin = items.begin;
+  scene.item_factors = matrix(items, kFactors + 1, [](std::int64_t i, std::int64_t col) {
+    return expected_scene_item(i, col, 1);
+  });
+  for (std::int64_t i = items.begin; i < items.begin + items.rows; ++i)
+    scene.item_active.push_back(item_active(i, 1) ? 1 : 0);
+  c.scenes.push_back(std::move(scene));
+  return c;
+}
+
+TEST(EmbeddingWriter, UserRowsFromASourceAreAskedForInSlabsAndLandInPlace) {
+  const mpi::Communicator world = mpi::Communicator::world();
+  const std::string dir = testing::shared_scratch_dir(world, "embedding-row-source");
+  const std::string path = dir + "/model.h5";
+  Asks asks;
+  write_embedding_file(world, path, many_user_model(world, asks));
+  // Each row asked for once, in order, and never the whole block at once.
+  const Block users = uneven_block(kManyUsers, world.size(), world.rank(), 3);
+  if (world.rank() % 2 == 0) {
+    std::int64_t next = 0;
+    for (const auto& [first, count] : asks) {
+      EXPECT_EQ(first, next);
+      EXPECT_GT(count, 0);
+      EXPECT_LE(count, kManyUsers / 3) << "the source was asked for " << count << " rows at once";
+      next = first + count;
+    }
+    EXPECT_EQ(next, users.rows) << "rank " << world.rank();
+  }
+  if (world.is_root()) {
+    FileHandle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+    ASSERT_TRUE(file) << "cannot open " << path;
+    expect_factors(file.get(), "/shared/user_factors", kManyUsers, kFactors, user_value, 0);
+    expect_factors(file.get(), "/scenes/alpha/user_factors", kManyUsers, kFactors + 1,
+                   expected_scene_user, 1);
+    expect_flags(file.get(), "/scenes/alpha/user_active", kManyUsers, user_active, 1);
+    std::filesystem::remove_all(dir);
+  }
+  world.barrier();
+}
+
+TEST(EmbeddingWriter, ARowSourceThatThrowsOnOneRankFailsEveryRankAndLeavesNoFile) {
+  const mpi::Communicator world = mpi::Communicator::world();
+  const std::string dir = testing::shared_scratch_dir(world, "embedding-row-source-fails");
+  // The last even rank, which holds rows in every split of uneven_block at rotation 3.
+  const int failing = (world.size() - 1) / 2 * 2;
+  Asks asks;
+  const EmbeddingFileContent model = many_user_model(world, asks, failing);
+  const AgreedError e =
+      expect_agreed_error([&] { write_embedding_file(world, dir + "/model.h5", model); });
+  EXPECT_EQ(e.code(), ExitCode::kInternal);
+  EXPECT_NE(std::string(e.what()).find("computing '/scenes/alpha/user_factors'"), std::string::npos)
+      << e.what();
+  EXPECT_NE(std::string(e.what()).find("no rows today"), std::string::npos) << e.what();
+  if (world.is_root()) {
+    EXPECT_TRUE(std::filesystem::is_empty(dir)) << "files left in " << dir;
+    std::filesystem::remove_all(dir);
+  }
+  world.barrier();
 }
 
 }  // namespace
