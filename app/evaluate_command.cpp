@@ -97,9 +97,11 @@ int run_evaluate(const mpi::Communicator& world, const std::vector<std::string>&
       model.read_scenes(grid, data.users, data.items, data.scenes);
 
   // A scene's candidate items are the model's active items of the scene.
+  std::vector<io::RowSource> user_rows;
+  for (const io::SceneFactors& scene : factors) user_rows.push_back(io::rows_of(scene.shard_users));
   std::vector<eval::SceneModel> models;
-  for (const io::SceneFactors& scene : factors)
-    models.push_back({scene.scene, &scene.shard_users, &scene.item_rows, &scene.items});
+  for (std::size_t s = 0; s < factors.size(); ++s)
+    models.push_back({factors[s].scene, &user_rows[s], &factors[s].item_rows, &factors[s].items});
   const eval::MetricSums sums =
       eval::evaluate_model(grid, data.users, split.ratings[0], split.ratings[1], models, config.ks);
   if (root)

@@ -327,14 +327,10 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
   std::vector<io::MetricRecord> metrics;
   if (config.evaluate) {
     const auto eval_start = std::chrono::steady_clock::now();
-    // The evaluation scores every user: it takes the served rows dense, for its duration.
-    std::vector<solver::Matrix> served_users;
-    for (const solver::ServedScene& scene : served)
-      served_users.push_back(solver::dense_user_rows(scene, config.als.factors));
     std::vector<eval::SceneModel> models;
     for (std::size_t l = 0; l < layouts.size(); ++l)
       models.push_back(
-          {layouts[l].scene, &served_users[l], &layouts[l].item_rows, &served[l].items});
+          {layouts[l].scene, &served[l].users, &layouts[l].item_rows, &served[l].items});
     const eval::MetricSums sums = eval::evaluate_model(
         grid, data.users, fitted.train,
         skipped.any() ? evaluable_test(fitted.test, skipped) : fitted.test, models, config.ks);

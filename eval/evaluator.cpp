@@ -150,8 +150,8 @@ MetricSums evaluate_model(const mpi::ProcessGrid& grid, const io::Catalogue& use
       // cold in the scene); scores = users x items in one matrix product.
       solver::Matrix block_users(static_cast<Eigen::Index>(block_end - block), model.items->cols());
       for (std::size_t p = block; p < block_end; ++p)
-        block_users.row(static_cast<Eigen::Index>(p - block)) =
-            model.shard_users->row(pairs[p].user_row - users.row_begin());
+        (*model.shard_users)(pairs[p].user_row - users.row_begin(), 1,
+                             block_users.row(static_cast<Eigen::Index>(p - block)).data());
       const solver::Matrix scores = block_users * model.items->transpose();
       for (std::size_t p = block; p < block_end; ++p) {
         const auto row = static_cast<Eigen::Index>(p - block);

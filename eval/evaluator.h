@@ -11,6 +11,7 @@
 
 #include "eval/metric_report.h"  // format_metrics_table, which callers print with the sums
 #include "eval/metric_sums.h"
+#include "io/computed_rows.h"
 #include "io/sharded_data.h"
 #include "mpi/process_grid.h"
 #include "solver/factor_types.h"
@@ -19,8 +20,10 @@ namespace sceneals::eval {
 
 /// One scene of this rank's scene group, as the embedding file holds it.
 struct SceneModel {
-  int scene = 0;                                ///< global scene index
-  const solver::Matrix* shard_users = nullptr;  ///< this shard's users x (k+1), catalogue order
+  int scene = 0;  ///< global scene index
+  /// This shard's users x (k+1), catalogue order, as the file holds them; asked a row at a
+  /// time, so that they need not be held dense
+  const io::RowSource* shard_users = nullptr;
   const std::vector<std::int64_t>* item_rows = nullptr;  ///< the scene's items (sorted global rows)
   const solver::Matrix* items = nullptr;                 ///< item_rows x (k+1)
 };

@@ -62,7 +62,7 @@ std::vector<TiledDataset> tiled_datasets(const EmbeddingFileContent& c) {
     out.push_back({scene_group(s.name) + "/item_factors",
                    "n_items",
                    c.n_items,
-                   {s.item_row_begin, rows(s.item_factors.rows())}});
+                   {s.item_row_begin, block_rows(s.item_factors, s.computed_item_factors)}});
   }
   return out;
 }
@@ -108,14 +108,15 @@ void check_local_content(const EmbeddingFileContent& c) {
     require(scene_names.insert(s.name).second, "scene '" + s.name + "' is listed twice");
     const std::string group = scene_group(s.name);
     check_factor_block(s.user_factors, s.computed_user_factors, k + 1, group + "/user_factors");
-    check_columns(s.item_factors, k + 1, group + "/item_factors");
+    check_factor_block(s.item_factors, s.computed_item_factors, k + 1, group + "/item_factors");
     const std::int64_t user_rows = block_rows(s.user_factors, s.computed_user_factors);
     require(static_cast<std::int64_t>(s.user_active.size()) == user_rows,
             group + "/user_active has " + std::to_string(s.user_active.size()) + " flags for " +
                 std::to_string(user_rows) + " factor rows");
-    require(static_cast<std::int64_t>(s.item_active.size()) == s.item_factors.rows(),
+    const std::int64_t item_rows = block_rows(s.item_factors, s.computed_item_factors);
+    require(static_cast<std::int64_t>(s.item_active.size()) == item_rows,
             group + "/item_active has " + std::to_string(s.item_active.size()) + " flags for " +
-                std::to_string(s.item_factors.rows()) + " factor rows");
+                std::to_string(item_rows) + " factor rows");
     if (s.bridge)
       require(s.bridge->rows() == k + 1 && s.bridge->cols() == k,
               group + "/bridge is " + std::to_string(s.bridge->rows()) + "x" +
@@ -321,9 +322,7 @@ RowSlice slice_of(std::int64_t total_rows, std::int64_t row_begin,
 /// The rows of a factor block as computed rows: its own, or copies out of its dense rows.
 ComputedRows computed_rows(const FactorMatrix& dense, const ComputedRows& computed) {
   if (computed.fill) return computed;
-  return {dense.rows(), [&dense](std::int64_t first, std::int64_t count, float* out) {
-            std::copy_n(dense.data() + first * dense.cols(), count * dense.cols(), out);
-          }};
+  return {dense.rows(), rows_of(dense)};
 }
 
 /// A fixed-length, NUL-padded UTF-8 string type: parallel HDF5 cannot write variable-length
@@ -545,8 +544,8 @@ void write_contents(ParallelFileWriter& w, const EmbeddingFileContent& c,
   w.create_group("/items");
   w.write_strings("/items/id", c.n_items, layout.item_id_length, c.item_id_begin, c.item_ids);
   w.create_group("/shared");
-  // Factor rows always go in slabs, also from dense rows: the number of collective transfers
-  // must not depend on which ranks compute their rows and which hold them.
+  // Factor rows (except the bridge's) always go in slabs, also from dense rows: the number of
+  // collective transfers must not depend on which ranks compute their rows and which hold them.
   w.write_rows_in_slabs("/shared/user_factors", c.n_users, c.factors, c.shared_row_begin,
                         computed_rows(c.shared_user_factors, c.computed_shared_factors));
 
@@ -559,8 +558,8 @@ void write_contents(ParallelFileWriter& w, const EmbeddingFileContent& c,
                           computed_rows(scene.user_factors, scene.computed_user_factors));
     w.write_rows(group + "/user_active", H5T_STD_U8LE, H5T_NATIVE_UINT8,
                  slice_of(c.n_users, scene.user_row_begin, scene.user_active));
-    w.write_rows(group + "/item_factors", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
-                 slice_of(c.n_items, scene.item_row_begin, scene.item_factors));
+    w.write_rows_in_slabs(group + "/item_factors", c.n_items, c.factors + 1, scene.item_row_begin,
+                          computed_rows(scene.item_factors, scene.computed_item_factors));
     w.write_rows(group + "/item_active", H5T_STD_U8LE, H5T_NATIVE_UINT8,
                  slice_of(c.n_items, scene.item_row_begin, scene.item_active));
     if (layout.scene_has_bridge[s]) {

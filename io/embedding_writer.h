@@ -4,13 +4,13 @@
 
 #include <Eigen/Core>
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
 #include <variant>
 #include <vector>
 
+#include "io/computed_rows.h"
 #include "io/metric_record.h"
 #include "mpi/communicator.h"
 
@@ -20,20 +20,7 @@ namespace sceneals::io {
 constexpr const char* kEmbeddingFormat = "sceneals-embeddings";
 constexpr std::int64_t kEmbeddingFormatVersion = 1;
 
-using FactorMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using AttributeValue = std::variant<std::int64_t, double, std::string>;
-
-/// Writes rows [first, first + count) of a block (counted from the block's first row) into
-/// `out`, count x columns floats, row-major.
-using RowSource = std::function<void(std::int64_t first, std::int64_t count, float* out)>;
-
-/// A block of factor rows computed a slab at a time as they are written, instead of held dense:
-/// the served rows of a model are derived from the trained ones (every user of a shard in every
-/// scene of its group, the largest thing a rank writes), and need not all exist at once.
-struct ComputedRows {
-  std::int64_t rows = 0;
-  RowSource fill;  ///< empty: the block's dense matrix holds the rows
-};
 
 /// This rank's part of one scene group /scenes/<name>.
 struct SceneEmbeddingBlock {
@@ -44,7 +31,8 @@ struct SceneEmbeddingBlock {
   std::vector<std::uint8_t> user_active;  ///< one flag per user row
   std::int64_t item_row_begin = 0;
   FactorMatrix item_factors;              ///< rows x (k+1), rows item_row_begin..; may have 0 rows
-  std::vector<std::uint8_t> item_active;  ///< one flag per row of item_factors
+  ComputedRows computed_item_factors;     ///< instead of item_factors, which then stays empty
+  std::vector<std::uint8_t> item_active;  ///< one flag per item row
   /// (k+1) x k, held by exactly one rank (the others: nullopt). When no rank holds one, the
   /// scene gets no bridge dataset.
   std::optional<FactorMatrix> bridge;

@@ -1,6 +1,7 @@
 #include "solver/embedding_export.h"
 
 #include <algorithm>
+#include <memory>
 
 #include "solver/bridge.h"
 
@@ -53,13 +54,35 @@ class ServedUserRows {
   ModelKind kind_;
 };
 
-}  // namespace
+/// Served item rows of one scene in the rows of this rank's item shard: the scene's row of an
+/// item in it, a zero row for an item absent from it. Owns the scene's items (the layout may be
+/// gone by the time the file is written).
+class ShardItemRows {
+ public:
+  ShardItemRows(const io::ShardedData& data, const SceneLayout& layout, Matrix&& items)
+      : shard_begin_(data.items.row_begin()),
+        rows_(layout.item_rows.begin() + layout.item_begin,
+              layout.item_rows.begin() + layout.item_end),
+        first_item_(layout.item_begin),
+        items_(std::make_shared<const Matrix>(std::move(items))) {}
 
-Matrix dense_user_rows(const ServedScene& scene, int k) {
-  Matrix rows(static_cast<Eigen::Index>(scene.active.size()), k + 1);
-  if (rows.rows() > 0) scene.users(0, rows.rows(), rows.data());
-  return rows;
-}
+  void operator()(std::int64_t first, std::int64_t count, float* out) const {
+    Eigen::Map<Matrix> rows(out, count, items_->cols());
+    rows.setZero();
+    const std::int64_t first_row = shard_begin_ + first;
+    for (auto at = std::lower_bound(rows_.begin(), rows_.end(), first_row);
+         at != rows_.end() && *at < first_row + count; ++at)
+      rows.row(*at - first_row) = items_->row(first_item_ + (at - rows_.begin()));
+  }
+
+ private:
+  std::int64_t shard_begin_;
+  std::vector<std::int64_t> rows_;       ///< global rows of the scene's items in this shard, sorted
+  std::int64_t first_item_;              ///< the row of items_ of rows_[0]
+  std::shared_ptr<const Matrix> items_;  ///< shared: std::function copies what it holds
+};
+
+}  // namespace
 
 std::vector<ServedScene> serve_model(const io::ShardedData& data, const Trainer& trainer,
                                      ModelKind kind) {
@@ -134,15 +157,12 @@ io::EmbeddingFileContent export_embeddings(const mpi::ProcessGrid& grid,
     block.user_active = std::move(scene.active);
     if (scene.bridge && grid.shard == 0) block.bridge = scene.bridge;  // one rank writes B_s
     // Items of this rank's item shard: zero rows for items absent from the scene.
-    block.item_factors = io::FactorMatrix::Zero(data.items.size(), k + 1);
     block.item_active.assign(static_cast<std::size_t>(data.items.size()), 0);
-    for (std::int64_t i = layout.item_begin; i < layout.item_end; ++i) {
-      const std::int64_t shard_row =
-          layout.item_rows[static_cast<std::size_t>(i)] - data.items.row_begin();
-      block.item_factors.row(shard_row) = scene.items.row(i);
-      block.item_active[static_cast<std::size_t>(shard_row)] = 1;
-    }
-    scene.items = Matrix();  // copied: no need to hold a scene's items twice while writing
+    for (std::int64_t i = layout.item_begin; i < layout.item_end; ++i)
+      block.item_active[static_cast<std::size_t>(layout.item_rows[static_cast<std::size_t>(i)] -
+                                                 data.items.row_begin())] = 1;
+    block.computed_item_factors = {data.items.size(),
+                                   ShardItemRows(data, layout, std::move(scene.items))};
     ++layout_at;
     content.scenes.push_back(std::move(block));
   }

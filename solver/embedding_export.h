@@ -30,10 +30,6 @@ struct ServedScene {
   std::optional<Matrix> bridge;      ///< B_s, colearn only
 };
 
-/// All of a scene's served user rows at once, shard users x (k+1) (the evaluation scores
-/// every user).
-Matrix dense_user_rows(const ServedScene& scene, int k);
-
 /// Collective over the group (popularity travels). One entry per layout of the trainer.
 std::vector<ServedScene> serve_model(const io::ShardedData& data, const Trainer& trainer,
                                      ModelKind kind);
@@ -43,7 +39,7 @@ std::vector<ServedScene> serve_model(const io::ShardedData& data, const Trainer&
 /// `scenes` are the per-scene layouts `served` belongs to (the trainer's, or the ones a pooled
 /// model was built from); `shared` is z_u of the shard's users. The served row sources move
 /// into the blocks, and the shared rows are read from `shared` as they are written: it must
-/// outlive the content. Each scene's served items are released once copied.
+/// outlive the content. The served items move into the blocks as well.
 io::EmbeddingFileContent export_embeddings(const mpi::ProcessGrid& grid,
                                            const io::ShardedData& data, const Matrix& shared,
                                            const std::vector<SceneLayout>& scenes,

@@ -552,9 +552,17 @@ EmbeddingFileContent many_user_model(const mpi::Communicator& comm, Asks& asks,
     scene.user_active.push_back(user_active(u, 1) ? 1 : 0);
   const Block items = uneven_block(kItems, n, r, 6);
   scene.item_row_begin = items.begin;
-  scene.item_factors = matrix(items, kFactors + 1, [](std::int64_t i, std::int64_t col) {
-    return expected_scene_item(i, col, 1);
-  });
+  if (r % 2 == 1)  // items like the shared rows
+    scene.computed_item_factors = {
+        items.rows, [items](std::int64_t first, std::int64_t count, float* out) {
+          for (std::int64_t row = 0; row < count; ++row)
+            for (std::int64_t col = 0; col <= kFactors; ++col)
+              *out++ = expected_scene_item(items.begin + first + row, col, 1);
+        }};
+  else
+    scene.item_factors = matrix(items, kFactors + 1, [](std::int64_t i, std::int64_t col) {
+      return expected_scene_item(i, col, 1);
+    });
   for (std::int64_t i = items.begin; i < items.begin + items.rows; ++i)
     scene.item_active.push_back(item_active(i, 1) ? 1 : 0);
   c.scenes.push_back(std::move(scene));
@@ -586,6 +594,8 @@ TEST(EmbeddingWriter, UserRowsFromASourceAreAskedForInSlabsAndLandInPlace) {
     expect_factors(file.get(), "/scenes/alpha/user_factors", kManyUsers, kFactors + 1,
                    expected_scene_user, 1);
     expect_flags(file.get(), "/scenes/alpha/user_active", kManyUsers, user_active, 1);
+    expect_factors(file.get(), "/scenes/alpha/item_factors", kItems, kFactors + 1,
+                   expected_scene_item, 1);
     std::filesystem::remove_all(dir);
   }
   world.barrier();

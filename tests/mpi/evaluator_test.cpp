@@ -244,9 +244,11 @@ TEST(Evaluator, DistributedSumsEqualTheBruteForceReference) {
       user_blocks.push_back(std::move(users));
       item_blocks.push_back(std::move(item_factors));
     }
+    std::vector<io::RowSource> user_rows;
+    for (const solver::Matrix& block : user_blocks) user_rows.push_back(io::rows_of(block));
     std::vector<SceneModel> models;
     for (std::size_t m = 0; m < scenes.size(); ++m)
-      models.push_back({scenes[m], &user_blocks[m],
+      models.push_back({scenes[m], &user_rows[m],
                         &candidate_rows[static_cast<std::size_t>(scenes[m])], &item_blocks[m]});
 
     const MetricSums sums = evaluate_model(grid, data.users, train, test, models, kKs);
