@@ -105,6 +105,11 @@ std::string format_benchmark(const BenchmarkFigures& f) {
       mb(f.data_share_bytes), 1.5 * mb(f.data_share_bytes), mb(f.served_bytes),
       f.averaging_model_bytes / 1e6);
   out += memory;
+  std::snprintf(memory, sizeof(memory),
+                "memory in transparent huge pages after training: %.1f MB per rank at least "
+                "(SCENEALS_HUGE_PAGES=0 turns them off)\n",
+                mb(f.huge_page_bytes));
+  out += memory;
   return out;
 }
 

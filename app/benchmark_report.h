@@ -34,6 +34,8 @@ struct BenchmarkFigures {
   /// The averaging's analytical bytes per rank: an Allreduce over the G ranks of a shard of the
   /// exchanged rows, 2 (G - 1) / G x 4 (k + 1) x exchanged users, largest over ranks.
   double averaging_model_bytes = 0;
+  /// Anonymous memory in transparent huge pages after training, the smallest over ranks.
+  std::int64_t huge_page_bytes = 0;
 };
 
 /// What a rank's training cannot do without: its ratings in both orientations at 8 bytes an

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "app/commands.h"
+#include "app/huge_pages.h"
 #include "mpi/communicator.h"
 #include "mpi/environment.h"
 #include "mpi/error.h"
@@ -46,6 +47,7 @@ int dispatch(const sceneals::mpi::Communicator& world, const std::vector<std::st
 }  // namespace
 
 int main(int argc, char** argv) {
+  sceneals::app::restart_with_huge_page_malloc(argv);  // before MPI: it may re-execute the job
   sceneals::mpi::Environment environment(&argc, &argv);
   int rank = 0;
   try {

@@ -66,7 +66,14 @@ SplitRatings split_ratings(const mpi::ProcessGrid& grid, const ShardedData& data
   const std::vector<SplitRole> roles = assign_split_roles(
       ratings, options, data.has_timestamps,
       [&](std::int64_t user_row) { return cold[static_cast<std::size_t>(user_row - row_begin)]; });
+  // Exact sizes first: growing by doubling would copy every rating about twice and, at the
+  // end, hold up to twice the training set.
+  const auto train_size =
+      static_cast<std::size_t>(std::count(roles.begin(), roles.end(), SplitRole::kTrain));
   SplitRatings out;
+  out.train.reserve(train_size);
+  out.test.reserve(ratings.size() - train_size);
+  out.test_cold.reserve(ratings.size() - train_size);
   for (std::size_t i = 0; i < ratings.size(); ++i) {
     if (roles[i] == SplitRole::kTrain) {
       out.train.push_back(ratings[i]);

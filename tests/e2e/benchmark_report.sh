@@ -52,4 +52,20 @@ assert groups == 1 or multi_group > 0, f"{grid}: no user in two groups, the aver
 print(f"ok: {grid}: {multi_group} users in two or more groups; averaging {mb['averaging']} MB (model {averaging:.3f}), item step {mb['item step']} MB (model {item_step:.3f})")
 PYEOF
 done
+# Huge pages: where the kernel gives them on request only and glibc has the tunable, the job
+# re-executes itself with glibc.malloc.hugetlb=1 and its large blocks sit in huge pages, unless
+# SCENEALS_HUGE_PAGES=0 (then none do: nothing else in the process asks for them).
+huge_mb() { grep -oE 'huge pages after training: [0-9.]+' "$1" | grep -oE '[0-9.]+$'; }
+glibc=$(getconf GNU_LIBC_VERSION | grep -oE '[0-9]+\.[0-9]+$')
+if grep -q '\[madvise\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null &&
+   awk -v v="$glibc" 'BEGIN { split(v, p, "."); exit !(p[1] > 2 || (p[1] == 2 && p[2] >= 35)) }'; then
+  SCENEALS_HUGE_PAGES=0 run_ranks 2 train --input "$WORK/data.csv" --output "$WORK/off.h5" \
+    --benchmark --factors 32 --iterations 3 > "$WORK/off.out"
+  on=$(huge_mb "$WORK/2x1.out") off=$(huge_mb "$WORK/off.out")
+  awk -v on="$on" -v off="$off" 'BEGIN { exit !(on > 0 && off == 0) }' ||
+    fail "huge pages: $on MB by default, $off MB with SCENEALS_HUGE_PAGES=0 (expected > 0 and 0)"
+  echo "ok: huge pages: $on MB per rank after training by default, $off MB with SCENEALS_HUGE_PAGES=0"
+else
+  echo "huge pages: not checked (transparent huge pages not in madvise mode, or glibc $glibc < 2.35)"
+fi
 echo "benchmark report OK"
