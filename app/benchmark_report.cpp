@@ -107,8 +107,8 @@ std::string format_benchmark(const BenchmarkFigures& f) {
   out += memory;
   std::snprintf(memory, sizeof(memory),
                 "memory in transparent huge pages after training: %.1f MB per rank at least "
-                "(SCENEALS_HUGE_PAGES=0 turns them off)\n",
-                mb(f.huge_page_bytes));
+                "(%s)\n",
+                mb(f.huge_page_bytes), f.huge_page_request.c_str());
   out += memory;
   return out;
 }

@@ -36,6 +36,7 @@ struct BenchmarkFigures {
   double averaging_model_bytes = 0;
   /// Anonymous memory in transparent huge pages after training, the smallest over ranks.
   std::int64_t huge_page_bytes = 0;
+  std::string huge_page_request;  ///< app/huge_pages.h's huge_page_request()
 };
 
 /// What a rank's training cannot do without: its ratings in both orientations at 8 bytes an

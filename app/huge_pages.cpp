@@ -30,16 +30,39 @@ bool glibc_has_the_tunable() {
   return major > 2 || (major == 2 && minor >= 35);
 }
 
+bool sanitized_build() {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  return true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+    __has_feature(memory_sanitizer)
+  return true;
+#else
+  return false;
+#endif
+#else
+  return false;
+#endif
+}
+
 }  // namespace
 
-void restart_with_huge_page_malloc(char** argv) {
+std::string why_no_huge_page_request() {
   const char* opt_out = std::getenv("SCENEALS_HUGE_PAGES");
-  if (opt_out != nullptr && std::strcmp(opt_out, "0") == 0) return;
+  if (opt_out != nullptr && std::strcmp(opt_out, "0") == 0) return "SCENEALS_HUGE_PAGES=0";
+  if (sanitized_build()) return "a sanitizer build: its allocator ignores glibc's tunables";
+  if (!huge_pages_on_request_only())
+    return "the kernel's transparent huge pages are not in madvise mode";
+  if (!glibc_has_the_tunable()) return "glibc is older than 2.35";
+  return "";
+}
+
+void restart_with_huge_page_malloc(char** argv) {
   const char* tunables = std::getenv("GLIBC_TUNABLES");
   // Already set (by us before the re-execution, or by the user either way): nothing to do, and
   // no loop.
   if (tunables != nullptr && std::strstr(tunables, kTunable) != nullptr) return;
-  if (!huge_pages_on_request_only() || !glibc_has_the_tunable()) return;
+  if (!why_no_huge_page_request().empty()) return;
   std::string value = std::string(kTunable) + "=1";
   if (tunables != nullptr && *tunables != '\0') value = std::string(tunables) + ":" + value;
   // The binary's own path, not /proc/self/exe: the process name (ps, pkill, top) comes from it.
@@ -50,6 +73,13 @@ void restart_with_huge_page_malloc(char** argv) {
   if (setenv("GLIBC_TUNABLES", value.c_str(), 1) != 0) return;
   execv(path, argv);
   // Only returns on failure: run on as we are.
+}
+
+std::string huge_page_request() {
+  const std::string why_not = why_no_huge_page_request();
+  if (!why_not.empty()) return "not requested: " + why_not;
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  return "requested: GLIBC_TUNABLES=" + std::string(tunables != nullptr ? tunables : "");
 }
 
 std::int64_t huge_page_bytes() {

@@ -7,15 +7,22 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace sceneals::app {
 
-/// Before MPI starts: when the kernel gives huge pages on request only ("madvise" mode), glibc
-/// supports the tunable, GLIBC_TUNABLES does not mention it and SCENEALS_HUGE_PAGES is not 0,
-/// re-executes this program with glibc.malloc.hugetlb=1 added (same arguments, same process).
-/// Returns when nothing is to be done, or when the re-execution failed (the job then runs
-/// without them).
+/// Why this process does not ask for huge pages ("SCENEALS_HUGE_PAGES=0", a sanitizer build,
+/// the kernel's mode, an old glibc), or "" when it does.
+std::string why_no_huge_page_request();
+
+/// Before MPI starts: unless there is a reason not to (above) or GLIBC_TUNABLES already names
+/// the tunable, re-executes this program with glibc.malloc.hugetlb=1 added (same arguments,
+/// same process). Returns when nothing is to be done, or when the re-execution failed (the job
+/// then runs without them).
 void restart_with_huge_page_malloc(char** argv);
+
+/// For reports: "requested: GLIBC_TUNABLES=..." or "not requested: <reason>".
+std::string huge_page_request();
 
 /// This process's anonymous memory in transparent huge pages now (AnonHugePages of
 /// /proc/self/smaps_rollup), in bytes; 0 where the kernel does not say.

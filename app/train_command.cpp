@@ -316,6 +316,7 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
 
   bench.peak_after[2] = world.max(peak_resident_bytes());
   bench.huge_page_bytes = world.min(huge_page_bytes());
+  bench.huge_page_request = huge_page_request();
   bench.data_share_bytes = world.max(held_data_bytes(trainer));
   const double scene_groups = grid.plan.scene_groups;
   bench.averaging_model_bytes = world.max(2.0 * (scene_groups - 1) / scene_groups * 4.0 *
