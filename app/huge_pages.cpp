@@ -45,8 +45,7 @@ bool sanitized_build() {
 #endif
 }
 
-}  // namespace
-
+/// Why this process does not ask for huge pages, or "" when it does.
 std::string why_no_huge_page_request() {
   const char* opt_out = std::getenv("SCENEALS_HUGE_PAGES");
   if (opt_out != nullptr && std::strcmp(opt_out, "0") == 0) return "SCENEALS_HUGE_PAGES=0";
@@ -56,6 +55,8 @@ std::string why_no_huge_page_request() {
   if (!glibc_has_the_tunable()) return "glibc is older than 2.35";
   return "";
 }
+
+}  // namespace
 
 void restart_with_huge_page_malloc(char** argv) {
   const char* tunables = std::getenv("GLIBC_TUNABLES");

@@ -11,14 +11,10 @@
 
 namespace sceneals::app {
 
-/// Why this process does not ask for huge pages ("SCENEALS_HUGE_PAGES=0", a sanitizer build,
-/// the kernel's mode, an old glibc), or "" when it does.
-std::string why_no_huge_page_request();
-
-/// Before MPI starts: unless there is a reason not to (above) or GLIBC_TUNABLES already names
-/// the tunable, re-executes this program with glibc.malloc.hugetlb=1 added (same arguments,
-/// same process). Returns when nothing is to be done, or when the re-execution failed (the job
-/// then runs without them).
+/// Before MPI starts: unless there is a reason not to (SCENEALS_HUGE_PAGES=0, a sanitizer
+/// build, the kernel's mode, an old glibc) or GLIBC_TUNABLES already names the tunable, re-executes
+/// this program with glibc.malloc.hugetlb=1 added (same arguments, same process). Returns when
+/// nothing is to be done, or when the re-execution failed (the job then runs without them).
 void restart_with_huge_page_malloc(char** argv);
 
 /// For reports: "requested: GLIBC_TUNABLES=..." or "not requested: <reason>".

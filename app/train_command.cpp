@@ -372,7 +372,7 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
   content.metrics = std::move(metrics);
   content.attributes = run_attributes(config, world, grid, data, options);
   const std::array<double, 3> flops_per_phase = trainer.local_flops_per_iteration();
-  pooled.reset();  // its served rows were copied
+  pooled.reset();  // the served rows hold what they read of it
   std::vector<solver::SceneLayout>().swap(scene_layouts);
   io::write_embedding_file(world, config.output, content);
   content = io::EmbeddingFileContent();  // its row sources read the trainer

@@ -13,6 +13,16 @@ namespace {
 /// difference that matters, far above float32's resolution near 0.
 constexpr float kPopularityTieBreak = 1e-6f;
 
+/// Calls fn(position, row - first_row) for each entry of the sorted rows [begin, end) that lies
+/// in [first_row, first_row + count): the rows of a slab are one run of them.
+template <class Iterator, class Fn>
+void for_rows_in_slab(Iterator begin, Iterator end, std::int64_t first_row, std::int64_t count,
+                      Fn&& fn) {
+  for (auto at = std::lower_bound(begin, end, first_row); at != end && *at < first_row + count;
+       ++at)
+    fn(at - begin, *at - first_row);
+}
+
 /// Served user rows of one scene: the trained row of a user with data in the scene, otherwise
 /// what the model kind serves the others (see the header).
 class ServedUserRows {
@@ -37,14 +47,12 @@ class ServedUserRows {
       rows.col(k).setOnes();
     }
     if (kind_ == ModelKind::kPopularity) return;  // the unit row for everyone
-    // The layout's users are sorted by row: those of these rows are one run of them.
     const SceneLayout& layout = trainer_.layouts()[layout_];
-    const auto users_begin = layout.user_rows.begin() + layout.user_begin;
-    const auto users_end = layout.user_rows.begin() + layout.user_end;
-    const std::int64_t first_row = data_.users.row_begin() + first;
-    for (auto at = std::lower_bound(users_begin, users_end, first_row);
-         at != users_end && *at < first_row + count; ++at)
-      rows.row(*at - first_row) = trainer_.user_factors(layout_).row(at - users_begin);
+    const Matrix& trained = trainer_.user_factors(layout_);
+    for_rows_in_slab(
+        layout.user_rows.begin() + layout.user_begin, layout.user_rows.begin() + layout.user_end,
+        data_.users.row_begin() + first, count,
+        [&](std::ptrdiff_t user, std::int64_t row) { rows.row(row) = trained.row(user); });
   }
 
  private:
@@ -69,10 +77,10 @@ class ShardItemRows {
   void operator()(std::int64_t first, std::int64_t count, float* out) const {
     Eigen::Map<Matrix> rows(out, count, items_->cols());
     rows.setZero();
-    const std::int64_t first_row = shard_begin_ + first;
-    for (auto at = std::lower_bound(rows_.begin(), rows_.end(), first_row);
-         at != rows_.end() && *at < first_row + count; ++at)
-      rows.row(*at - first_row) = items_->row(first_item_ + (at - rows_.begin()));
+    for_rows_in_slab(rows_.begin(), rows_.end(), shard_begin_ + first, count,
+                     [&](std::ptrdiff_t item, std::int64_t row) {
+                       rows.row(row) = items_->row(first_item_ + item);
+                     });
   }
 
  private:
@@ -131,10 +139,7 @@ io::EmbeddingFileContent export_embeddings(const mpi::ProcessGrid& grid,
   if (writes_ids) {
     content.user_ids = data.users.ids;
     content.item_ids = data.items.ids;
-    content.computed_shared_factors = {
-        shared.rows(), [&shared](std::int64_t first, std::int64_t count, float* out) {
-          Eigen::Map<Matrix>(out, count, shared.cols()) = shared.middleRows(first, count);
-        }};
+    content.computed_shared_factors = {shared.rows(), io::rows_of(shared)};
   }
 
   std::size_t layout_at = 0;
