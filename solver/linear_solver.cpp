@@ -4,6 +4,7 @@
 #include <string>
 
 #include "mpi/error.h"
+#include "solver/row_cholesky.h"
 
 namespace sceneals::solver {
 namespace {
@@ -25,11 +26,12 @@ void solve_cholesky(const Eigen::MatrixXf& A, const Eigen::VectorXf& b,
 void solve_cholesky(const Eigen::MatrixXf& A, const Eigen::VectorXf& b,
                     Eigen::Ref<Eigen::VectorXf> x, SolverWorkspace& workspace) {
   check_shapes(A, b, x);
-  workspace.llt.compute(A);
-  if (workspace.llt.info() != Eigen::Success)
+  workspace.factor = A;
+  if (!cholesky_factor_lower(workspace.factor))
     throw InternalError("Cholesky solve: the " + std::to_string(A.rows()) + " x " +
                         std::to_string(A.rows()) + " system is not positive definite");
-  x = workspace.llt.solve(b);
+  x = b;
+  cholesky_solve_lower(workspace.factor, x);
 }
 
 void solve_conjugate_gradient(const Eigen::MatrixXf& A, const Eigen::VectorXf& b,

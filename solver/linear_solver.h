@@ -1,9 +1,8 @@
-// Solvers for one row's symmetric positive definite system A x = b: Eigen's LLT (the exact
-// reference) and a few warm-started conjugate-gradient steps (Takacs et al. 2011), which start
-// from the previous half-step's factor and so need far fewer than d steps.
+// Solvers for one row's symmetric positive definite system A x = b: Cholesky (the exact
+// reference, solver/row_cholesky.h) and a few warm-started conjugate-gradient steps (Takacs et al.
+// 2011), which start from the previous half-step's factor and so need far fewer than d steps.
 #pragma once
 
-#include <Eigen/Cholesky>
 #include <Eigen/Core>
 #include <cmath>
 
@@ -14,7 +13,7 @@ namespace sceneals::solver {
 
 /// Reusable storage for the solvers, so that a loop over rows allocates nothing per row.
 struct SolverWorkspace {
-  Eigen::LLT<Eigen::MatrixXf> llt;
+  Eigen::MatrixXf factor;  ///< the Cholesky factor (solver/row_cholesky.h)
   Eigen::VectorXf residual;
   Eigen::VectorXf direction;
   Eigen::VectorXf a_direction;

@@ -73,11 +73,12 @@ void gather(const AlsParams& params, int d, const Matrix& other,
   shift = reg + Scalar{prior_weight};
 }
 
+/// A's lower triangle (diagonal included) and b.
 template <class Scalar>
-void build(const AlsParams& params, int d, const Matrix& other,
-           const Eigen::MatrixXf& gram_of_other, const float* fixed_coords,
-           const std::int32_t* index, const float* value, std::int64_t n_obs, float prior_weight,
-           const float* prior, MatrixOf<Scalar>& A, VectorOf<Scalar>& b) {
+void build_lower(const AlsParams& params, int d, const Matrix& other,
+                 const Eigen::MatrixXf& gram_of_other, const float* fixed_coords,
+                 const std::int32_t* index, const float* value, std::int64_t n_obs,
+                 float prior_weight, const float* prior, MatrixOf<Scalar>& A, VectorOf<Scalar>& b) {
   // Per thread, only growing: no allocation per row once warm.
   thread_local MatrixOf<Scalar> rows;
   thread_local VectorOf<Scalar> weights, rhs_weights, offsets;
@@ -98,6 +99,15 @@ void build(const AlsParams& params, int d, const Matrix& other,
     A.template selfadjointView<Eigen::Lower>().rankUpdate(observed, Scalar{1});
   }
   A.diagonal().array() += shift;
+}
+
+template <class Scalar>
+void build(const AlsParams& params, int d, const Matrix& other,
+           const Eigen::MatrixXf& gram_of_other, const float* fixed_coords,
+           const std::int32_t* index, const float* value, std::int64_t n_obs, float prior_weight,
+           const float* prior, MatrixOf<Scalar>& A, VectorOf<Scalar>& b) {
+  build_lower(params, d, other, gram_of_other, fixed_coords, index, value, n_obs, prior_weight,
+              prior, A, b);
   // The rank update wrote the lower triangle only; mirror it so A is an ordinary matrix.
   A.template triangularView<Eigen::StrictlyUpper>() = A.transpose();
 }
@@ -111,6 +121,15 @@ void build_normal_equations(const AlsParams& params, int d, const Matrix& other,
                             Eigen::VectorXf& b) {
   build(params, d, other, gram_of_other, fixed_coords, index, value, n_obs, prior_weight, prior, A,
         b);
+}
+
+void build_lower_normal_equations(const AlsParams& params, int d, const Matrix& other,
+                                  const Eigen::MatrixXf& gram_of_other, const float* fixed_coords,
+                                  const std::int32_t* index, const float* value, std::int64_t n_obs,
+                                  float prior_weight, const float* prior, Eigen::MatrixXf& A,
+                                  Eigen::VectorXf& b) {
+  build_lower(params, d, other, gram_of_other, fixed_coords, index, value, n_obs, prior_weight,
+              prior, A, b);
 }
 
 void build_normal_equations(const AlsParams& params, int d, const Matrix& other,

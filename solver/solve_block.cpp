@@ -1,5 +1,6 @@
 #include "solver/solve_block.h"
 
+#include <Eigen/Cholesky>
 #include <exception>
 #include <limits>
 
@@ -8,6 +9,7 @@
 #include "solver/linear_solver.h"
 #include "solver/low_rank_solve.h"
 #include "solver/normal_equations.h"
+#include "solver/row_cholesky.h"
 #include "solver/threads.h"
 
 namespace sceneals::solver {
@@ -65,11 +67,11 @@ void solve_row(const AlsParams& params, int d, const Matrix& other,
         work.b, x, params.cg_steps, work.solver);
     return;
   }
-  build_normal_equations(params, d, other, gram_of_other, fixed, index, value, n_obs, weight, prior,
-                         work.A, work.b);
-  work.solver.llt.compute(work.A);
-  if (work.solver.llt.info() == Eigen::Success) {
-    x = work.solver.llt.solve(work.b);
+  build_lower_normal_equations(params, d, other, gram_of_other, fixed, index, value, n_obs, weight,
+                               prior, work.A, work.b);
+  if (cholesky_factor_lower(work.A)) {
+    x = work.b;
+    cholesky_solve_lower(work.A, x);
     return;
   }
   // float32 lost positive definiteness (a huge confidence next to lambda): redo this row in

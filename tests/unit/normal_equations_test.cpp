@@ -252,6 +252,26 @@ TEST(NormalEquations, ReusesCallerWorkspaces) {
   EXPECT_EQ(b.data(), b_storage);
 }
 
+TEST(NormalEquations, LowerVariantFillsTheSameLowerTriangle) {
+  for_each_case([](const Problem& problem) {
+    const Eigen::MatrixXf g = gram(problem.other);
+    const float* fixed = problem.fixed.empty() ? nullptr : problem.fixed.data();
+    const float* prior = problem.prior.empty() ? nullptr : problem.prior.data();
+    const auto n_obs = static_cast<std::int64_t>(problem.index.size());
+    Eigen::MatrixXf full, lower = Eigen::MatrixXf::Constant(problem.d, problem.d, -7.0f);
+    Eigen::VectorXf b_full, b_lower;
+    build_normal_equations(problem.params, problem.d, problem.other, g, fixed, problem.index.data(),
+                           problem.value.data(), n_obs, problem.weight, prior, full, b_full);
+    build_lower_normal_equations(problem.params, problem.d, problem.other, g, fixed,
+                                 problem.index.data(), problem.value.data(), n_obs, problem.weight,
+                                 prior, lower, b_lower);
+    EXPECT_EQ(b_lower, b_full);
+    for (int c = 0; c < problem.d; ++c)
+      for (int r = c; r < problem.d; ++r)
+        EXPECT_EQ(lower(r, c), full(r, c)) << "(" << r << ", " << c << ")";
+  });
+}
+
 TEST(RowOperator, ProductsEqualTheFormedMatrixAndSolvesAgree) {
   // The operator conjugate gradient uses must be the A that build_normal_equations forms, with
   // the same b; then enough CG steps reach the dense reference solution.
