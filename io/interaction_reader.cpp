@@ -59,54 +59,77 @@ class RecordBatch {
   std::size_t filled_ = 0;
 };
 
-/// Calls `parse(line, record)` for every line of the chunk; keeps records, counts or reports the
-/// bad ones.
+/// What one rank's parse of its range found. Line numbers count from the range's first line:
+/// the range's place in the file is known only once every rank has counted its lines.
+struct RangeParse {
+  std::int64_t lines = 0;  ///< lines parsed: the whole range, or up to a bad line that stopped it
+  std::int64_t bad_lines = 0;
+  std::int64_t first_bad_line = -1;  ///< 0-based within the range; -1: none
+  std::string first_bad_reason;
+};
+
+/// Records to reserve for a range, from the lines of its first block: enough that the vector
+/// (almost) never grows by doubling, which at its last step held up to twice the records (the
+/// reader's memory peak). Reserving does not touch the memory, so over-estimating costs none.
+std::size_t estimated_records(std::string_view first_block, std::int64_t range_bytes) {
+  const auto lines = static_cast<double>(std::count(first_block.begin(), first_block.end(), '\n'));
+  const double per_byte =
+      (lines + 1) / static_cast<double>(std::max<std::size_t>(1, first_block.size()));
+  return static_cast<std::size_t>(1.25 * per_byte * static_cast<double>(range_bytes)) + 16;
+}
+
+/// Calls `parse(line, record)` for every line of the rank's range, block by block; keeps records
+/// and counts the bad lines, stopping at the first unless they are to be skipped.
 template <class ParseFn>
-void parse_chunk(const TextChunk& chunk, const ReadOptions& options, ParseFn&& parse,
-                 ReadResult& result, std::int64_t& skipped, std::string& first_skipped) {
-  std::string_view text = chunk.text;
-  std::int64_t line_number = chunk.first_line;
-  // One record per line at most: reserving that up front keeps the vector from growing by
-  // doubling, which at its last step held up to twice the records (the reader's memory peak).
-  result.records.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
+RangeParse parse_range(TextChunkStream& stream, const ReadOptions& options, ParseFn&& parse,
+                       ReadResult& result) {
+  RangeParse out;
   RecordBatch batch(result);
-  while (!text.empty()) {
-    const std::size_t end = text.find('\n');
-    const std::string_view line = text.substr(0, end);
-    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
-    const LineParseResult parsed = parse(line, batch.next());
-    if (parsed.status == LineStatus::kRecord) {
-      batch.keep();
-    } else if (parsed.status == LineStatus::kError) {
-      const std::string reason = is_repeated_header(line, chunk.header)
+  for (std::string_view text = stream.next_lines(); !text.empty(); text = stream.next_lines()) {
+    if (out.lines == 0) result.records.reserve(estimated_records(text, stream.range_bytes()));
+    while (!text.empty()) {
+      const std::size_t end = text.find('\n');
+      const std::string_view line = text.substr(0, end);
+      text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+      const LineParseResult parsed = parse(line, batch.next());
+      if (parsed.status == LineStatus::kRecord) {
+        batch.keep();
+      } else if (parsed.status == LineStatus::kError) {
+        if (out.bad_lines++ == 0) {
+          out.first_bad_line = out.lines;
+          out.first_bad_reason = is_repeated_header(line, stream.header())
                                      ? "the header line again (were files concatenated?)"
                                      : parsed.reason;
-      if (!options.skip_bad_lines) throw InputError(options.path, line_number, reason);
-      if (skipped++ == 0)
-        first_skipped = options.path + ":" + std::to_string(line_number) + ": " + reason;
+        }
+        if (!options.skip_bad_lines) {
+          ++out.lines;
+          batch.flush();
+          return out;
+        }
+      }
+      ++out.lines;
     }
-    ++line_number;
   }
   batch.flush();
+  return out;
 }
 
 }  // namespace
 
 ReadResult read_interactions(const mpi::Communicator& comm, const ReadOptions& options) {
   const bool has_header = options.format == InputFormat::kCsv;
-  const TextChunk chunk = read_text_chunk(comm, options.path, has_header);
+  TextChunkStream stream(comm, options.path, has_header);
   ReadResult result;
-  result.file_bytes = chunk.file_bytes;
-  std::int64_t skipped = 0;
-  std::string first_skipped;
+  result.file_bytes = stream.file_bytes();
+  RangeParse parsed;
   mpi::run_agreed(comm, [&] {
     if (options.format == InputFormat::kCsv) {
-      const InputSchema schema = parse_header(chunk.header, options.path);
+      const InputSchema schema = parse_header(stream.header(), options.path);
       result.has_timestamps = schema.has_timestamp();
-      parse_chunk(
-          chunk, options,
+      parsed = parse_range(
+          stream, options,
           [&](std::string_view line, Interaction& out) { return parse_line(line, schema, out); },
-          result, skipped, first_skipped);
+          result);
     } else {
       const ItemScenes scenes =
           load_movielens_item_scenes(options.movielens_items, options.movielens_scene_map);
@@ -114,14 +137,28 @@ ReadResult read_interactions(const mpi::Communicator& comm, const ReadOptions& o
                                          ? MovieLensLayout::kUData
                                          : MovieLensLayout::kRatingsDat;
       result.has_timestamps = true;
-      parse_chunk(
-          chunk, options,
+      parsed = parse_range(
+          stream, options,
           [&](std::string_view line, Interaction& out) {
             return parse_movielens_line(line, layout, scenes, out);
           },
-          result, skipped, first_skipped);
+          result);
     }
   });
+  // The ranges are in file order, so the lines before this rank's are the lower ranks'. A rank
+  // that stopped at a bad line counted only part of its range, but then the error reported is
+  // the lowest failing rank's, whose number depends only on ranks that read their whole range.
+  const std::int64_t first_line =
+      1 + stream.header_lines() + comm.exclusive_prefix_sum(parsed.lines);
+  std::string first_skipped;
+  if (parsed.first_bad_line >= 0)
+    first_skipped = options.path + ":" + std::to_string(first_line + parsed.first_bad_line) + ": " +
+                    parsed.first_bad_reason;
+  mpi::run_agreed(comm, [&] {
+    if (!options.skip_bad_lines && parsed.first_bad_line >= 0)
+      throw InputError(options.path, first_line + parsed.first_bad_line, parsed.first_bad_reason);
+  });
+  const std::int64_t skipped = parsed.bad_lines;
   result.total_records = comm.sum(static_cast<std::int64_t>(result.records.size()));
   result.skipped_lines = comm.sum(skipped);
   // The earliest skipped line is on the lowest rank that skipped any.

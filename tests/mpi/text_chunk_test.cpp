@@ -61,6 +61,49 @@ TEST(TextChunk, LongLinesCrossingNominalBoundaries) {
   check_chunks(text, true);
 }
 
+/// Reads `text` as a file through a stream of `block` bytes at a time on every rank and checks
+/// that the blocks hold whole lines and reassemble the file (without its header) in order.
+void check_stream(const std::string& text, bool header, std::int64_t block) {
+  const mpi::Communicator world = mpi::Communicator::world();
+  const std::string dir = testing::shared_scratch_dir(world, "stream");
+  const std::string path = dir + "/f.txt";
+  testing::write_file_on_root(world, path, text);
+  TextChunkStream stream(world, path, header, block);
+  std::string mine;
+  std::vector<std::string> blocks;
+  for (std::string_view lines = stream.next_lines(); !lines.empty(); lines = stream.next_lines()) {
+    blocks.emplace_back(lines);
+    mine.append(lines);
+  }
+  // Every block but the range's last ends a line.
+  for (std::size_t b = 0; b + 1 < blocks.size(); ++b)
+    EXPECT_EQ(blocks[b].back(), '\n') << "block " << b << " of " << block << " bytes";
+  EXPECT_EQ(stream.range_bytes(), static_cast<std::int64_t>(mine.size()));
+  const std::vector<std::string> all = world.allgatherv_strings({mine});
+  std::string joined;
+  for (const std::string& part : all) joined += part;
+  const std::size_t data_begin = header ? text.find('\n') + 1 : 0;
+  EXPECT_EQ(joined, text.substr(data_begin)) << "block " << block;
+  EXPECT_EQ(stream.header(), header ? text.substr(0, data_begin - 1) : "");
+  EXPECT_EQ(stream.header_lines(), header ? 1 : 0);
+}
+
+TEST(TextChunkStream, BlocksOfWholeLinesReassembleTheFile) {
+  std::string text = "user,item\n";
+  for (int i = 0; i < 200; ++i)
+    text += "u" + std::to_string(i * 37) + ",i" + std::to_string(i) + "\n";
+  for (const std::int64_t block : {1, 2, 3, 7, 16, 64, 1000, 1 << 20}) {
+    check_stream(text, true, block);
+    check_stream(text.substr(0, text.size() - 1), true, block);  // no final newline
+    check_stream(text, false, block);
+  }
+}
+
+TEST(TextChunkStream, LinesLongerThanABlockComeWhole) {
+  const std::string text = "h\n" + std::string(5000, 'a') + "\nb\n" + std::string(3000, 'c');
+  for (const std::int64_t block : {1, 100, 4999, 5000, 5001}) check_stream(text, true, block);
+}
+
 TEST(TextChunk, MissingAndEmptyFilesAreAgreedInputErrors) {
   const mpi::Communicator world = mpi::Communicator::world();
   const std::string dir = testing::shared_scratch_dir(world, "missing");

@@ -1,0 +1,86 @@
+// The reader over every rank's range: all records arrive once whatever the rank count, and a bad
+// line is named by its line number in the file — counted by each rank as it parses and placed
+// by the lines of the ranks before it — including with --skip-bad-lines.
+#include "io/interaction_reader.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "mpi/error.h"
+#include "mpi_test_support.h"
+
+namespace sceneals::io {
+namespace {
+
+constexpr int kDataLines = 1000;
+
+/// A CSV of kDataLines lines (file lines 2 .. kDataLines + 1) where the lines in `bad` (file line
+/// numbers) have a field missing.
+std::string csv_with_bad_lines(const std::vector<int>& bad) {
+  std::string text = "user,item,scene,value\n";
+  for (int line = 2; line <= kDataLines + 1; ++line) {
+    const bool is_bad = std::find(bad.begin(), bad.end(), line) != bad.end();
+    text += "u" + std::to_string(line % 97) + ",i" + std::to_string(line % 89) + ",s" +
+            std::to_string(line % 3) + (is_bad ? "\n" : ",1\n");
+  }
+  return text;
+}
+
+ReadOptions options_for(const mpi::Communicator& world, const std::string& text, bool skip) {
+  const std::string dir = testing::shared_scratch_dir(world, "reader");
+  ReadOptions options;
+  options.path = dir + "/log.csv";
+  options.skip_bad_lines = skip;
+  testing::write_file_on_root(world, options.path, text);
+  return options;
+}
+
+TEST(InteractionReader, EveryLineIsReadOnce) {
+  const mpi::Communicator world = mpi::Communicator::world();
+  const ReadResult read =
+      read_interactions(world, options_for(world, csv_with_bad_lines({}), false));
+  EXPECT_EQ(read.total_records, kDataLines);
+  EXPECT_EQ(read.skipped_lines, 0);
+  // Each record's user is line % 97 of a distinct line: the sum of the users' numbers over all
+  // ranks is that of lines 2 .. kDataLines + 1.
+  std::int64_t users = 0, expected = 0;
+  for (const ReadRecord& r : read.records)
+    users += std::stoll(std::string(read.users[r.user].substr(1)));
+  for (int line = 2; line <= kDataLines + 1; ++line) expected += line % 97;
+  EXPECT_EQ(world.sum(users), expected);
+}
+
+TEST(InteractionReader, ABadLineIsNamedByItsLineInTheFile) {
+  const mpi::Communicator world = mpi::Communicator::world();
+  for (const int bad : {2, 251, 500, 501, 502, 750, kDataLines + 1}) {
+    try {
+      read_interactions(world, options_for(world, csv_with_bad_lines({bad, bad + 3}), false));
+      ADD_FAILURE() << "no error for line " << bad;
+    } catch (const AgreedError& e) {
+      EXPECT_EQ(e.code(), ExitCode::kBadInput);
+      EXPECT_NE(std::string(e.what()).find("log.csv:" + std::to_string(bad) +
+                                           ": expected 4 fields, found 3"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+}
+
+TEST(InteractionReader, SkippedLinesAreCountedAndTheFirstIsNamed) {
+  const mpi::Communicator world = mpi::Communicator::world();
+  for (const int bad : {2, 499, 900}) {
+    const ReadResult read = read_interactions(
+        world, options_for(world, csv_with_bad_lines({bad, bad + 50, 1001}), true));
+    EXPECT_EQ(read.skipped_lines, 3);
+    EXPECT_EQ(read.total_records, kDataLines - 3);
+    EXPECT_NE(read.first_skipped.find("log.csv:" + std::to_string(bad) + ": expected 4 fields"),
+              std::string::npos)
+        << read.first_skipped;
+  }
+}
+
+}  // namespace
+}  // namespace sceneals::io
