@@ -8,6 +8,7 @@
 
 #include "io/id_hash.h"
 #include "io/interned_ids.h"
+#include "io/radix_sort.h"
 #include "mpi/error.h"
 #include "mpi/error_agreement.h"
 
@@ -250,9 +251,19 @@ Catalogue build_catalogue(const mpi::ProcessGrid& grid, const InternedIds& ids,
 
   std::vector<std::pair<std::uint64_t, std::uint32_t>> order(all.size());  // (hash, position)
   for (std::uint32_t at = 0; at < order.size(); ++at) order[at] = {hashes[at], at};
-  std::sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first < b.first : all[a.second] < all[b.second];
-  });
+  std::vector<std::uint64_t>().swap(hashes);
+  radix_sort_by_key(order, [](const auto& entry) { return entry.first; });
+  // Equal hashes: the same id from several ranks, or (rarely) two ids that collide, which the
+  // row order puts in the order of their strings.
+  for (std::size_t k = 0; k < order.size();) {
+    std::size_t end = k + 1;
+    while (end < order.size() && order[end].first == order[k].first) ++end;
+    if (end - k > 1)
+      std::sort(order.begin() + static_cast<std::ptrdiff_t>(k),
+                order.begin() + static_cast<std::ptrdiff_t>(end),
+                [&](const auto& a, const auto& b) { return all[a.second] < all[b.second]; });
+    k = end;
+  }
   Catalogue catalogue;
   catalogue.shard = grid.shard;
   // The row of every gathered id, counted within the shard until its first row is known.
