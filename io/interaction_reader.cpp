@@ -68,14 +68,17 @@ struct RangeParse {
   std::string first_bad_reason;
 };
 
-/// Records to reserve for a range, from the lines of its first block: enough that the vector
-/// (almost) never grows by doubling, which at its last step held up to twice the records (the
-/// reader's memory peak). Reserving does not touch the memory, so over-estimating costs none.
-std::size_t estimated_records(std::string_view first_block, std::int64_t range_bytes) {
-  const auto lines = static_cast<double>(std::count(first_block.begin(), first_block.end(), '\n'));
-  const double per_byte =
-      (lines + 1) / static_cast<double>(std::max<std::size_t>(1, first_block.size()));
-  return static_cast<std::size_t>(1.25 * per_byte * static_cast<double>(range_bytes)) + 16;
+/// Records to reserve for the rest of a range, `bytes_left` of it, from a density of lines per
+/// byte: enough that the vector (almost) never grows by doubling, which at its last step held up
+/// to twice the records (the reader's memory peak). Reserving does not touch the memory, so a
+/// generous estimate costs none; it is capped by the shortest line that holds a record
+/// ("u,i,s\n").
+std::size_t records_to_reserve(double lines_per_byte, std::int64_t bytes_left) {
+  constexpr double kShortestRecordLine = 6;
+  const double bytes = static_cast<double>(bytes_left);
+  return static_cast<std::size_t>(std::min(1.25 * lines_per_byte, 1 / kShortestRecordLine) *
+                                  bytes) +
+         16;
 }
 
 /// Calls `parse(line, record)` for every line of the rank's range, block by block; keeps records
@@ -85,8 +88,19 @@ RangeParse parse_range(TextChunkStream& stream, const ReadOptions& options, Pars
                        ReadResult& result) {
   RangeParse out;
   RecordBatch batch(result);
+  std::int64_t bytes_before = 0;  // of the range, in earlier blocks
   for (std::string_view text = stream.next_lines(); !text.empty(); text = stream.next_lines()) {
-    if (out.lines == 0) result.records.reserve(estimated_records(text, stream.range_bytes()));
+    // The density of lines so far (the first block's counted) sizes the records of the rest;
+    // the vector reallocates only when the lines get much shorter than they were.
+    const double lines_per_byte =
+        out.lines > 0 ? static_cast<double>(out.lines) / static_cast<double>(bytes_before)
+                      : static_cast<double>(std::count(text.begin(), text.end(), '\n') + 1) /
+                            static_cast<double>(text.size());
+    const std::size_t wanted =
+        result.records.size() +
+        records_to_reserve(lines_per_byte, stream.range_bytes() - bytes_before);
+    if (result.records.capacity() < wanted) result.records.reserve(wanted);
+    bytes_before += static_cast<std::int64_t>(text.size());
     while (!text.empty()) {
       const std::size_t end = text.find('\n');
       const std::string_view line = text.substr(0, end);
@@ -118,11 +132,13 @@ RangeParse parse_range(TextChunkStream& stream, const ReadOptions& options, Pars
 
 ReadResult read_interactions(const mpi::Communicator& comm, const ReadOptions& options) {
   const bool has_header = options.format == InputFormat::kCsv;
-  TextChunkStream stream(comm, options.path, has_header);
+  TextChunkStream stream(comm, options.path, has_header, options.block_bytes);
   ReadResult result;
   result.file_bytes = stream.file_bytes();
   RangeParse parsed;
-  mpi::run_agreed(comm, [&] {
+  // Not agreed yet: a rank's failure is compared with the other ranks' bad lines, whose place in
+  // the file is known only after every rank has counted its lines.
+  std::optional<mpi::LocalError> failure = mpi::run_local([&] {
     if (options.format == InputFormat::kCsv) {
       const InputSchema schema = parse_header(stream.header(), options.path);
       result.has_timestamps = schema.has_timestamp();
@@ -154,10 +170,14 @@ ReadResult read_interactions(const mpi::Communicator& comm, const ReadOptions& o
   if (parsed.first_bad_line >= 0)
     first_skipped = options.path + ":" + std::to_string(first_line + parsed.first_bad_line) + ": " +
                     parsed.first_bad_reason;
-  mpi::run_agreed(comm, [&] {
-    if (!options.skip_bad_lines && parsed.first_bad_line >= 0)
-      throw InputError(options.path, first_line + parsed.first_bad_line, parsed.first_bad_reason);
-  });
+  // A rank stops at its first bad line, so a rank with another failure (a read error) has no
+  // bad line before it; the lowest failing rank's message is the one every rank reports.
+  if (!failure && !options.skip_bad_lines && parsed.first_bad_line >= 0)
+    failure = mpi::LocalError{
+        ExitCode::kBadInput,
+        InputError(options.path, first_line + parsed.first_bad_line, parsed.first_bad_reason)
+            .what()};
+  mpi::agree_on_error(comm, failure);
   const std::int64_t skipped = parsed.bad_lines;
   result.total_records = comm.sum(static_cast<std::int64_t>(result.records.size()));
   result.skipped_lines = comm.sum(skipped);

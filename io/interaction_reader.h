@@ -20,6 +20,7 @@ struct ReadOptions {
   std::string movielens_items;      ///< u.item or movies.dat (MovieLens formats only)
   std::string movielens_scene_map;  ///< genre -> scene rules (MovieLens formats only)
   bool skip_bad_lines = false;
+  std::int64_t block_bytes = std::int64_t{4} << 20;  ///< read at a time (tests use tiny blocks)
 };
 
 /// One parsed line, its ids as codes into the ReadResult's interned ids.

@@ -22,21 +22,28 @@ struct LocalError {
 /// Collective. Returns normally only when no rank passed an error.
 void agree_on_error(const Communicator& comm, const std::optional<LocalError>& local_error);
 
-/// Runs `local_phase` (which must make no collective call), converting what it throws into a
-/// LocalError (InputError -> exit code 1, anything else -> 2), then agrees with every rank.
+/// Runs `local_phase` (which must make no collective call) and returns what it threw as a
+/// LocalError (InputError -> exit code 1, anything else -> 2), for a caller that has more to
+/// find out (with collectives) before it agrees.
 template <class Fn>
-void run_agreed(const Communicator& comm, Fn&& local_phase) {
-  std::optional<LocalError> error;
+std::optional<LocalError> run_local(Fn&& local_phase) {
   try {
     std::forward<Fn>(local_phase)();
   } catch (const InputError& e) {
-    error = LocalError{ExitCode::kBadInput, e.what()};
+    return LocalError{ExitCode::kBadInput, e.what()};
   } catch (const AgreedError& e) {
-    error = LocalError{e.code(), e.what()};
+    return LocalError{e.code(), e.what()};
   } catch (const std::exception& e) {
-    error = LocalError{ExitCode::kInternal, e.what()};
+    return LocalError{ExitCode::kInternal, e.what()};
   }
-  agree_on_error(comm, error);
+  return std::nullopt;
+}
+
+/// Runs `local_phase` (which must make no collective call), converting what it throws into a
+/// LocalError as run_local does, then agrees with every rank.
+template <class Fn>
+void run_agreed(const Communicator& comm, Fn&& local_phase) {
+  agree_on_error(comm, run_local(std::forward<Fn>(local_phase)));
 }
 
 }  // namespace sceneals::mpi

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "mpi/error.h"
 
@@ -19,7 +20,9 @@ bool factor_panel(float* a, Eigen::Index n, Eigen::Index stride, Eigen::Index j0
   for (Eigen::Index j = j0; j < j0 + width; ++j) {
     float* column = a + j * stride;
     const float pivot = column[j];
-    if (!(pivot > 0.0f)) return false;  // also catches a NaN
+    // Also false for a NaN, and for an infinite pivot (huge confidences overflowing float32),
+    // which would give a zero column and a finite but wrong solution.
+    if (!(pivot > 0.0f && pivot <= std::numeric_limits<float>::max())) return false;
     const float diagonal = std::sqrt(pivot);
     column[j] = diagonal;
     const float inverse = 1.0f / diagonal;

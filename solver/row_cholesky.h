@@ -13,8 +13,8 @@ namespace sceneals::solver {
 
 /// Overwrites the lower triangle of `a` (its diagonal included) with L, L L' = a, reading only
 /// the lower triangle; the strict upper triangle is left as it was. Returns false, with `a`
-/// partly overwritten, when a pivot is not positive (a is not positive definite in float32, or
-/// holds a NaN).
+/// partly overwritten, when a pivot is not positive and finite (a is not positive definite in
+/// float32, or holds a NaN or an infinity).
 bool cholesky_factor_lower(Eigen::Ref<Eigen::MatrixXf> a);
 
 /// x = (L L')^-1 x in place, L the lower triangle of `l` as cholesky_factor_lower left it.

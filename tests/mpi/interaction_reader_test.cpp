@@ -17,69 +17,81 @@ namespace {
 
 constexpr int kDataLines = 1000;
 
+/// Block sizes the reader is run with: single bytes, a few lines, and the default.
+const std::int64_t kBlockBytes[] = {1, 7, 64, ReadOptions().block_bytes};
+
 /// A CSV of kDataLines lines (file lines 2 .. kDataLines + 1) where the lines in `bad` (file line
-/// numbers) have a field missing.
-std::string csv_with_bad_lines(const std::vector<int>& bad) {
-  std::string text = "user,item,scene,value\n";
+/// numbers) have a field missing; lines end with `end`.
+std::string csv_with_bad_lines(const std::vector<int>& bad, const std::string& end = "\n") {
+  std::string text = "user,item,scene,value" + end;
   for (int line = 2; line <= kDataLines + 1; ++line) {
     const bool is_bad = std::find(bad.begin(), bad.end(), line) != bad.end();
     text += "u" + std::to_string(line % 97) + ",i" + std::to_string(line % 89) + ",s" +
-            std::to_string(line % 3) + (is_bad ? "\n" : ",1\n");
+            std::to_string(line % 3) + (is_bad ? "" : ",1") + end;
   }
   return text;
 }
 
-ReadOptions options_for(const mpi::Communicator& world, const std::string& text, bool skip) {
+ReadOptions options_for(const mpi::Communicator& world, const std::string& text, bool skip,
+                        std::int64_t block_bytes) {
   const std::string dir = testing::shared_scratch_dir(world, "reader");
   ReadOptions options;
   options.path = dir + "/log.csv";
   options.skip_bad_lines = skip;
+  options.block_bytes = block_bytes;
   testing::write_file_on_root(world, options.path, text);
   return options;
 }
 
 TEST(InteractionReader, EveryLineIsReadOnce) {
   const mpi::Communicator world = mpi::Communicator::world();
-  const ReadResult read =
-      read_interactions(world, options_for(world, csv_with_bad_lines({}), false));
-  EXPECT_EQ(read.total_records, kDataLines);
-  EXPECT_EQ(read.skipped_lines, 0);
-  // Each record's user is line % 97 of a distinct line: the sum of the users' numbers over all
-  // ranks is that of lines 2 .. kDataLines + 1.
-  std::int64_t users = 0, expected = 0;
-  for (const ReadRecord& r : read.records)
-    users += std::stoll(std::string(read.users[r.user].substr(1)));
-  for (int line = 2; line <= kDataLines + 1; ++line) expected += line % 97;
-  EXPECT_EQ(world.sum(users), expected);
+  for (const std::string end : {"\n", "\r\n"})
+    for (const std::int64_t block : kBlockBytes) {
+      const ReadResult read =
+          read_interactions(world, options_for(world, csv_with_bad_lines({}, end), false, block));
+      EXPECT_EQ(read.total_records, kDataLines) << "block " << block;
+      EXPECT_EQ(read.skipped_lines, 0);
+      // Each record's user is line % 97 of a distinct line: the sum of the users' numbers over
+      // all ranks is that of lines 2 .. kDataLines + 1.
+      std::int64_t users = 0, expected = 0;
+      for (const ReadRecord& r : read.records)
+        users += std::stoll(std::string(read.users[r.user].substr(1)));
+      for (int line = 2; line <= kDataLines + 1; ++line) expected += line % 97;
+      EXPECT_EQ(world.sum(users), expected) << "block " << block;
+    }
 }
 
 TEST(InteractionReader, ABadLineIsNamedByItsLineInTheFile) {
   const mpi::Communicator world = mpi::Communicator::world();
-  for (const int bad : {2, 251, 500, 501, 502, 750, kDataLines + 1}) {
-    try {
-      read_interactions(world, options_for(world, csv_with_bad_lines({bad, bad + 3}), false));
-      ADD_FAILURE() << "no error for line " << bad;
-    } catch (const AgreedError& e) {
-      EXPECT_EQ(e.code(), ExitCode::kBadInput);
-      EXPECT_NE(std::string(e.what()).find("log.csv:" + std::to_string(bad) +
-                                           ": expected 4 fields, found 3"),
-                std::string::npos)
-          << e.what();
+  for (const std::int64_t block : kBlockBytes)
+    for (const int bad : {2, 251, 500, 501, 502, 750, kDataLines + 1}) {
+      try {
+        read_interactions(world,
+                          options_for(world, csv_with_bad_lines({bad, bad + 3}), false, block));
+        ADD_FAILURE() << "no error for line " << bad;
+      } catch (const AgreedError& e) {
+        EXPECT_EQ(e.code(), ExitCode::kBadInput);
+        EXPECT_NE(std::string(e.what()).find("log.csv:" + std::to_string(bad) +
+                                             ": expected 4 fields, found 3"),
+                  std::string::npos)
+            << e.what() << " (block " << block << ")";
+      }
     }
-  }
 }
 
 TEST(InteractionReader, SkippedLinesAreCountedAndTheFirstIsNamed) {
   const mpi::Communicator world = mpi::Communicator::world();
-  for (const int bad : {2, 499, 900}) {
-    const ReadResult read = read_interactions(
-        world, options_for(world, csv_with_bad_lines({bad, bad + 50, 1001}), true));
-    EXPECT_EQ(read.skipped_lines, 3);
-    EXPECT_EQ(read.total_records, kDataLines - 3);
-    EXPECT_NE(read.first_skipped.find("log.csv:" + std::to_string(bad) + ": expected 4 fields"),
-              std::string::npos)
-        << read.first_skipped;
-  }
+  for (const std::int64_t block : kBlockBytes)
+    for (const int bad : {2, 499, 900}) {
+      const ReadResult read = read_interactions(
+          world,
+          options_for(world, csv_with_bad_lines({bad, bad + 50, 1001}, "\r\n"), true, block));
+      EXPECT_EQ(read.skipped_lines, 3);
+      EXPECT_EQ(read.total_records, kDataLines - 3);
+      EXPECT_NE(read.first_skipped.find("log.csv:" + std::to_string(bad) + ": expected 4 fields"),
+                std::string::npos)
+          << read.first_skipped << " (block " << block << ")";
+    }
 }
 
 }  // namespace

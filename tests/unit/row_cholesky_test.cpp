@@ -88,6 +88,9 @@ TEST(RowCholesky, RejectsMatricesThatAreNotPositiveDefinite) {
     Eigen::MatrixXf with_nan = random_spd(n, 12);
     with_nan(n - 1, 0) = std::numeric_limits<float>::quiet_NaN();
     EXPECT_FALSE(cholesky_factor_lower(with_nan)) << "n " << n;
+    Eigen::MatrixXf infinite = random_spd(n, 13);
+    infinite(n - 1, n - 1) = std::numeric_limits<float>::infinity();
+    EXPECT_FALSE(cholesky_factor_lower(infinite)) << "n " << n;
     Eigen::MatrixXf zero = Eigen::MatrixXf::Zero(n, n);
     EXPECT_FALSE(cholesky_factor_lower(zero)) << "n " << n;
   }

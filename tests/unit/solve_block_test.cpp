@@ -61,7 +61,7 @@ Block make_block(unsigned seed, Feedback feedback, LinearSolverKind solver, bool
   return block;
 }
 
-/// The reference: every row on its own through build_normal_equations and a fresh solver call.
+/// The reference: every row on its own through build_normal_equations and a fresh solve.
 Matrix solve_row_by_row(const Block& block, int d, bool with_priors) {
   const Eigen::MatrixXf g = gram(block.other);
   Matrix result = block.targets;
@@ -81,9 +81,10 @@ Matrix solve_row_by_row(const Block& block, int d, bool with_priors) {
                            with_priors ? block.priors.row(r).data() : nullptr, A, b);
     Eigen::VectorXf x = result.row(r).head(d).transpose();
     // Rows with few observations are solved exactly whatever the solver (when that is cheaper).
+    // Eigen's LLT, independent of the block's own Cholesky (solver/row_cholesky.h).
     if (block.params.solver == LinearSolverKind::kCholesky ||
         uses_low_rank_solve(n_obs, d, block.params))
-      solve_cholesky(A, b, x);
+      x = Eigen::LLT<Eigen::MatrixXf>(A).solve(b);
     else
       solve_conjugate_gradient(A, b, x, block.params.cg_steps);
     result.row(r).head(d) = x.transpose();
