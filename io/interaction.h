@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace sceneals::io {
 
@@ -14,6 +15,27 @@ struct Interaction {
   std::string scene;
   double value = 1.0;          ///< count, dwell or rating; always finite and > 0
   std::int64_t timestamp = 0;  ///< 0 when the input has no timestamp column
+};
+
+/// An Interaction whose ids are views, so that reading a line copies no id: into the line
+/// itself, or into `owned` where the parser had to change an id's bytes (a quoted id with
+/// doubled quotes). The views are valid while the line and this object are.
+struct InteractionView {
+  std::string_view user;
+  std::string_view item;
+  std::string_view scene;
+  double value = 1.0;
+  std::int64_t timestamp = 0;
+  std::string owned[3];  ///< storage for user, item and scene when they differ from the line
+
+  /// Copies the record into `out`, reusing the capacity of its strings.
+  void copy_to(Interaction& out) const {
+    out.user.assign(user);
+    out.item.assign(item);
+    out.scene.assign(scene);
+    out.value = value;
+    out.timestamp = timestamp;
+  }
 };
 
 }  // namespace sceneals::io

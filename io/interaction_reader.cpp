@@ -23,14 +23,15 @@ bool is_repeated_header(std::string_view line, const std::string& header) {
 
 /// Lines are parsed into a batch of records, whose ids are then hashed and their index slots
 /// prefetched before any is interned: the index of a large catalogue is far bigger than the
-/// cache, and a batch's misses overlap instead of following one another.
+/// cache, and a batch's misses overlap instead of following one another. The records view the
+/// text they were parsed from, so the batch is flushed before that text is replaced.
 class RecordBatch {
  public:
   static constexpr std::size_t kSize = 16;
 
   explicit RecordBatch(ReadResult& result) : result_(result) {}
   /// The record the next line is parsed into.
-  Interaction& next() { return records_[filled_]; }
+  InteractionView& next() { return records_[filled_]; }
   /// Keeps the record next() returned; interns the batch once it is full.
   void keep() {
     if (++filled_ == kSize) flush();
@@ -44,18 +45,29 @@ class RecordBatch {
       result_.items.prefetch(item_hash[j]);
     }
     for (std::size_t j = 0; j < filled_; ++j) {
-      const Interaction& r = records_[j];
-      result_.records.push_back(ReadRecord{result_.users.intern(r.user, user_hash[j]),
-                                           result_.items.intern(r.item, item_hash[j]),
-                                           result_.scenes.intern(r.scene, hash_id(r.scene)),
-                                           static_cast<float>(r.value), r.timestamp});
+      const InteractionView& r = records_[j];
+      result_.records.push_back(ReadRecord{
+          result_.users.intern(r.user, user_hash[j]), result_.items.intern(r.item, item_hash[j]),
+          scene_code(r.scene), static_cast<float>(r.value), r.timestamp});
     }
     filled_ = 0;
   }
 
  private:
+  /// A log has a handful of scenes: comparing with the first few met is cheaper than hashing
+  /// the scene of every line. Codes are given in first-met order, so a scene not among the
+  /// first kScanned is new or later, and the index finds it.
+  std::uint32_t scene_code(std::string_view scene) {
+    constexpr std::uint32_t kScanned = 16;
+    const auto scanned =
+        static_cast<std::uint32_t>(std::min<std::size_t>(kScanned, result_.scenes.size()));
+    for (std::uint32_t code = 0; code < scanned; ++code)
+      if (result_.scenes[code] == scene) return code;
+    return result_.scenes.intern(scene, hash_id(scene));
+  }
+
   ReadResult& result_;
-  std::array<Interaction, kSize> records_;
+  std::array<InteractionView, kSize> records_;
   std::size_t filled_ = 0;
 };
 
@@ -123,6 +135,7 @@ RangeParse parse_range(TextChunkStream& stream, const ReadOptions& options, Pars
       }
       ++out.lines;
     }
+    batch.flush();  // the batch views this block, which the next one replaces
   }
   batch.flush();
   return out;
@@ -144,7 +157,9 @@ ReadResult read_interactions(const mpi::Communicator& comm, const ReadOptions& o
       result.has_timestamps = schema.has_timestamp();
       parsed = parse_range(
           stream, options,
-          [&](std::string_view line, Interaction& out) { return parse_line(line, schema, out); },
+          [&](std::string_view line, InteractionView& out) {
+            return parse_line(line, schema, out);
+          },
           result);
     } else {
       const ItemScenes scenes =
@@ -155,7 +170,7 @@ ReadResult read_interactions(const mpi::Communicator& comm, const ReadOptions& o
       result.has_timestamps = true;
       parsed = parse_range(
           stream, options,
-          [&](std::string_view line, Interaction& out) {
+          [&](std::string_view line, InteractionView& out) {
             return parse_movielens_line(line, layout, scenes, out);
           },
           result);

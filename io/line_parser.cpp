@@ -1,5 +1,6 @@
 #include "io/line_parser.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -29,10 +30,16 @@ std::string shorten(std::string_view text) { return shorten_for_message(text); }
 
 LineParseResult error(std::string reason) { return {LineStatus::kError, std::move(reason)}; }
 
-/// Copies a required id field; false when it is empty.
-bool assign_id(const FieldView& field, std::string& out) {
-  if (field.text.empty()) return false;
-  assign_field(field, out);
+/// A plain decimal integer of at most 15 digits (the common value, a count or a rating) read
+/// without std::from_chars: exactly the double from_chars gives, since it is below 2^53.
+bool parse_small_integer(std::string_view text, double& value) {
+  if (text.empty() || text.size() > 15) return false;
+  std::int64_t n = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return false;
+    n = 10 * n + (c - '0');
+  }
+  value = static_cast<double>(n);
   return true;
 }
 
@@ -81,6 +88,12 @@ bool FieldReader::next(FieldView& field) {
   return true;
 }
 
+std::string_view field_text(const FieldView& field, std::string& storage) {
+  if (!field.has_escaped_quotes) return field.text;
+  assign_field(field, storage);
+  return storage;
+}
+
 void assign_field(const FieldView& field, std::string& out) {
   if (!field.has_escaped_quotes) {
     out.assign(field.text.data(), field.text.size());
@@ -103,6 +116,11 @@ std::string quote_for_message(std::string_view text) { return "'" + shorten(text
 bool parse_interaction_value(std::string_view text, double& value, std::string& reason) {
   if (text.empty()) {
     reason = "empty value";
+    return false;
+  }
+  if (parse_small_integer(text, value)) {
+    if (value > 0.0) return true;
+    reason = "value " + shorten(text) + " must be > 0";
     return false;
   }
   const char* last = text.data() + text.size();
@@ -153,8 +171,10 @@ bool parse_timestamp(std::string_view text, std::int64_t& timestamp, std::string
   return true;
 }
 
-std::string over_long_id_reason(const Interaction& record) {
-  for (const auto& [kind, id] : {std::pair<const char*, const std::string&>{"user", record.user},
+std::string over_long_id_reason(const InteractionView& record) {
+  if (std::max({record.user.size(), record.item.size(), record.scene.size()}) <= kMaxIdBytes)
+    return {};
+  for (const auto& [kind, id] : {std::pair<const char*, std::string_view>{"user", record.user},
                                  {"item", record.item},
                                  {"scene", record.scene}}) {
     if (id.size() > kMaxIdBytes)
@@ -164,7 +184,7 @@ std::string over_long_id_reason(const Interaction& record) {
   return {};
 }
 
-LineParseResult parse_line(std::string_view line, const InputSchema& schema, Interaction& out) {
+LineParseResult parse_line(std::string_view line, const InputSchema& schema, InteractionView& out) {
   line = strip_carriage_return(line);
   if (line.empty()) return {LineStatus::kBlank, {}};
 
@@ -191,9 +211,12 @@ LineParseResult parse_line(std::string_view line, const InputSchema& schema, Int
                  std::to_string(index));
   }
 
-  if (!assign_id(user, out.user)) return error("empty user id");
-  if (!assign_id(item, out.item)) return error("empty item id");
-  if (!assign_id(scene, out.scene)) return error("empty scene id");
+  if (user.text.empty()) return error("empty user id");
+  if (item.text.empty()) return error("empty item id");
+  if (scene.text.empty()) return error("empty scene id");
+  out.user = field_text(user, out.owned[0]);
+  out.item = field_text(item, out.owned[1]);
+  out.scene = field_text(scene, out.owned[2]);
   std::string reason = over_long_id_reason(out);
   if (!reason.empty()) return error(std::move(reason));
   out.value = 1.0;
@@ -205,6 +228,11 @@ LineParseResult parse_line(std::string_view line, const InputSchema& schema, Int
     return error(std::move(reason));
   }
   return {LineStatus::kRecord, {}};
+}
+
+LineParseResult parse_line(std::string_view line, const InputSchema& schema, Interaction& out) {
+  return parse_into_copy(out,
+                         [&](InteractionView& view) { return parse_line(line, schema, view); });
 }
 
 }  // namespace sceneals::io

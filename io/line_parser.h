@@ -28,11 +28,23 @@ struct LineParseResult {
 inline constexpr std::size_t kMaxIdBytes = 1024;
 
 /// Parses one line (without its '\n'; a trailing '\r' is dropped) laid out as `schema` says.
-/// Fields may be double-quoted RFC 4180 style within the line ("" is a literal quote). The
-/// strings of `out` are overwritten in place, so a caller that reuses one Interaction for every
-/// line allocates nothing once the capacities have grown. value defaults to 1 and timestamp to
-/// 0 when the schema has no such column.
+/// Fields may be double-quoted RFC 4180 style within the line ("" is a literal quote). The ids
+/// of `out` view the line (or its `owned` strings, for an id whose quotes were doubled), so the
+/// reader copies no id. value defaults to 1 and timestamp to 0 when the schema has no such
+/// column. On an error `out` may be partly overwritten.
+LineParseResult parse_line(std::string_view line, const InputSchema& schema, InteractionView& out);
+
+/// parse_line with the ids copied into `out`'s strings (reusing their capacity).
 LineParseResult parse_line(std::string_view line, const InputSchema& schema, Interaction& out);
+
+/// A view parser's result with the ids copied into `out`: `parse(view)` parses into a view.
+template <class ParseFn>
+LineParseResult parse_into_copy(Interaction& out, ParseFn&& parse) {
+  InteractionView view;
+  LineParseResult result = parse(view);
+  if (result.status == LineStatus::kRecord) view.copy_to(out);
+  return result;
+}
 
 // ---- Building blocks, shared with the other line formats (MovieLens) and the header parser ----
 
@@ -70,6 +82,10 @@ class FieldReader {
 /// Copies a field into `out`, reusing its capacity, with each "" turned back into ".
 void assign_field(const FieldView& field, std::string& out);
 
+/// The field's text as it reads: a view of the line itself, or of `storage` holding the text
+/// with each "" turned back into " when the field has doubled quotes.
+std::string_view field_text(const FieldView& field, std::string& storage);
+
 /// `line` without one trailing '\r' (files written on Windows end lines with "\r\n").
 std::string_view strip_carriage_return(std::string_view line);
 
@@ -86,7 +102,7 @@ std::string printable_for_message(std::string_view text, std::size_t limit = 40)
 
 /// Why `record` cannot be kept: the first of its ids (user, item, scene) that is longer than
 /// kMaxIdBytes; empty when every id fits. Every line format checks its records with it.
-std::string over_long_id_reason(const Interaction& record);
+std::string over_long_id_reason(const InteractionView& record);
 
 /// Strict number of an interaction value: the whole of `text` must be a decimal number
 /// (std::from_chars), finite, > 0 and neither above nor (as float32) below what float32 holds.

@@ -279,7 +279,7 @@ ItemScenes load_movielens_item_scenes(const std::string& item_file,
 }
 
 LineParseResult parse_movielens_line(std::string_view line, MovieLensLayout layout,
-                                     const ItemScenes& scenes, Interaction& out) {
+                                     const ItemScenes& scenes, InteractionView& out) {
   line = strip_carriage_return(line);
   if (line.empty()) return {LineStatus::kBlank, {}};
   const std::string_view separator = layout == MovieLensLayout::kUData ? "\t" : "::";
@@ -301,14 +301,15 @@ LineParseResult parse_movielens_line(std::string_view line, MovieLensLayout layo
   }
   if (fields[0].empty()) return {LineStatus::kError, "empty user id"};
   if (fields[1].empty()) return {LineStatus::kError, "empty item id"};
-  out.user.assign(fields[0].data(), fields[0].size());
-  out.item.assign(fields[1].data(), fields[1].size());
-  const auto scene = scenes.find(out.item);
+  out.user = fields[0];
+  out.item = fields[1];
+  out.owned[1].assign(fields[1].data(), fields[1].size());  // the map's key type
+  const auto scene = scenes.find(out.owned[1]);
   if (scene == scenes.end()) {
     return {LineStatus::kError,
             "item " + quote_for_message(fields[1]) + " is not in the item file"};
   }
-  out.scene.assign(scene->second);
+  out.scene = scene->second;  // the map outlives every record read with it
   std::string reason = over_long_id_reason(out);
   if (!reason.empty()) return {LineStatus::kError, std::move(reason)};
   if (!parse_interaction_value(fields[2], out.value, reason) ||
@@ -316,6 +317,12 @@ LineParseResult parse_movielens_line(std::string_view line, MovieLensLayout layo
     return {LineStatus::kError, std::move(reason)};
   }
   return {LineStatus::kRecord, {}};
+}
+
+LineParseResult parse_movielens_line(std::string_view line, MovieLensLayout layout,
+                                     const ItemScenes& scenes, Interaction& out) {
+  return parse_into_copy(
+      out, [&](InteractionView& view) { return parse_movielens_line(line, layout, scenes, view); });
 }
 
 }  // namespace sceneals::io

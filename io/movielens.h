@@ -54,8 +54,11 @@ ItemScenes load_movielens_item_scenes(const std::string& item_file,
                                       const std::string& scene_map_file);
 
 /// Parses one rating line of `layout` (without '\n'; a trailing '\r' is dropped): user, item,
-/// value = rating (finite, > 0), timestamp, and the scene of the item from `scenes`. Ids longer
-/// than kMaxIdBytes are refused, as in every line format.
+/// value = rating (finite, > 0), timestamp, and the scene of the item from `scenes` (a view of
+/// the map's string). Ids longer than kMaxIdBytes are refused, as in every line format.
+LineParseResult parse_movielens_line(std::string_view line, MovieLensLayout layout,
+                                     const ItemScenes& scenes, InteractionView& out);
+/// parse_movielens_line with the ids copied into `out`'s strings.
 LineParseResult parse_movielens_line(std::string_view line, MovieLensLayout layout,
                                      const ItemScenes& scenes, Interaction& out);
 

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <charconv>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -206,6 +207,48 @@ TEST(LineParser, ReusedOutputIsFullyOverwrittenWithoutReallocating) {
   EXPECT_EQ(out.scene, "s");
   EXPECT_EQ(out.user.data(), user_buffer);  // same heap buffer: assigned, not reallocated
   EXPECT_EQ(out.item.data(), item_buffer);
+}
+
+TEST(LineParser, ViewsPointIntoTheLineUnlessQuotesWereDoubled) {
+  const std::string line = "\"u,1\",\"q\"\"\",s\t2";
+  const InputSchema schema = make_schema(',', 0, 1, 2, -1, -1, 3);
+  InteractionView view;
+  view.value = 9.0;
+  view.timestamp = 99;
+  ASSERT_EQ(parse_line(line, schema, view).status, LineStatus::kRecord);
+  EXPECT_EQ(view.user, "u,1");
+  EXPECT_EQ(view.item, "q\"");
+  EXPECT_EQ(view.scene, "s\t2");
+  EXPECT_EQ(view.value, 1.0);  // reset to the defaults, not left from before
+  EXPECT_EQ(view.timestamp, 0);
+  const auto inside_line = [&](std::string_view id) {
+    return id.data() >= line.data() && id.data() + id.size() <= line.data() + line.size();
+  };
+  EXPECT_TRUE(inside_line(view.user));  // quoted without doubled quotes: still the line's bytes
+  EXPECT_FALSE(inside_line(view.item));
+  EXPECT_EQ(view.item.data(), view.owned[1].data());
+  EXPECT_TRUE(inside_line(view.scene));
+}
+
+TEST(LineParser, IntegerValuesReadLikeFromChars) {
+  // Plain digit strings take a shortcut past std::from_chars: the double, and whether the value
+  // is accepted, must be the same as from_chars and the checks give (the independent reference).
+  for (const std::string text :
+       {"1", "5", "007", "0", "00", "10", "999999999", "123456789012345", "1234567890123456",
+        "9007199254740993", "99999999999999999999", "340282366920938463463374607431768211456"}) {
+    double reference = 0;
+    const auto [end, code] = std::from_chars(text.data(), text.data() + text.size(), reference);
+    ASSERT_EQ(code, std::errc()) << text;
+    ASSERT_EQ(end, text.data() + text.size()) << text;
+    const bool acceptable =
+        reference > 0 && reference <= static_cast<double>(std::numeric_limits<float>::max());
+    double value = -1;
+    std::string reason;
+    EXPECT_EQ(parse_interaction_value(text, value, reason), acceptable) << text << ": " << reason;
+    if (acceptable) {
+      EXPECT_EQ(value, reference) << text;
+    }
+  }
 }
 
 TEST(FieldReader, SplitsEmptyAndQuotedFields) {
