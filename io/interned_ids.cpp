@@ -33,7 +33,7 @@ std::uint32_t InternedIds::intern(std::string_view id, std::uint64_t hash) {
   check_invariant(ids_.size() < std::numeric_limits<std::uint32_t>::max() &&
                       id.size() <= std::numeric_limits<std::uint32_t>::max(),
                   "fewer than 2^32 distinct ids per field on one rank, each under 4 GiB");
-  if (2 * (ids_.size() + 1) > slots_.size()) grow();
+  if (2 * (ids_.size() + 1) > slots_.size()) rehash(std::max<std::size_t>(16, 2 * slots_.size()));
   std::uint64_t key[2] = {0, 0};
   const bool is_inline = id.size() <= kInlineBytes;
   if (is_inline && !id.empty()) std::memcpy(key, id.data(), id.size());
@@ -54,8 +54,16 @@ std::uint32_t InternedIds::intern(std::string_view id, std::uint64_t hash) {
   return code;
 }
 
-void InternedIds::grow() {
-  std::vector<Slot> old(std::max<std::size_t>(16, slots_.size() * 2));
+void InternedIds::reserve(std::size_t ids) {
+  std::size_t slots = 16;
+  while (slots < 2 * (ids + 1)) slots *= 2;
+  if (slots > slots_.size()) rehash(slots);
+  ids_.reserve(ids);
+  hashes_.reserve(ids);
+}
+
+void InternedIds::rehash(std::size_t slots) {
+  std::vector<Slot> old(slots);
   old.swap(slots_);
   const std::size_t mask = slots_.size() - 1;
   for (const Slot& slot : old) {

@@ -23,6 +23,9 @@ class InternedIds {
 
   /// The code of `id`, whose hash_id is `hash`; a new id gets the next code.
   std::uint32_t intern(std::string_view id, std::uint64_t hash);
+  /// Sizes the index for `ids` distinct ids at least, so that interning them never rehashes:
+  /// each doubling of a large index touches new memory and moves every entry.
+  void reserve(std::size_t ids);
   /// Hints the processor to load the slot of `hash` (batched interning overlaps misses).
   void prefetch(std::uint64_t hash) const {
     if (!slots_.empty()) __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
@@ -46,7 +49,8 @@ class InternedIds {
 
   /// A stable copy of `id`: blocks are never moved, so views into them stay valid.
   std::string_view store(std::string_view id);
-  void grow();
+  /// Rehashes into an index of `slots` slots (a power of two).
+  void rehash(std::size_t slots);
 
   std::vector<std::unique_ptr<char[]>> blocks_;
   std::size_t block_bytes_ = 0;  ///< size of the last block

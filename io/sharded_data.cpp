@@ -66,7 +66,8 @@ void gather_scenes(const mpi::Communicator& world, const std::vector<ReadResult>
 struct PackedIds {
   std::vector<char> chars;
   std::vector<std::uint32_t> lengths;
-  std::vector<std::uint64_t> ends;  ///< filled by index(), from lengths
+  std::vector<std::uint64_t> ends;       ///< filled by index(), from lengths
+  std::size_t most_from_one_source = 0;  ///< after an exchange: a lower bound on distinct ids
 
   std::size_t size() const { return ends.size(); }
   std::string_view operator[](std::size_t i) const {
@@ -87,15 +88,10 @@ struct PackedIds {
   }
 };
 
-/// A record as it travels to its user owner: its ids as codes into the distinct ids sent with it
-/// (one list per source and destination), its scene by its global number.
-struct RoutedRecord {
-  std::uint32_t user;
-  std::uint32_t item;
-  std::int32_t scene;
-  float value;
-  std::int64_t timestamp;
-};
+/// A record as it travels to its user owner: a read record re-pointed in place, its ids as codes
+/// into the distinct ids sent with it (one list per source and destination), its scene by its
+/// global number.
+using RoutedRecord = ReadRecord;
 
 /// What a rank receives: the distinct ids every source sent it, concatenated in source order,
 /// and the records, whose codes are positions in those concatenations.
@@ -149,6 +145,9 @@ PackedIds exchange_ids(const mpi::Communicator& world, std::vector<PackedIds>& s
   std::vector<std::vector<char>>().swap(chars);
   received.lengths = world.alltoallv(lengths, &counts);
   received.index();
+  // Each source sends an id once.
+  received.most_from_one_source =
+      static_cast<std::size_t>(*std::max_element(counts.begin(), counts.end()));
   return received;
 }
 
@@ -164,60 +163,78 @@ std::vector<std::uint32_t> source_offsets(const std::vector<std::int64_t>& count
   return offsets;
 }
 
+/// Reorders `records` in place so that each destination's are contiguous, in destination
+/// order (an American flag sort: each record is moved straight to its destination's next free
+/// place, the record it displaces is placed next); returns how many go to each destination.
+/// In place, it touches no new memory, and reads the records in order but for the displaced.
+template <class DestinationFn>
+std::vector<std::int64_t> group_by_destination(std::vector<ReadRecord>& records,
+                                               std::size_t destinations,
+                                               DestinationFn&& destination_of) {
+  std::vector<std::int64_t> counts(destinations, 0);
+  for (const ReadRecord& r : records) ++counts[destination_of(r)];
+  std::vector<std::size_t> next(destinations, 0), end(destinations, 0);
+  for (std::size_t d = 0, at = 0; d < destinations; ++d) {
+    next[d] = at;
+    at += static_cast<std::size_t>(counts[d]);
+    end[d] = at;
+  }
+  for (std::size_t d = 0; d < destinations; ++d) {
+    while (next[d] < end[d]) {
+      ReadRecord carried = records[next[d]];
+      for (std::size_t to = destination_of(carried); to != d; to = destination_of(carried))
+        std::swap(carried, records[next[to]++]);
+      records[next[d]++] = carried;
+    }
+  }
+  return counts;
+}
+
 RoutedRecords route_to_user_owners(const mpi::Communicator& world, const mpi::GridPlan& plan,
                                    const std::vector<std::string>& scenes, ReadResult&& input) {
   const std::size_t ranks = static_cast<std::size_t>(world.size());
-  std::vector<std::int32_t> scene_number(input.scenes.size());
+  std::vector<std::uint32_t> scene_number(input.scenes.size());
   for (std::uint32_t code = 0; code < input.scenes.size(); ++code)
-    scene_number[code] = static_cast<std::int32_t>(
+    scene_number[code] = static_cast<std::uint32_t>(
         std::lower_bound(scenes.begin(), scenes.end(), input.scenes[code]) - scenes.begin());
   std::vector<int> shard_of_user(input.users.size());
   for (std::uint32_t code = 0; code < input.users.size(); ++code)
     shard_of_user[code] = hash_range_part(input.users.hash(code), plan.user_shards);
 
-  // The records in order of their owner (a counting sort), so each owner's distinct ids are
-  // found in one pass over its records and its pack is reserved to its size.
-  const std::size_t n = input.records.size();
-  std::vector<std::uint32_t> owner(n);
-  std::vector<std::size_t> begin(ranks + 1, 0);
-  for (std::size_t i = 0; i < n; ++i) {
-    const ReadRecord& r = input.records[i];
-    owner[i] = static_cast<std::uint32_t>(
-        plan.rank_of(plan.group_of_scene[static_cast<std::size_t>(scene_number[r.scene])],
-                     shard_of_user[r.user]));
-    ++begin[owner[i] + 1];
-  }
-  for (std::size_t d = 0; d < ranks; ++d) begin[d + 1] += begin[d];
-  std::vector<std::size_t> order(n);
-  {
-    std::vector<std::size_t> next(begin.begin(), begin.end() - 1);
-    for (std::size_t i = 0; i < n; ++i) order[next[owner[i]]++] = i;
-  }
-  std::vector<std::uint32_t>().swap(owner);
-
+  // Grouped by owner, so each owner's distinct ids are found in one pass over its records, and
+  // its records are sent from where they lie once re-pointed.
+  std::vector<ReadRecord>& records = input.records;
+  const std::vector<std::int64_t> send_counts =
+      group_by_destination(records, ranks, [&](const ReadRecord& r) {
+        return static_cast<std::size_t>(
+            plan.rank_of(plan.group_of_scene[scene_number[r.scene]], shard_of_user[r.user]));
+      });
   std::vector<PackedIds> users(ranks), items(ranks);
-  std::vector<std::vector<RoutedRecord>> records(ranks);
-  DestinationCodes user_code(input.users), item_code(input.items);
-  for (std::size_t d = 0; d < ranks; ++d) {
-    const auto destination = static_cast<std::uint32_t>(d);
-    records[d].reserve(begin[d + 1] - begin[d]);
-    for (std::size_t k = begin[d]; k < begin[d + 1]; ++k) {
-      constexpr std::size_t kAhead = 8;  // records ahead whose user entry is prefetched
-      if (k + kAhead < begin[d + 1]) user_code.prefetch(input.records[order[k + kAhead]].user);
-      const ReadRecord& r = input.records[order[k]];
-      records[d].push_back(RoutedRecord{user_code.code(r.user, destination, users[d]),
-                                        item_code.code(r.item, destination, items[d]),
-                                        scene_number[r.scene], r.value, r.timestamp});
+  {
+    DestinationCodes user_code(input.users), item_code(input.items);
+    std::size_t at = 0;
+    for (std::size_t d = 0; d < ranks; ++d) {
+      const auto destination = static_cast<std::uint32_t>(d);
+      const std::size_t end = at + static_cast<std::size_t>(send_counts[d]);
+      for (; at < end; ++at) {
+        constexpr std::size_t kAhead = 8;  // records ahead whose user entry is prefetched
+        if (at + kAhead < end) user_code.prefetch(records[at + kAhead].user);
+        ReadRecord& r = records[at];
+        r.user = user_code.code(r.user, destination, users[d]);
+        r.item = item_code.code(r.item, destination, items[d]);
+        r.scene = scene_number[r.scene];
+      }
     }
   }
-  std::vector<std::size_t>().swap(order);
-  input = ReadResult{};  // gone before the exchange doubles what is held
+  input.users = InternedIds{};  // the packs hold what is still needed
+  input.items = InternedIds{};
 
   RoutedRecords routed;
   std::vector<std::int64_t> user_counts, item_counts, record_counts;
   routed.users = exchange_ids(world, users, user_counts);
   routed.items = exchange_ids(world, items, item_counts);
-  routed.records = world.alltoallv(records, &record_counts);
+  routed.records = world.alltoallv(records.data(), send_counts, &record_counts);
+  input = ReadResult{};
   // Each source's codes count from 0: made positions in the concatenations.
   const std::vector<std::uint32_t> user_offset = source_offsets(user_counts);
   const std::vector<std::uint32_t> item_offset = source_offsets(item_counts);
@@ -297,6 +314,10 @@ struct FieldIds {
 
 FieldIds collect_field(const std::vector<RoutedRecords>& routed, PackedIds RoutedRecords::*field) {
   FieldIds out;
+  std::size_t at_least = 0;
+  for (const RoutedRecords& r : routed)
+    at_least = std::max(at_least, (r.*field).most_from_one_source);
+  out.distinct.reserve(at_least);
   for (const RoutedRecords& r : routed) {
     const PackedIds& ids = r.*field;
     std::vector<std::uint32_t>& distinct_of = out.distinct_of.emplace_back(ids.size());
@@ -344,56 +365,6 @@ void encode_items(const mpi::ProcessGrid& grid, const InternedIds& wanted, Catal
     for (const std::uint32_t at : codes) rows_of_wanted[at] = rows[next++];
 }
 
-/// Sorts by (scene, user, item) and sums repeated triples (values added in ascending order, so
-/// the sum does not depend on the order ratings arrived in; the latest timestamp kept). Every
-/// rating's user is a row of `users`. Two counting sorts (by user, then stably by scene) and a
-/// small sort per user instead of one comparison sort of everything: a user has a few dozen
-/// ratings, so the per-user sorts stay in cache.
-std::int64_t merge_duplicates(std::vector<Rating>& ratings, const Catalogue& users,
-                              std::size_t scenes) {
-  const std::int64_t first_user = users.row_begin();
-  std::vector<std::size_t> user_begin(static_cast<std::size_t>(users.size()) + 1, 0);
-  for (const Rating& r : ratings) {
-    check_invariant(r.user_row >= first_user && r.user_row < first_user + users.size(),
-                    "ratings are on their user's shard");
-    ++user_begin[static_cast<std::size_t>(r.user_row - first_user) + 1];
-  }
-  for (std::size_t u = 1; u < user_begin.size(); ++u) user_begin[u] += user_begin[u - 1];
-  std::vector<Rating> by_user(ratings.size());
-  {
-    std::vector<std::size_t> next(user_begin.begin(), user_begin.end() - 1);
-    for (const Rating& r : ratings)
-      by_user[next[static_cast<std::size_t>(r.user_row - first_user)]++] = r;
-  }
-  // Each user's ratings by (scene, item, value), repeats summed; `kept` of them remain.
-  std::size_t kept = 0;
-  std::vector<std::size_t> scene_begin(scenes + 1, 0);
-  for (std::size_t u = 0; u + 1 < user_begin.size(); ++u) {
-    const auto first = by_user.begin() + static_cast<std::ptrdiff_t>(user_begin[u]);
-    const auto last = by_user.begin() + static_cast<std::ptrdiff_t>(user_begin[u + 1]);
-    std::sort(first, last, [](const Rating& a, const Rating& b) {
-      return std::tie(a.scene, a.item_row, a.value) < std::tie(b.scene, b.item_row, b.value);
-    });
-    const std::size_t user_first = kept;
-    for (auto r = first; r != last; ++r) {
-      if (kept > user_first && by_user[kept - 1].scene == r->scene &&
-          by_user[kept - 1].item_row == r->item_row) {
-        by_user[kept - 1].value += r->value;
-        by_user[kept - 1].timestamp = std::max(by_user[kept - 1].timestamp, r->timestamp);
-      } else {
-        by_user[kept++] = *r;
-        ++scene_begin[static_cast<std::size_t>(r->scene) + 1];
-      }
-    }
-  }
-  for (std::size_t c = 1; c < scene_begin.size(); ++c) scene_begin[c] += scene_begin[c - 1];
-  const auto merged = static_cast<std::int64_t>(ratings.size() - kept);
-  ratings.resize(kept);
-  for (std::size_t i = 0; i < kept; ++i)
-    ratings[scene_begin[static_cast<std::size_t>(by_user[i].scene)]++] = by_user[i];
-  return merged;
-}
-
 /// Duplicates are summed in float32 (every value fits, the line parser checks that): a sum that
 /// overflows is the input's problem, named by its ids.
 void check_sums_finite(const ShardedData& data, const std::vector<Rating>& ratings) {
@@ -405,26 +376,94 @@ void check_sums_finite(const ShardedData& data, const std::vector<Rating>& ratin
                        "') sum to more than float32 can hold");
 }
 
-/// The routed records of one input as ratings with global rows: `user_row[j]` is the row of the
-/// j-th distinct user (`item_row` likewise).
-std::vector<Rating> encode_ratings(const RoutedRecords& routed, std::size_t input,
-                                   const FieldIds& users, const std::vector<std::int64_t>& user_row,
-                                   const FieldIds& items,
-                                   const std::vector<std::int64_t>& item_row) {
-  const std::vector<std::uint32_t>& user_of = users.distinct_of[input];
-  const std::vector<std::uint32_t>& item_of = items.distinct_of[input];
-  std::vector<Rating> ratings(routed.records.size());
-  for (std::size_t i = 0; i < ratings.size(); ++i) {
-    const RoutedRecord& in = routed.records[i];
-    const std::uint32_t user = user_of[in.user], item = item_of[in.item];
-    Rating& r = ratings[i];
-    r.user_row = user_row[user];
-    r.item_row = item_row[item];
-    r.scene = in.scene;
-    r.value = in.value;
-    r.timestamp = in.timestamp;
-    r.pair_hash = hash_combine(users.distinct.hash(user), items.distinct.hash(item));
+/// The routed records of one input as ratings with global rows (`user_row[j]` is the row of the
+/// j-th distinct user, `item_row` likewise), sorted by (scene, user, item) with repeated triples
+/// summed: values added in ascending order, so that the sum does not depend on the order the
+/// ratings arrived in, and the latest timestamp kept. `merged` counts the repeats removed.
+///
+/// A counting sort by user, then a small sort per user, then a stable scatter by scene, instead
+/// of one comparison sort of everything: a user has a few dozen ratings, so the per-user sorts
+/// stay in cache. Until the last scatter the records stay 24-byte routed records holding the
+/// distinct codes, and each is written once as a 40-byte rating, in its final place.
+std::vector<Rating> encode_merged_ratings(
+    std::vector<RoutedRecord>&& routed, const std::vector<std::uint32_t>& user_of,
+    const FieldIds& users, const std::vector<std::int64_t>& user_row,
+    const std::vector<std::uint32_t>& item_of, const FieldIds& items,
+    const std::vector<std::int64_t>& item_row, const Catalogue& catalogue, std::size_t scenes,
+    std::int64_t& merged) {
+  const std::int64_t first_user = catalogue.row_begin();
+  // Each routed user code's row within the shard, looked up once per distinct id rather than
+  // once per record (two dependent cache misses each), and each row's hash, for the pair hash.
+  std::vector<std::uint32_t> row_of_routed(user_of.size());
+  std::vector<std::uint64_t> hash_of_row(static_cast<std::size_t>(catalogue.size()), 0);
+  for (std::size_t p = 0; p < user_of.size(); ++p) {
+    const std::int64_t row = user_row[user_of[p]];
+    check_invariant(row >= first_user && row < first_user + catalogue.size(),
+                    "ratings are on their user's shard");
+    row_of_routed[p] = static_cast<std::uint32_t>(row - first_user);
+    hash_of_row[row_of_routed[p]] = users.distinct.hash(user_of[p]);
   }
+  // begin[u]: where the records of the shard's u-th user start in `by_user`.
+  std::vector<std::size_t> begin(static_cast<std::size_t>(catalogue.size()) + 1, 0);
+  for (const RoutedRecord& r : routed) ++begin[row_of_routed[r.user] + 1];
+  for (std::size_t u = 1; u < begin.size(); ++u) begin[u] += begin[u - 1];
+  // Grouped by user, each record's item code made a distinct code (over every source).
+  std::vector<RoutedRecord> by_user(routed.size());
+  {
+    std::vector<std::size_t> next(begin.begin(), begin.end() - 1);
+    for (const RoutedRecord& r : routed) {
+      RoutedRecord& placed = by_user[next[row_of_routed[r.user]]++];
+      placed = r;
+      placed.item = item_of[r.item];
+    }
+  }
+  const std::size_t received = routed.size();
+  std::vector<RoutedRecord>().swap(routed);
+
+  // Each user's records by (scene, item row, value), repeats summed in place; begin[u] becomes
+  // where user u's kept records start.
+  const auto key = [&](const RoutedRecord& r) {
+    return std::make_tuple(r.scene, item_row[r.item], r.value);
+  };
+  std::size_t kept = 0, start = 0;
+  std::vector<std::size_t> scene_begin(scenes + 1, 0);
+  for (std::size_t u = 0; u + 1 < begin.size(); ++u) {
+    const std::size_t end = begin[u + 1];
+    begin[u] = kept;
+    const auto first = by_user.begin() + static_cast<std::ptrdiff_t>(start);
+    const auto last = by_user.begin() + static_cast<std::ptrdiff_t>(end);
+    std::sort(first, last,
+              [&](const RoutedRecord& a, const RoutedRecord& b) { return key(a) < key(b); });
+    for (auto r = first; r != last; ++r) {
+      // Equal distinct codes are equal items (codes and rows correspond one to one).
+      if (kept > begin[u] && by_user[kept - 1].scene == r->scene &&
+          by_user[kept - 1].item == r->item) {
+        by_user[kept - 1].value += r->value;
+        by_user[kept - 1].timestamp = std::max(by_user[kept - 1].timestamp, r->timestamp);
+      } else {
+        by_user[kept++] = *r;
+        ++scene_begin[static_cast<std::size_t>(r->scene) + 1];
+      }
+    }
+    start = end;
+  }
+  begin.back() = kept;
+  merged += static_cast<std::int64_t>(received - kept);
+
+  // Stable by scene: within a scene the users stay in row order, and a user's items in order.
+  for (std::size_t c = 1; c < scene_begin.size(); ++c) scene_begin[c] += scene_begin[c - 1];
+  std::vector<Rating> ratings(kept);
+  for (std::size_t u = 0; u + 1 < begin.size(); ++u)
+    for (std::size_t k = begin[u]; k < begin[u + 1]; ++k) {
+      const RoutedRecord& r = by_user[k];
+      ratings[scene_begin[static_cast<std::size_t>(r.scene)]++] =
+          Rating{first_user + static_cast<std::int64_t>(u),
+                 item_row[r.item],
+                 static_cast<std::int32_t>(r.scene),
+                 r.value,
+                 r.timestamp,
+                 hash_combine(hash_of_row[u], items.distinct.hash(r.item))};
+    }
   return ratings;
 }
 
@@ -461,9 +500,11 @@ MultiShardingResult shard_all(const mpi::Communicator& world, std::vector<ReadRe
   std::vector<std::vector<Rating>> ratings;
   std::int64_t merged = 0;
   for (std::size_t input = 0; input < routed.size(); ++input) {
-    ratings.push_back(encode_ratings(routed[input], input, users, user_rows, items, item_rows));
+    std::vector<RoutedRecord> records = std::move(routed[input].records);
     routed[input] = RoutedRecords{};  // the strings are no longer needed
-    merged += merge_duplicates(ratings.back(), data.users, data.scenes.size());
+    ratings.push_back(encode_merged_ratings(std::move(records), users.distinct_of[input], users,
+                                            user_rows, items.distinct_of[input], items, item_rows,
+                                            data.users, data.scenes.size(), merged));
   }
   for (std::uint32_t code = 0; code < items.distinct.size(); ++code)
     data.item_ids_seen.emplace(item_rows[code], items.distinct[code]);

@@ -100,15 +100,8 @@ class Communicator {
     std::vector<std::int64_t> byte_counts;
     std::vector<T> out;
     allgatherv_bytes(local, count * static_cast<std::int64_t>(sizeof(T)), &byte_counts,
-                     [&out](std::int64_t total) {
-                       out.resize(static_cast<std::size_t>(total) / sizeof(T));
-                       return reinterpret_cast<char*>(out.data());
-                     });
-    if (counts != nullptr) {
-      counts->resize(byte_counts.size());
-      for (std::size_t r = 0; r < byte_counts.size(); ++r)
-        (*counts)[r] = byte_counts[r] / static_cast<std::int64_t>(sizeof(T));
-    }
+                     resizing(out));
+    if (counts != nullptr) *counts = element_counts<T>(byte_counts);
     return out;
   }
   /// Like allgatherv, into memory the caller provides: `allocate(total_elements)` returns where
@@ -131,26 +124,26 @@ class Communicator {
   template <class T>
   std::vector<T> alltoallv(const std::vector<std::vector<T>>& send,
                            std::vector<std::int64_t>* counts = nullptr) const {
-    static_assert(std::is_trivially_copyable_v<T>, "alltoallv needs trivially copyable data");
-    std::vector<const char*> blocks(send.size());
-    std::vector<std::int64_t> block_bytes(send.size());
+    std::vector<const T*> blocks(send.size());
+    std::vector<std::int64_t> send_counts(send.size());
     for (std::size_t d = 0; d < send.size(); ++d) {
-      blocks[d] = reinterpret_cast<const char*>(send[d].data());
-      block_bytes[d] = static_cast<std::int64_t>(send[d].size() * sizeof(T));
+      blocks[d] = send[d].data();
+      send_counts[d] = static_cast<std::int64_t>(send[d].size());
     }
-    std::vector<std::int64_t> recv_bytes;
-    std::vector<T> out;
-    alltoallv_bytes(blocks, block_bytes, &recv_bytes, [&out](std::int64_t total) {
-      out.resize(static_cast<std::size_t>(total) / sizeof(T));
-      return reinterpret_cast<char*>(out.data());
-    });
-    if (counts != nullptr) {
-      counts->resize(recv_bytes.size());
-      for (std::size_t r = 0; r < recv_bytes.size(); ++r)
-        (*counts)[r] = recv_bytes[r] / static_cast<std::int64_t>(sizeof(T));
-    }
-    return out;
+    return alltoallv_blocks(blocks, send_counts, counts);
   }
+  /// Like alltoallv, from one buffer ordered by destination: rank d gets `send_counts[d]`
+  /// elements, after those of the ranks before it. Sending from where the data already lie
+  /// copies nothing into per-destination vectors.
+  template <class T>
+  std::vector<T> alltoallv(const T* send, const std::vector<std::int64_t>& send_counts,
+                           std::vector<std::int64_t>* counts = nullptr) const {
+    std::vector<const T*> blocks(send_counts.size());
+    for (std::size_t d = 0; d < send_counts.size(); ++d)
+      blocks[d] = d == 0 ? send : blocks[d - 1] + send_counts[d - 1];
+    return alltoallv_blocks(blocks, send_counts, counts);
+  }
+
   /// Strings to each destination rank; returns the received strings in source-rank order.
   std::vector<std::string> alltoallv_strings(const std::vector<std::vector<std::string>>& send,
                                              std::vector<std::int64_t>* counts = nullptr) const;
@@ -189,6 +182,38 @@ class Communicator {
   void allgatherv_into(const void* local, std::int64_t local_bytes,
                        const std::vector<std::int64_t>& byte_counts, char* out) const;
 
+  template <class T>
+  std::vector<T> alltoallv_blocks(const std::vector<const T*>& blocks,
+                                  const std::vector<std::int64_t>& send_counts,
+                                  std::vector<std::int64_t>* counts) const {
+    static_assert(std::is_trivially_copyable_v<T>, "alltoallv needs trivially copyable data");
+    std::vector<const char*> byte_blocks(blocks.size());
+    std::vector<std::int64_t> block_bytes(blocks.size());
+    for (std::size_t d = 0; d < blocks.size(); ++d) {
+      byte_blocks[d] = reinterpret_cast<const char*>(blocks[d]);
+      block_bytes[d] = send_counts[d] * static_cast<std::int64_t>(sizeof(T));
+    }
+    std::vector<std::int64_t> recv_bytes;
+    std::vector<T> out;
+    alltoallv_bytes(byte_blocks, block_bytes, &recv_bytes, resizing(out));
+    if (counts != nullptr) *counts = element_counts<T>(recv_bytes);
+    return out;
+  }
+  /// The allocate callback of the byte collectives that receives into `out`, sized to the total.
+  template <class T>
+  static auto resizing(std::vector<T>& out) {
+    return [&out](std::int64_t total_bytes) {
+      out.resize(static_cast<std::size_t>(total_bytes) / sizeof(T));
+      return reinterpret_cast<char*>(out.data());
+    };
+  }
+  template <class T>
+  static std::vector<std::int64_t> element_counts(const std::vector<std::int64_t>& byte_counts) {
+    std::vector<std::int64_t> counts(byte_counts.size());
+    for (std::size_t r = 0; r < byte_counts.size(); ++r)
+      counts[r] = byte_counts[r] / static_cast<std::int64_t>(sizeof(T));
+    return counts;
+  }
   template <class Allocate>
   void alltoallv_bytes(const std::vector<const char*>& blocks,
                        const std::vector<std::int64_t>& block_bytes,

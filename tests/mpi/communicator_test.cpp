@@ -86,6 +86,35 @@ TEST(Communicator, AlltoallvDeliversEveryBlockToItsRank) {
               std::to_string(source) + ">" + std::to_string(r));
 }
 
+TEST(Communicator, AlltoallvFromOneBufferMatchesPerDestinationVectors) {
+  const Communicator world = Communicator::world();
+  const int n = world.size(), r = world.rank();
+  // Rank r sends (r + 2 d) % 3 records to rank d (none to some): one buffer in destination
+  // order, and the same records as one vector per destination (the reference).
+  std::vector<Record> buffer;
+  std::vector<std::int64_t> send_counts;
+  std::vector<std::vector<Record>> send(static_cast<std::size_t>(n));
+  for (int d = 0; d < n; ++d) {
+    send_counts.push_back((r + 2 * d) % 3);
+    for (int i = 0; i < send_counts.back(); ++i) {
+      buffer.push_back({r, d, r * 100.0 + d * 10.0 + i});
+      send[static_cast<std::size_t>(d)].push_back(buffer.back());
+    }
+  }
+  std::vector<std::int64_t> counts, reference_counts;
+  const std::vector<Record> got = world.alltoallv(buffer.data(), send_counts, &counts);
+  const std::vector<Record> reference = world.alltoallv(send, &reference_counts);
+  EXPECT_EQ(counts, reference_counts);
+  ASSERT_EQ(got.size(), reference.size());
+  for (std::size_t k = 0; k < got.size(); ++k) {
+    EXPECT_EQ(got[k].from, reference[k].from);
+    EXPECT_EQ(got[k].to, r);
+    EXPECT_DOUBLE_EQ(got[k].payload, reference[k].payload);
+  }
+  for (int source = 0; source < n; ++source)
+    EXPECT_EQ(counts[static_cast<std::size_t>(source)], (source + 2 * r) % 3);
+}
+
 TEST(Communicator, SplitFormsSubgroupsAndCountsTraffic) {
   const Communicator world = Communicator::world();
   const int r = world.rank();

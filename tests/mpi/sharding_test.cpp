@@ -1,8 +1,9 @@
 // Sharding: every record reaches exactly one owner, the one its scene group and user hash name;
-// duplicates are summed; the catalogues are the same whatever the number of ranks (checked
-// against a brute-force recount of the whole input done by every rank).
+// duplicates are summed, keeping the latest timestamp; the catalogues are the same whatever the
+// number of ranks (checked against a brute-force recount of the whole input done by every rank).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <tuple>
@@ -19,8 +20,10 @@ TEST(Sharding, RecordsReachTheirOwnersOnceWithDuplicatesSummed) {
   const mpi::Communicator world = mpi::Communicator::world();
   const std::string dir = testing::shared_scratch_dir(world, "sharding");
   // 600 lines over 3 scenes; every 5th line repeats an earlier triple.
-  std::string text = "scene,user,value,item\n";  // columns in an unusual order on purpose
+  // Columns in an unusual order on purpose.
+  std::string text = "scene,user,value,item,timestamp\n";
   std::map<std::tuple<std::string, std::string, std::string>, double> expected;
+  std::map<std::tuple<std::string, std::string, std::string>, std::int64_t> latest;
   for (int i = 0; i < 600; ++i) {
     const int j = i % 5 == 4 ? i - 3 : i;
     // Some ids longer than 16 bytes: the id tables keep short ids in their slots, long ones apart.
@@ -28,8 +31,12 @@ TEST(Sharding, RecordsReachTheirOwnersOnceWithDuplicatesSummed) {
                       user = (j % 2 == 0 ? "user" : "a-user-id-of-more-than-16-bytes-") +
                              std::to_string(j % 41),
                       item = "item" + std::to_string(j % 29);
-    text += scene + "," + user + "," + std::to_string(1 + i % 4) + "," + item + "\n";
+    const std::int64_t timestamp = (i * 7919) % 1000;  // repeats are neither first nor last
+    text += scene + "," + user + "," + std::to_string(1 + i % 4) + "," + item + "," +
+            std::to_string(timestamp) + "\n";
     expected[{user, item, scene}] += 1 + i % 4;
+    auto [at, added] = latest.emplace(std::make_tuple(user, item, scene), timestamp);
+    if (!added) at->second = std::max(at->second, timestamp);
   }
   testing::write_file_on_root(world, dir + "/in.csv", text);
   ReadOptions options;
@@ -57,13 +64,14 @@ TEST(Sharding, RecordsReachTheirOwnersOnceWithDuplicatesSummed) {
   for (const Rating& r : data.ratings)
     mine.push_back(data.users.id_of_row(r.user_row) + "|" + data.item_ids_seen.at(r.item_row) +
                    "|" + data.scenes[static_cast<std::size_t>(r.scene)] + "|" +
-                   std::to_string(r.value));
+                   std::to_string(r.value) + "|" + std::to_string(r.timestamp));
   std::vector<std::string> all = world.allgatherv_strings(mine);
   std::sort(all.begin(), all.end());
   std::vector<std::string> want;
   for (const auto& [key, value] : expected)
     want.push_back(std::get<0>(key) + "|" + std::get<1>(key) + "|" + std::get<2>(key) + "|" +
-                   std::to_string(static_cast<float>(value)));
+                   std::to_string(static_cast<float>(value)) + "|" +
+                   std::to_string(latest.at(key)));
   std::sort(want.begin(), want.end());
   EXPECT_EQ(all, want);
   EXPECT_EQ(data.duplicates_merged, 600 - static_cast<std::int64_t>(expected.size()));

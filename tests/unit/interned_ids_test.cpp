@@ -14,7 +14,7 @@ namespace {
 // The reference numbers ids in first-seen order with std::map. The ids mix short ones (kept in
 // their slot), ones of exactly 16 bytes, long ones (compared through their stored copy), the
 // empty id and ids that differ only by a trailing zero byte (equal once zero-padded).
-TEST(InternedIds, CodesFollowFirstSeenOrderThroughGrowth) {
+TEST(InternedIds, CodesFollowFirstSeenOrderThroughGrowthAndReserve) {
   std::vector<std::string> ids;
   for (int i = 0; i < 30000; ++i) {
     const std::string n = std::to_string(i * 7919 % 20011);
@@ -25,18 +25,24 @@ TEST(InternedIds, CodesFollowFirstSeenOrderThroughGrowth) {
   ids.push_back("a");
   ids.push_back("0123456789abcdef");  // exactly the inline width
   ids.push_back("0123456789abcdef0");
-  InternedIds interned;
-  std::map<std::string, std::uint32_t> reference;
-  std::vector<std::string> by_code;
-  for (const std::string& id : ids) {
-    const auto [at, added] = reference.emplace(id, static_cast<std::uint32_t>(by_code.size()));
-    if (added) by_code.push_back(id);
-    EXPECT_EQ(interned.intern(id, hash_id(id)), at->second) << id;
-  }
-  ASSERT_EQ(interned.size(), by_code.size());
-  for (std::uint32_t code = 0; code < by_code.size(); ++code) {
-    EXPECT_EQ(interned[code], by_code[code]);
-    EXPECT_EQ(interned.hash(code), hash_id(by_code[code]));
+  // Grown from empty, reserved too small, reserved for all, and reserved again half way (a
+  // rehash of a full index): the codes are the same.
+  for (const std::size_t reserved : {0, 100, 40000}) {
+    InternedIds interned;
+    interned.reserve(reserved);
+    std::map<std::string, std::uint32_t> reference;
+    std::vector<std::string> by_code;
+    for (const std::string& id : ids) {
+      if (by_code.size() == 5000) interned.reserve(reserved + 20000);
+      const auto [at, added] = reference.emplace(id, static_cast<std::uint32_t>(by_code.size()));
+      if (added) by_code.push_back(id);
+      EXPECT_EQ(interned.intern(id, hash_id(id)), at->second) << id << " reserved " << reserved;
+    }
+    ASSERT_EQ(interned.size(), by_code.size());
+    for (std::uint32_t code = 0; code < by_code.size(); ++code) {
+      EXPECT_EQ(interned[code], by_code[code]);
+      EXPECT_EQ(interned.hash(code), hash_id(by_code[code]));
+    }
   }
 }
 
