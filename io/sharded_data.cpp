@@ -98,6 +98,9 @@ using RoutedRecord = ReadRecord;
 struct RoutedRecords {
   PackedIds users, items;
   std::vector<RoutedRecord> records;
+  /// The buffer the records were sent from, kept to be reused: memory a process touches for the
+  /// first time is costly (the kernel zeroes each page), and this buffer is already touched.
+  std::vector<RoutedRecord> sent;
 };
 
 /// One field's codes for one destination at a time: a local code gets the destination's next
@@ -234,6 +237,7 @@ RoutedRecords route_to_user_owners(const mpi::Communicator& world, const mpi::Gr
   routed.users = exchange_ids(world, users, user_counts);
   routed.items = exchange_ids(world, items, item_counts);
   routed.records = world.alltoallv(records.data(), send_counts, &record_counts);
+  routed.sent = std::move(records);
   input = ReadResult{};
   // Each source's codes count from 0: made positions in the concatenations.
   const std::vector<std::uint32_t> user_offset = source_offsets(user_counts);
@@ -384,13 +388,14 @@ void check_sums_finite(const ShardedData& data, const std::vector<Rating>& ratin
 /// A counting sort by user, then a small sort per user, then a stable scatter by scene, instead
 /// of one comparison sort of everything: a user has a few dozen ratings, so the per-user sorts
 /// stay in cache. Until the last scatter the records stay 24-byte routed records holding the
-/// distinct codes, and each is written once as a 40-byte rating, in its final place.
+/// distinct codes (grouped in `spare`'s memory, already touched), and each is written once as a
+/// 40-byte rating, in its final place.
 std::vector<Rating> encode_merged_ratings(
-    std::vector<RoutedRecord>&& routed, const std::vector<std::uint32_t>& user_of,
-    const FieldIds& users, const std::vector<std::int64_t>& user_row,
-    const std::vector<std::uint32_t>& item_of, const FieldIds& items,
-    const std::vector<std::int64_t>& item_row, const Catalogue& catalogue, std::size_t scenes,
-    std::int64_t& merged) {
+    std::vector<RoutedRecord>&& routed, std::vector<RoutedRecord>&& spare,
+    const std::vector<std::uint32_t>& user_of, const FieldIds& users,
+    const std::vector<std::int64_t>& user_row, const std::vector<std::uint32_t>& item_of,
+    const FieldIds& items, const std::vector<std::int64_t>& item_row, const Catalogue& catalogue,
+    std::size_t scenes, std::int64_t& merged) {
   const std::int64_t first_user = catalogue.row_begin();
   // Each routed user code's row within the shard, looked up once per distinct id rather than
   // once per record (two dependent cache misses each), and each row's hash, for the pair hash.
@@ -407,8 +412,10 @@ std::vector<Rating> encode_merged_ratings(
   std::vector<std::size_t> begin(static_cast<std::size_t>(catalogue.size()) + 1, 0);
   for (const RoutedRecord& r : routed) ++begin[row_of_routed[r.user] + 1];
   for (std::size_t u = 1; u < begin.size(); ++u) begin[u] += begin[u - 1];
-  // Grouped by user, each record's item code made a distinct code (over every source).
-  std::vector<RoutedRecord> by_user(routed.size());
+  // Grouped by user, each record's item code made a distinct code (over every source), in
+  // `spare`'s memory where it is large enough.
+  std::vector<RoutedRecord> by_user = std::move(spare);
+  by_user.resize(routed.size());
   {
     std::vector<std::size_t> next(begin.begin(), begin.end() - 1);
     for (const RoutedRecord& r : routed) {
@@ -501,10 +508,11 @@ MultiShardingResult shard_all(const mpi::Communicator& world, std::vector<ReadRe
   std::int64_t merged = 0;
   for (std::size_t input = 0; input < routed.size(); ++input) {
     std::vector<RoutedRecord> records = std::move(routed[input].records);
+    std::vector<RoutedRecord> sent = std::move(routed[input].sent);
     routed[input] = RoutedRecords{};  // the strings are no longer needed
-    ratings.push_back(encode_merged_ratings(std::move(records), users.distinct_of[input], users,
-                                            user_rows, items.distinct_of[input], items, item_rows,
-                                            data.users, data.scenes.size(), merged));
+    ratings.push_back(encode_merged_ratings(
+        std::move(records), std::move(sent), users.distinct_of[input], users, user_rows,
+        items.distinct_of[input], items, item_rows, data.users, data.scenes.size(), merged));
   }
   for (std::uint32_t code = 0; code < items.distinct.size(); ++code)
     data.item_ids_seen.emplace(item_rows[code], items.distinct[code]);
