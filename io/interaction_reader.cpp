@@ -46,26 +46,15 @@ class RecordBatch {
     }
     for (std::size_t j = 0; j < filled_; ++j) {
       const InteractionView& r = records_[j];
-      result_.records.push_back(ReadRecord{
-          result_.users.intern(r.user, user_hash[j]), result_.items.intern(r.item, item_hash[j]),
-          scene_code(r.scene), static_cast<float>(r.value), r.timestamp});
+      result_.records.push_back(ReadRecord{result_.users.intern(r.user, user_hash[j]),
+                                           result_.items.intern(r.item, item_hash[j]),
+                                           result_.scenes.intern(r.scene, hash_id(r.scene)),
+                                           static_cast<float>(r.value), r.timestamp});
     }
     filled_ = 0;
   }
 
  private:
-  /// A log has a handful of scenes: comparing with the first few met is cheaper than hashing
-  /// the scene of every line. Codes are given in first-met order, so a scene not among the
-  /// first kScanned is new or later, and the index finds it.
-  std::uint32_t scene_code(std::string_view scene) {
-    constexpr std::uint32_t kScanned = 16;
-    const auto scanned =
-        static_cast<std::uint32_t>(std::min<std::size_t>(kScanned, result_.scenes.size()));
-    for (std::uint32_t code = 0; code < scanned; ++code)
-      if (result_.scenes[code] == scene) return code;
-    return result_.scenes.intern(scene, hash_id(scene));
-  }
-
   ReadResult& result_;
   std::array<InteractionView, kSize> records_;
   std::size_t filled_ = 0;

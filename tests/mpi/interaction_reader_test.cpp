@@ -62,9 +62,9 @@ TEST(InteractionReader, EveryLineIsReadOnce) {
 }
 
 TEST(InteractionReader, EveryFieldIsReadAsWritten) {
-  // 40 scenes (more than the reader compares directly before it hashes), quoted ids, one with
-  // doubled quotes, decimal and integer values, and timestamps; the records gathered from every
-  // rank must be the lines written (the reference), whatever the block size.
+  // 40 scenes, quoted ids, some with doubled quotes, decimal and integer values, and
+  // timestamps; the records gathered from every rank must be the lines written (the reference),
+  // whatever the block size.
   const mpi::Communicator world = mpi::Communicator::world();
   std::string text = "timestamp,item,user,value,scene\n";
   std::vector<std::string> want;
