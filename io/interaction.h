@@ -18,9 +18,15 @@ struct Interaction {
 };
 
 /// An Interaction whose ids are views, so that reading a line copies no id: into the line
-/// itself, or into `owned` where the parser had to change an id's bytes (a quoted id with
-/// doubled quotes). The views are valid while the line and this object are.
+/// itself, into `owned` where the parser had to change an id's bytes (a quoted id with doubled
+/// quotes), or into data the parser was given (MovieLens scenes, from the item file's map). The
+/// views are valid while those and this object are; it cannot be copied or moved, since a copy's
+/// views would still point into this object's `owned`.
 struct InteractionView {
+  InteractionView() = default;
+  InteractionView(const InteractionView&) = delete;
+  InteractionView& operator=(const InteractionView&) = delete;
+
   std::string_view user;
   std::string_view item;
   std::string_view scene;

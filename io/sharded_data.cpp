@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <numeric>
 #include <string_view>
@@ -397,6 +398,8 @@ std::vector<Rating> encode_merged_ratings(
     const FieldIds& items, const std::vector<std::int64_t>& item_row, const Catalogue& catalogue,
     std::size_t scenes, std::int64_t& merged) {
   const std::int64_t first_user = catalogue.row_begin();
+  check_invariant(catalogue.size() <= std::numeric_limits<std::uint32_t>::max(),
+                  "fewer than 2^32 users per user shard");
   // Each routed user code's row within the shard, looked up once per distinct id rather than
   // once per record (two dependent cache misses each), and each row's hash, for the pair hash.
   std::vector<std::uint32_t> row_of_routed(user_of.size());
@@ -415,6 +418,7 @@ std::vector<Rating> encode_merged_ratings(
   // Grouped by user, each record's item code made a distinct code (over every source), in
   // `spare`'s memory where it is large enough.
   std::vector<RoutedRecord> by_user = std::move(spare);
+  if (by_user.capacity() < routed.size()) by_user.clear();  // growing would copy stale records
   by_user.resize(routed.size());
   {
     std::vector<std::size_t> next(begin.begin(), begin.end() - 1);
@@ -492,8 +496,12 @@ MultiShardingResult shard_all(const mpi::Communicator& world, std::vector<ReadRe
   mpi::ProcessGrid grid = mpi::make_process_grid(world, std::move(plan));
 
   std::vector<RoutedRecords> routed;
-  for (ReadResult& input : inputs)
+  for (ReadResult& input : inputs) {
+    // Only the last input's sent buffer is kept for reuse: an earlier one would be held while
+    // the later inputs route, raising the peak instead of lowering it.
+    if (!routed.empty()) std::vector<RoutedRecord>().swap(routed.back().sent);
     routed.push_back(route_to_user_owners(world, grid.plan, data.scenes, std::move(input)));
+  }
 
   const FieldIds users = collect_field(routed, &RoutedRecords::users);
   std::vector<std::int64_t> user_rows;

@@ -3,6 +3,7 @@
 #include <mpi.h>
 
 #include <climits>
+#include <cstdint>
 #include <numeric>
 
 #include "mpi/mpi_check.h"
@@ -219,12 +220,25 @@ void Communicator::alltoallv_into(const std::vector<const char*>& blocks,
     recv_total += recv_bytes[r];
     if (static_cast<int>(r) != rank_) traffic_->add(block_bytes[r]);
   }
-  std::vector<char> packed(static_cast<std::size_t>(send_total));
-  for (std::size_t r = 0; r < blocks.size(); ++r) {
-    if (block_bytes[r] > 0)
-      std::copy(blocks[r], blocks[r] + block_bytes[r], packed.data() + send_displs[r]);
+  // Blocks that already lie back to back in destination order (one buffer grouped by
+  // destination) are sent from where they are: packing would copy them into new memory.
+  // Addresses are compared as integers: the blocks may belong to different allocations.
+  const auto address = [](const char* p) { return reinterpret_cast<std::uintptr_t>(p); };
+  bool back_to_back = true;
+  for (std::size_t r = 0; r < blocks.size(); ++r)
+    if (block_bytes[r] > 0 &&
+        address(blocks[r]) != address(blocks[0]) + static_cast<std::uintptr_t>(send_displs[r]))
+      back_to_back = false;
+  std::vector<char> packed;
+  if (!back_to_back) {
+    packed.resize(static_cast<std::size_t>(send_total));
+    for (std::size_t r = 0; r < blocks.size(); ++r) {
+      if (block_bytes[r] > 0)
+        std::copy(blocks[r], blocks[r] + block_bytes[r], packed.data() + send_displs[r]);
+    }
   }
-  check_mpi(MPI_Alltoallv(packed.data(), send_counts.data(), send_displs.data(), MPI_BYTE, out,
+  const char* send = back_to_back ? blocks[0] : packed.data();
+  check_mpi(MPI_Alltoallv(send, send_counts.data(), send_displs.data(), MPI_BYTE, out,
                           recv_counts.data(), recv_displs.data(), MPI_BYTE, to_comm(handle_)),
             "MPI_Alltoallv");
 }

@@ -133,8 +133,8 @@ class Communicator {
     return alltoallv_blocks(blocks, send_counts, counts);
   }
   /// Like alltoallv, from one buffer ordered by destination: rank d gets `send_counts[d]`
-  /// elements, after those of the ranks before it. Sending from where the data already lie
-  /// copies nothing into per-destination vectors.
+  /// elements, after those of the ranks before it. The buffer is sent from where it lies, with
+  /// no copy into per-destination vectors or into a packed send buffer.
   template <class T>
   std::vector<T> alltoallv(const T* send, const std::vector<std::int64_t>& send_counts,
                            std::vector<std::int64_t>* counts = nullptr) const {

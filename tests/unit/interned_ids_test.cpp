@@ -25,15 +25,15 @@ TEST(InternedIds, CodesFollowFirstSeenOrderThroughGrowthAndReserve) {
   ids.push_back("a");
   ids.push_back("0123456789abcdef");  // exactly the inline width
   ids.push_back("0123456789abcdef0");
-  // Grown from empty, reserved too small, reserved for all, and reserved again half way (a
-  // rehash of a full index): the codes are the same.
+  // Grown from empty, reserved too small and reserved for all, each reserved again for more after
+  // 5000 ids (a rehash of an index holding ids): the codes are the same.
   for (const std::size_t reserved : {0, 100, 40000}) {
     InternedIds interned;
     interned.reserve(reserved);
     std::map<std::string, std::uint32_t> reference;
     std::vector<std::string> by_code;
     for (const std::string& id : ids) {
-      if (by_code.size() == 5000) interned.reserve(reserved + 20000);
+      if (by_code.size() == 5000) interned.reserve(100000);
       const auto [at, added] = reference.emplace(id, static_cast<std::uint32_t>(by_code.size()));
       if (added) by_code.push_back(id);
       EXPECT_EQ(interned.intern(id, hash_id(id)), at->second) << id << " reserved " << reserved;
