@@ -126,8 +126,9 @@ if [[ " $PARTS " == *" s8 "* ]]; then
     target "S8 $run: $(grep -E '^peak memory so far' "$LOG.$run.1"); $(grep -E '^data held' "$LOG.$run.1")"
   done
   read_s=$(field s8_np2 read 2) route_s=$(field s8_np2 route 2)
+  read_route_s=$(awk -v a="$read_s" -v b="$route_s" 'BEGIN { print a + b }')
   target "S8 read + route at 2 ranks: $read_s + $route_s s for $((bytes / 1000000)) MB; cat: $cat_s s" \
-    "(read+route speed / cat speed = $(ratio "$cat_s" "$(awk -v a="$read_s" -v b="$route_s" 'BEGIN { print a + b }')"), target >= 0.25)"
+    "(read+route speed / cat speed = $(ratio "$cat_s" "$read_route_s"), target >= 0.25)"
   # A lower bound for any reader on this machine (tests/bench/read_floor.cpp), with the huge
   # pages sceneals asks for: its passes that split and hash the lines, and that also store,
   # route and number them, against the shell's cat as the target has it.
@@ -139,7 +140,7 @@ if [[ " $PARTS " == *" s8 "* ]]; then
   split_s=$(floor_s 3) floor6_s=$(floor_s 6)
   target "S8 read floor at 2 ranks (speed / cat's): splitting lines and hashing ids $split_s s" \
     "($(ratio "$cat_s" "$split_s")); + storing, routing, numbering $floor6_s s ($(ratio "$cat_s" "$floor6_s"));" \
-    "sceneals read + route / floor = $(ratio "$(awk -v a="$read_s" -v b="$route_s" 'BEGIN { print a + b }')" "$floor6_s")"
+    "sceneals read + route / floor = $(ratio "$read_route_s" "$floor6_s")"
 fi
 if [[ " $PARTS " == *" epinions "* ]]; then
   # Real data: Epinions with its categories as scenes, converted as eval/run_evidence.py does

@@ -355,13 +355,15 @@ double timed(const std::function<void()>& work) {
 }
 
 Found sum_over_ranks(Found found) {
-  std::int64_t counts[] = {found.lines, found.routed, found.misplaced, found.users, found.items};
-  double sums[] = {found.value_sum, found.routed_value_sum};
-  MPI_Allreduce(MPI_IN_PLACE, counts, 5, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
-  MPI_Allreduce(MPI_IN_PLACE, sums, 2, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+  for (std::int64_t* count :
+       {&found.lines, &found.routed, &found.misplaced, &found.users, &found.items}) {
+    MPI_Allreduce(MPI_IN_PLACE, count, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+  }
+  for (double* sum : {&found.value_sum, &found.routed_value_sum}) {
+    MPI_Allreduce(MPI_IN_PLACE, sum, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+  }
   MPI_Allreduce(MPI_IN_PLACE, &found.id_checksum, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
-  return {counts[0], found.id_checksum, sums[0],   counts[1],
-          counts[2], sums[1],           counts[3], counts[4]};
+  return found;
 }
 
 double time_cat(const File& file, int rank) {
