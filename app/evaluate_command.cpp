@@ -8,10 +8,10 @@
 
 #include "app/command_options.h"
 #include "app/commands.h"
+#include "config/options.h"
 #include "eval/evaluator.h"
 #include "eval/metric_report.h"
 #include "io/embedding_reader.h"
-#include "io/options.h"
 #include "io/sharded_data.h"
 #include "mpi/error_agreement.h"
 
@@ -63,9 +63,9 @@ std::string mismatch_message(const mpi::Communicator& world, const io::MultiShar
 
 int run_evaluate(const mpi::Communicator& world, const std::vector<std::string>& args) {
   const bool root = world.is_root();
-  const auto parsed = parse_command_options_with_grid(world, args, io::parse_evaluate_options);
+  const auto parsed = parse_command_options_with_grid(world, args, config::parse_evaluate_options);
   if (!parsed) return 0;  // --help
-  const io::EvaluateConfig& config = parsed->config;
+  const config::EvaluateConfig& config = parsed->config;
   const auto start = std::chrono::steady_clock::now();
 
   // The model first: a wrong path fails before the split is read.

@@ -20,12 +20,12 @@
 #include "app/command_options.h"
 #include "app/commands.h"
 #include "app/gather_to_root.h"
+#include "config/options.h"
 #include "eval/rank_items.h"
 #include "io/ann_benchmarks_file.h"
 #include "io/atomic_file.h"
 #include "io/embedding_reader.h"
 #include "io/npy_file.h"
-#include "io/options.h"
 #include "io/serving_scene.h"
 #include "io/user_list.h"
 #include "mpi/error_agreement.h"
@@ -121,7 +121,7 @@ void check_scene(const io::EmbeddingFileReader& model, const std::string& scene)
 }
 
 void export_npy(const mpi::Communicator& world, const io::EmbeddingFileReader& model,
-                const io::ExportConfig& config) {
+                const config::ExportConfig& config) {
   const std::vector<std::string> scenes =
       config.scene.empty() ? model.scenes() : std::vector<std::string>{config.scene};
   for (const std::string& scene : scenes) {
@@ -208,7 +208,7 @@ QueryBlock nearest_items(const io::EmbeddingFileReader& model, const io::Serving
 }
 
 void export_ann_benchmarks(const mpi::Communicator& world, const io::EmbeddingFileReader& model,
-                           const io::ExportConfig& config) {
+                           const config::ExportConfig& config) {
   const io::ServingScene scene = io::read_serving_scene(model, config.scene);
   const std::int64_t users = model.n_users();
   const std::int64_t queries = config.queries > 0 ? std::min(config.queries, users) : users;
@@ -252,14 +252,14 @@ void export_ann_benchmarks(const mpi::Communicator& world, const io::EmbeddingFi
 
 int run_export(const mpi::Communicator& world, const std::vector<std::string>& args) {
   const auto parsed =
-      parse_command_options(world, args, io::parse_export_options, [](const auto&) {});
+      parse_command_options(world, args, config::parse_export_options, [](const auto&) {});
   if (!parsed) return 0;  // --help
   // One thread per rank: Eigen's threaded products split the work by thread count, and scores
   // must not depend on it (run more ranks for more cores).
   solver::set_thread_count(1);
-  const io::ExportConfig& config = parsed->config;
+  const config::ExportConfig& config = parsed->config;
   const io::EmbeddingFileReader model(world, config.model);
-  if (config.format == io::ExportFormat::kNpy)
+  if (config.format == config::ExportFormat::kNpy)
     export_npy(world, model, config);
   else
     export_ann_benchmarks(world, model, config);

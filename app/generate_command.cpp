@@ -5,8 +5,8 @@
 
 #include "app/command_options.h"
 #include "app/commands.h"
-#include "io/options.h"
-#include "io/synthetic_data.h"
+#include "config/options.h"
+#include "generate/synthetic_data.h"
 #include "mpi/error_agreement.h"
 #include "mpi/parallel_text_file.h"
 
@@ -14,10 +14,10 @@ namespace sceneals::app {
 
 int run_generate(const mpi::Communicator& world, const std::vector<std::string>& args) {
   const auto parsed =
-      parse_command_options(world, args, io::parse_generate_options, [](const auto&) {});
+      parse_command_options(world, args, config::parse_generate_options, [](const auto&) {});
   if (!parsed) return 0;  // --help
-  const io::GenerateConfig& c = parsed->config;
-  io::SyntheticSpec spec;
+  const config::GenerateConfig& c = parsed->config;
+  generate::SyntheticSpec spec;
   spec.users = c.users;
   spec.items = c.items;
   spec.interactions = c.interactions;
@@ -25,10 +25,10 @@ int run_generate(const mpi::Communicator& world, const std::vector<std::string>&
   spec.seed = c.seed;
   std::string block;
   mpi::run_agreed(world, [&] {
-    const io::SyntheticGenerator generator(spec);
+    const generate::SyntheticGenerator generator(spec);
     const std::int64_t begin = spec.interactions * world.rank() / world.size();
     const std::int64_t end = spec.interactions * (world.rank() + 1) / world.size();
-    if (world.is_root()) block = io::SyntheticGenerator::header();
+    if (world.is_root()) block = generate::SyntheticGenerator::header();
     generator.append_lines(begin, end, block);
   });
   mpi::write_text_collectively(world, c.output, block);

@@ -12,11 +12,11 @@
 #include "app/command_options.h"
 #include "app/commands.h"
 #include "app/gather_to_root.h"
+#include "config/model_settings.h"
+#include "config/options.h"
 #include "eval/rank_items.h"
 #include "eval/recommendation_format.h"
 #include "io/embedding_reader.h"
-#include "io/model_settings.h"
-#include "io/options.h"
 #include "io/serving_scene.h"
 #include "io/user_items.h"
 #include "io/user_list.h"
@@ -48,7 +48,7 @@ struct StoredUsers {
   solver::Matrix shared;  ///< /shared/user_factors rows, k wide (read when needed, else empty)
 };
 
-Requests collect_requests(const mpi::Communicator& world, const io::RecommendConfig& config) {
+Requests collect_requests(const mpi::Communicator& world, const config::RecommendConfig& config) {
   Requests requests;
   if (!config.users_file.empty()) {
     // Dealt in whole ranking blocks, so that every rank count scores every user alike.
@@ -65,7 +65,7 @@ Requests collect_requests(const mpi::Communicator& world, const io::RecommendCon
 
 /// Looks up every request's row. A user the model does not know is an error unless folded in.
 void find_rows(const mpi::Communicator& world, const io::EmbeddingFileReader& model,
-               const io::RecommendConfig& config, Requests& requests) {
+               const config::RecommendConfig& config, Requests& requests) {
   const std::vector<std::string> ids = model.read_id_rows("/users/id", 0, model.n_users());
   std::unordered_map<std::string, std::int64_t> row_of;
   row_of.reserve(ids.size());
@@ -123,7 +123,7 @@ UserSource stored_source(solver::ModelKind kind, bool active, bool has_bridge) {
 }
 
 /// --items as observations of the scene's items (repeats summed). Errors name the item.
-solver::UserObservations items_given(const io::RecommendConfig& config,
+solver::UserObservations items_given(const config::RecommendConfig& config,
                                      const io::ServingScene& scene) {
   std::unordered_map<std::string, std::int64_t> row_of;
   for (std::size_t r = 0; r < scene.ids.size(); ++r)
@@ -160,7 +160,7 @@ struct UserSystem {
   Eigen::VectorXf prior;  ///< k values when prior_weight > 0
 };
 
-float prior_weight(const io::ModelSettings& settings, const std::string& scene,
+float prior_weight(const config::ModelSettings& settings, const std::string& scene,
                    const solver::UserObservations& observed) {
   const float w = settings.average_weight_count ? static_cast<float>(observed.items.size()) : 1.0f;
   return settings.mu_of(scene) * w;
@@ -211,8 +211,8 @@ eval::ExplanationParts explanation_of(const solver::ScoreExplainer& explainer,
 
 /// --items and --explain rebuild the trainer's user step: they need its parameters, a model kind
 /// whose user step is one scene's, and (fold-in) implicit feedback. Collective.
-void check_solvable(const mpi::Communicator& world, const io::RecommendConfig& config,
-                    const io::ModelSettings& settings) {
+void check_solvable(const mpi::Communicator& world, const config::RecommendConfig& config,
+                    const config::ModelSettings& settings) {
   mpi::run_agreed(world, [&] {
     if (settings.kind == solver::ModelKind::kPooled ||
         settings.kind == solver::ModelKind::kPopularity)
@@ -233,8 +233,8 @@ void check_solvable(const mpi::Communicator& world, const io::RecommendConfig& c
 /// items given (fold-in, with the user's bridged vector as the prior when the model knows the
 /// user), or the user's items in --train (with z_u as the prior, as in training).
 std::vector<UserSystem> user_systems(const mpi::Communicator& world,
-                                     const io::RecommendConfig& config,
-                                     const io::ModelSettings& settings,
+                                     const config::RecommendConfig& config,
+                                     const config::ModelSettings& settings,
                                      const io::ServingScene& scene, const Requests& requests,
                                      const StoredUsers& stored) {
   const std::size_t n = requests.ids.size();
@@ -279,13 +279,13 @@ const float* prior_of(const UserSystem& system) {
 }
 
 /// This rank's lines: per request, its ranked items, explained with --explain.
-std::string format_lines(const mpi::Communicator& world, const io::RecommendConfig& config,
-                         const io::ModelSettings& settings, const io::ServingScene& scene,
+std::string format_lines(const mpi::Communicator& world, const config::RecommendConfig& config,
+                         const config::ModelSettings& settings, const io::ServingScene& scene,
                          const Eigen::MatrixXf& gram_of_items, const Requests& requests,
                          const std::vector<UserSystem>& systems,
                          const std::vector<UserSource>& sources,
                          const std::vector<eval::RankedItems>& ranked) {
-  const auto format = config.format == io::RecommendOutput::kJsonLines
+  const auto format = config.format == config::RecommendOutput::kJsonLines
                           ? eval::RecommendationFormat::kJsonLines
                           : eval::RecommendationFormat::kCsv;
   std::string block = world.is_root() ? eval::recommendation_header(format, config.explain) : "";
@@ -322,15 +322,15 @@ std::string format_lines(const mpi::Communicator& world, const io::RecommendConf
 
 int run_recommend(const mpi::Communicator& world, const std::vector<std::string>& args) {
   const auto parsed =
-      parse_command_options(world, args, io::parse_recommend_options, [](const auto&) {});
+      parse_command_options(world, args, config::parse_recommend_options, [](const auto&) {});
   if (!parsed) return 0;  // --help
   // One thread per rank: Eigen's threaded products split the work by thread count, and scores
   // must not depend on it (run more ranks for more cores).
   solver::set_thread_count(1);
-  const io::RecommendConfig& config = parsed->config;
+  const config::RecommendConfig& config = parsed->config;
 
   const io::EmbeddingFileReader model(world, config.model);
-  const io::ModelSettings settings = io::read_model_settings(model);
+  const config::ModelSettings settings = config::read_model_settings(model);
   const io::ServingScene scene = io::read_serving_scene(model, config.scene);
   const bool solves = config.fold_in || config.explain;  // the trainer's user step is rebuilt
   if (solves) check_solvable(world, config, settings);

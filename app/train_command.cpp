@@ -16,10 +16,10 @@
 #include "app/huge_pages.h"
 #include "app/preemption.h"
 #include "app/small_scenes.h"
+#include "config/options.h"
 #include "eval/evaluator.h"
 #include "eval/metric_report.h"
 #include "io/embedding_writer.h"
-#include "io/options.h"
 #include "io/sharded_data.h"
 #include "io/split.h"
 #include "io/split_writer.h"
@@ -92,7 +92,7 @@ std::string join_mu(const std::vector<std::string>& scenes, const std::vector<fl
 
 /// The root attributes of every file a run writes (model and checkpoints).
 std::vector<std::pair<std::string, io::AttributeValue>> run_attributes(
-    const io::TrainConfig& config, const mpi::Communicator& world, const mpi::ProcessGrid& grid,
+    const config::TrainConfig& config, const mpi::Communicator& world, const mpi::ProcessGrid& grid,
     const io::ShardedData& data, const solver::TrainOptions& options) {
   const char* feedback =
       config.als.feedback == solver::Feedback::kExplicit ? "explicit" : "implicit";
@@ -130,9 +130,9 @@ std::string join_mu(const std::vector<std::string>& scenes, const std::vector<fl
 
 int run_train(const mpi::Communicator& world, const std::vector<std::string>& args) {
   const bool root = world.is_root();
-  const auto parsed = parse_command_options_with_grid(world, args, io::parse_train_options);
+  const auto parsed = parse_command_options_with_grid(world, args, config::parse_train_options);
   if (!parsed) return 0;  // --help
-  const io::TrainConfig& config = parsed->config;
+  const config::TrainConfig& config = parsed->config;
   // Fail before hours of work, not after.
   io::check_output_writable(world, config.output);
   mpi::run_agreed(world, [&] {
@@ -183,7 +183,7 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
   const mpi::ProcessGrid& grid = sharded.grid;
   const io::ShardedData& data = sharded.data;
   std::vector<float> mu;
-  mpi::run_agreed(world, [&] { mu = io::resolve_mu(config.mu, data.scenes); });
+  mpi::run_agreed(world, [&] { mu = config::resolve_mu(config.mu, data.scenes); });
   if (root) {
     std::printf("grid %s; %lld users, %lld items, %zu scenes; %lld duplicate rows summed\n",
                 grid.plan.describe().c_str(), static_cast<long long>(data.users.total()),

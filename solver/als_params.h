@@ -1,5 +1,5 @@
-// The narrow parameter struct the ALS kernels see (the CLI lives in io/options). Defaults here are
-// the kernels' own; the program's defaults come from the option table.
+// The narrow parameter struct the ALS kernels see (the CLI lives in config/options). Defaults here
+// are the kernels' own; the program's defaults come from the option table.
 #pragma once
 
 #include <cmath>
@@ -17,9 +17,9 @@ enum class ConfidenceKind { kLinear, kLog };
 enum class LinearSolverKind { kCholesky, kConjugateGradient };
 
 /// From this k on, `--solver auto` (the default) takes conjugate gradient: its matrix-free steps
-/// cost O(n k) per row against the O(n k^2 + k^3) of forming and factoring A, and the README's
-/// measurements on S1 show its quality within 0.002 of the exact solve there. Below it the exact
-/// solve stays the default: the gain is smaller and it is the reference.
+/// cost O(n k) per row against the O(n k^2 + k^3) of forming and factoring A, and
+/// docs/performance.md's measurements on S1 show its quality within 0.002 of the exact solve there.
+/// Below it the exact solve stays the default: the gain is smaller and it is the reference.
 inline constexpr int kConjugateGradientFromFactors = 128;
 
 /// What `--solver auto` means for k factors.

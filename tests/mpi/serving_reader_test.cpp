@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "config/model_settings.h"
 #include "io/embedding_reader.h"
 #include "io/embedding_writer.h"
-#include "io/model_settings.h"
 #include "io/serving_scene.h"
 #include "io/sharded_data.h"
 #include "mpi/error.h"
@@ -135,7 +135,7 @@ TEST(ServingReader, SceneAttributesAndErrors) {
   ASSERT_TRUE(scene.bridge.has_value());
   EXPECT_EQ((*scene.bridge)(kFactors, kFactors - 1), 2.0f);
 
-  const ModelSettings settings = read_model_settings(reader);
+  const config::ModelSettings settings = config::read_model_settings(reader);
   EXPECT_TRUE(settings.missing.empty()) << settings.missing;
   EXPECT_EQ(settings.als.lambda, 0.25f);
   EXPECT_EQ(settings.als.alpha, 4.0f);

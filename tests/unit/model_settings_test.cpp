@@ -1,13 +1,13 @@
 // The training parameters serving reads back from an embedding file's root attributes: what
 // `train` writes gives the user step's parameters exactly; a file without them says what is
 // missing; unreadable values are errors naming the file.
-#include "io/model_settings.h"
+#include "config/model_settings.h"
 
 #include <gtest/gtest.h>
 
 #include "mpi/error.h"
 
-namespace sceneals::io {
+namespace sceneals::config {
 namespace {
 
 ModelAttributes as_train_writes() {
@@ -81,4 +81,4 @@ TEST(ModelSettings, UnreadableValuesNameTheFile) {
 }
 
 }  // namespace
-}  // namespace sceneals::io
+}  // namespace sceneals::config

@@ -1,7 +1,7 @@
 // The synthetic generator: split invariance, determinism, the line format, and the planted
 // structure measured on the generated lines themselves (counts and agreement rates worked out
 // from the data, compared with what chance or a uniform catalogue would give).
-#include "io/synthetic_data.h"
+#include "generate/synthetic_data.h"
 
 #include <gtest/gtest.h>
 
@@ -14,7 +14,7 @@
 
 #include "mpi/error.h"
 
-namespace sceneals::io {
+namespace sceneals::generate {
 namespace {
 
 constexpr std::int64_t kJan2024 = 1704067200;
@@ -346,4 +346,4 @@ TEST(SyntheticData, RangeOutsideTheSpecIsABug) {
 }
 
 }  // namespace
-}  // namespace sceneals::io
+}  // namespace sceneals::generate

@@ -1,14 +1,14 @@
-#include "io/model_settings.h"
+#include "config/model_settings.h"
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <sstream>
 
-#include "io/run_config.h"
+#include "config/run_config.h"
 #include "mpi/error.h"
 
-namespace sceneals::io {
+namespace sceneals::config {
 
 namespace {
 
@@ -113,7 +113,7 @@ ModelSettings parse_model_settings(const std::string& path, const ModelAttribute
   return settings;
 }
 
-ModelSettings read_model_settings(const EmbeddingFileReader& model) {
+ModelSettings read_model_settings(const io::EmbeddingFileReader& model) {
   ModelAttributes attributes;
   attributes.model_kind = model.text_attribute("model_kind");
   attributes.feedback = model.text_attribute("feedback");
@@ -132,4 +132,4 @@ ModelSettings read_model_settings(const EmbeddingFileReader& model) {
   return settings;
 }
 
-}  // namespace sceneals::io
+}  // namespace sceneals::config

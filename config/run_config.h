@@ -1,4 +1,4 @@
-// Every setting of a run, as plain structs. Filled by io/options.cpp (the only user of
+// Every setting of a run, as plain structs. Filled by config/options.cpp (the only user of
 // Boost.Program_options) and stored verbatim in the embedding file's root attributes.
 #pragma once
 
@@ -10,10 +10,10 @@
 #include "io/split.h"
 #include "solver/als_params.h"
 
-namespace sceneals::io {
+namespace sceneals::config {
 
 struct TrainConfig {
-  ReadOptions read;
+  io::ReadOptions read;
   std::string output;
   solver::AlsParams als;
   solver::ModelKind model_kind = solver::ModelKind::kColearn;
@@ -23,7 +23,7 @@ struct TrainConfig {
   bool average_weight_count = false;
   double ridge = 100.0;  ///< ridge of the per-scene bridge regression
   std::uint64_t seed = 42;
-  SplitOptions split;
+  io::SplitOptions split;
   std::string write_split;              ///< directory, or empty
   bool evaluate = false;                ///< evaluate on the held-out split after training
   bool evaluate_on_validation = false;  ///< train on train minus validation, evaluate there
@@ -47,9 +47,9 @@ struct GenerateConfig {
 };
 
 struct EvaluateConfig {
-  std::string model;  ///< the embedding file
-  ReadOptions train;  ///< train.csv of the split (CSV; --skip-bad-lines applies to both files)
-  ReadOptions test;   ///< test.csv of the split
+  std::string model;      ///< the embedding file
+  io::ReadOptions train;  ///< train.csv of the split (CSV; --skip-bad-lines applies to both files)
+  io::ReadOptions test;   ///< test.csv of the split
   std::vector<int> ks = {5, 10, 20};
   std::string metrics_json;  ///< file for the metrics as JSON, or empty
   int grid_groups = 0;       ///< 0: automatic
@@ -67,7 +67,7 @@ struct RecommendConfig {
   bool fold_in = false;            ///< --items given
   int k = 10;                      ///< recommendations per user
   bool exclude_seen = false;
-  ReadOptions train;  ///< --train (path empty when not given)
+  io::ReadOptions train;  ///< --train (path empty when not given)
   bool explain = false;
   int explain_items = 3;  ///< past items listed per recommendation
   RecommendOutput format = RecommendOutput::kCsv;
@@ -89,4 +89,4 @@ struct ExportConfig {
 /// or 0). Unknown scene names and bad numbers are InputErrors naming the option.
 std::vector<float> resolve_mu(const std::string& text, const std::vector<std::string>& scenes);
 
-}  // namespace sceneals::io
+}  // namespace sceneals::config

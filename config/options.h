@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "io/run_config.h"
+#include "config/run_config.h"
 
-namespace sceneals::io {
+namespace sceneals::config {
 
 /// What the user asked for: help text to print, or a filled config.
 struct ParsedTrain {
@@ -45,4 +45,4 @@ ParsedEvaluate parse_evaluate_options(const std::vector<std::string>& args);
 ParsedRecommend parse_recommend_options(const std::vector<std::string>& args);
 ParsedExport parse_export_options(const std::vector<std::string>& args);
 
-}  // namespace sceneals::io
+}  // namespace sceneals::config

@@ -1,6 +1,6 @@
 // The synthetic generator: sampling tables built once, then one O(1) draw per line. The model
 // it plants is described in synthetic_data.h; the numbers below are that description's.
-#include "io/synthetic_data.h"
+#include "generate/synthetic_data.h"
 
 #include <algorithm>
 #include <array>
@@ -11,7 +11,13 @@
 #include "io/id_hash.h"
 #include "mpi/error.h"
 
-namespace sceneals::io {
+namespace sceneals::generate {
+
+// The stable hashes every draw is a function of (shared with the reader's id hashing).
+using io::hash_combine;
+using io::hash_id;
+using io::hash_to_unit;
+using io::mix64;
 namespace {
 
 constexpr std::uint64_t kGolden = 0x9E3779B97F4A7C15ULL;
@@ -409,4 +415,4 @@ double SyntheticGenerator::zipf_exponent(int scene) {
   return 0.6 + 0.5 * (step - std::floor(step));
 }
 
-}  // namespace sceneals::io
+}  // namespace sceneals::generate

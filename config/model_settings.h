@@ -12,7 +12,7 @@
 #include "io/embedding_reader.h"
 #include "solver/als_params.h"
 
-namespace sceneals::io {
+namespace sceneals::config {
 
 /// The root attributes as the file holds them (nullopt: absent).
 struct ModelAttributes {
@@ -40,6 +40,6 @@ struct ModelSettings {
 ModelSettings parse_model_settings(const std::string& path, const ModelAttributes& attributes);
 
 /// Collective over the reader's communicator: reads the attributes and parses them.
-ModelSettings read_model_settings(const EmbeddingFileReader& model);
+ModelSettings read_model_settings(const io::EmbeddingFileReader& model);
 
-}  // namespace sceneals::io
+}  // namespace sceneals::config

@@ -32,7 +32,7 @@
 #include <string>
 #include <vector>
 
-namespace sceneals::io {
+namespace sceneals::generate {
 
 /// What to generate. The option names in messages are those of `sceneals generate`.
 struct SyntheticSpec {
@@ -91,4 +91,4 @@ class SyntheticGenerator {
   std::shared_ptr<const Tables> tables_;
 };
 
-}  // namespace sceneals::io
+}  // namespace sceneals::generate

@@ -1,4 +1,4 @@
-#include "io/options.h"
+#include "config/options.h"
 
 #include <boost/program_options.hpp>
 #include <charconv>
@@ -11,7 +11,7 @@
 
 namespace po = boost::program_options;
 
-namespace sceneals::io {
+namespace sceneals::config {
 
 namespace {
 
@@ -278,8 +278,8 @@ ParsedTrain parse_train_options(const std::vector<std::string>& args) {
     std::ifstream probe(c.read.path);
     std::string first;
     std::getline(probe, first);
-    c.read.format = first.find("::") != std::string::npos ? InputFormat::kMovieLensRatingsDat
-                                                          : InputFormat::kMovieLensUData;
+    c.read.format = first.find("::") != std::string::npos ? io::InputFormat::kMovieLensRatingsDat
+                                                          : io::InputFormat::kMovieLensUData;
   }
   c.als.solver = solver == "auto" ? solver::automatic_solver(c.als.factors)
                  : solver == "cg" ? solver::LinearSolverKind::kConjugateGradient
@@ -510,4 +510,4 @@ ParsedExport parse_export_options(const std::vector<std::string>& args) {
   return parsed;
 }
 
-}  // namespace sceneals::io
+}  // namespace sceneals::config
