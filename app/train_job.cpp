@@ -1,0 +1,369 @@
+#include "app/train_job.h"
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <utility>
+
+#include "app/commands.h"
+#include "app/huge_pages.h"
+#include "app/preemption.h"
+#include "config/run_config.h"
+#include "eval/evaluator.h"
+#include "eval/metric_report.h"
+#include "io/embedding_writer.h"
+#include "io/split_writer.h"
+#include "mpi/error_agreement.h"
+#include "solver/attainable_flops.h"
+#include "solver/checkpoint.h"
+#include "solver/flop_count.h"
+#include "solver/threads.h"
+
+namespace sceneals::app {
+
+namespace {
+
+double megabytes(std::int64_t bytes) { return static_cast<double>(bytes) / 1e6; }
+
+/// The file's `created` time: now, or SOURCE_DATE_EPOCH (seconds since 1970, the
+/// reproducible-builds convention) when set, so that two runs can give byte-identical files.
+std::string creation_time() {
+  std::time_t when = std::time(nullptr);
+  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH")) {
+    char* end = nullptr;
+    errno = 0;
+    const long long seconds = std::strtoll(epoch, &end, 10);
+    if (end == epoch || *end != '\0' || errno != 0 || seconds < 0)
+      throw InputError("SOURCE_DATE_EPOCH='" + std::string(epoch) +
+                       "' is not a number of seconds since 1970");
+    when = static_cast<std::time_t>(seconds);
+  }
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&when));
+  return text;
+}
+
+void check_pooled_grid(const mpi::ProcessGrid& grid) {
+  if (grid.plan.scene_groups != 1)
+    throw InputError(
+        "--model-kind pooled trains all scenes in one matrix and needs one scene "
+        "group: use --grid 1xN or auto");
+}
+
+const char* model_kind_name(solver::ModelKind kind) {
+  switch (kind) {
+    case solver::ModelKind::kColearn:
+      return "colearn";
+    case solver::ModelKind::kIndependent:
+      return "independent";
+    case solver::ModelKind::kPooled:
+      return "pooled";
+    case solver::ModelKind::kPopularity:
+      return "popularity";
+  }
+  return "unknown";
+}
+
+std::string join_mu(const std::vector<std::string>& scenes, const std::vector<float>& mu) {
+  std::string out;
+  for (std::size_t s = 0; s < scenes.size(); ++s)
+    out += (s ? "," : "") + scenes[s] + "=" + std::to_string(mu[s]);
+  return out;
+}
+
+}  // namespace
+
+TrainJob::TrainJob(const mpi::Communicator& world, const config::TrainConfig& config)
+    : world_(world),
+      config_(config),
+      root_(world.is_root()),
+      pooled_kind_(config.model_kind == solver::ModelKind::kPooled) {}
+
+void TrainJob::prepare() {
+  // Fail before hours of work, not after.
+  io::check_output_writable(world_, config_.output);
+  mpi::run_agreed(world_, [&] {
+    creation_time();  // a malformed SOURCE_DATE_EPOCH, too
+    if (config_.threads > 1 && !solver::threads_available())
+      throw InputError("--threads " + std::to_string(config_.threads) +
+                       ": this build has no OpenMP; run one rank per core instead");
+  });
+  solver::set_thread_count(config_.threads);
+  if (config_.benchmark) {
+    bench_.ranks = world_.size();
+    bench_.threads = config_.threads;
+    world_.barrier();  // every rank measures at the same time, as it will compute
+    const double attainable = solver::measure_attainable_flops();
+    bench_.attainable_min = world_.min(attainable);
+    bench_.attainable_mean = world_.sum(attainable) / world_.size();
+  }
+}
+
+void TrainJob::read() {
+  read_.emplace(io::read_interactions(world_, config_.read));
+  bench_.file_bytes = read_->file_bytes;
+  if (!root_) return;
+  std::printf("read %lld interactions from %s on %d rank%s",
+              static_cast<long long>(read_->total_records), config_.read.path.c_str(),
+              world_.size(), world_.size() == 1 ? "" : "s");
+  if (read_->skipped_lines > 0)
+    std::printf(" (skipped %lld bad lines; first: %s)",
+                static_cast<long long>(read_->skipped_lines), read_->first_skipped.c_str());
+  std::printf("\n");
+}
+
+void TrainJob::shard() {
+  // The pooled kind puts every scene in one matrix: one scene group.
+  const int groups = pooled_kind_ && config_.grid_groups == 0 ? 1 : config_.grid_groups;
+  sharded_.emplace(io::shard_interactions(world_, std::move(*read_), groups));
+  read_.reset();
+  const mpi::ProcessGrid& grid = sharded_->grid;
+  const io::ShardedData& data = sharded_->data;
+  mpi::run_agreed(world_, [&] { mu_ = config::resolve_mu(config_.mu, data.scenes); });
+  if (!root_) return;
+  std::printf("grid %s; %lld users, %lld items, %zu scenes; %lld duplicate rows summed\n",
+              grid.plan.describe().c_str(), static_cast<long long>(data.users.total()),
+              static_cast<long long>(data.items.total()), data.scenes.size(),
+              static_cast<long long>(data.duplicates_merged));
+  for (std::size_t s = 0; s < data.scenes.size(); ++s)
+    std::printf("  scene %-20s %10lld interactions  group %d  mu %g\n", data.scenes[s].c_str(),
+                static_cast<long long>(data.scene_interactions[s]), grid.plan.group_of_scene[s],
+                static_cast<double>(mu_[s]));
+}
+
+void TrainJob::split() {
+  const mpi::ProcessGrid& grid = sharded_->grid;
+  const io::ShardedData& data = sharded_->data;
+  split_ = io::split_ratings(grid, data, data.ratings, config_.split);
+  std::vector<io::Rating>().swap(sharded_->data.ratings);  // the split holds them from here on
+  std::int64_t counts[3] = {static_cast<std::int64_t>(split_.train.size()), 0, 0};
+  for (std::uint8_t cold : split_.test_cold) ++counts[cold ? 2 : 1];
+  world_.allreduce_in_place(counts, 3, mpi::ReduceOp::kSum);
+  if (root_)
+    std::printf("split (seed %llu, %s holdout): %lld train, %lld warm test, %lld cold-scene test\n",
+                static_cast<unsigned long long>(config_.seed),
+                data.has_timestamps ? "latest-by-timestamp" : "random",
+                static_cast<long long>(counts[0]), static_cast<long long>(counts[1]),
+                static_cast<long long>(counts[2]));
+  if (!config_.write_split.empty()) {
+    io::write_split(world_, config_.write_split, data, split_);
+    if (root_)
+      std::printf("split written to %s/train.csv and %s/test.csv\n", config_.write_split.c_str(),
+                  config_.write_split.c_str());
+  }
+  // Choosing hyper-parameters never looks at the test split: --evaluate-on validation carves a
+  // validation split out of the training part the same way (a seed derived from --seed),
+  // trains on the rest and evaluates there.
+  if (!config_.evaluate_on_validation) return;
+  io::SplitOptions carve = config_.split;
+  carve.seed = io::validation_seed(config_.split.seed);
+  validation_ = io::split_ratings(grid, data, split_.train, carve);
+  std::int64_t sizes[2] = {static_cast<std::int64_t>(validation_.train.size()),
+                           static_cast<std::int64_t>(validation_.test.size())};
+  world_.allreduce_in_place(sizes, 2, mpi::ReduceOp::kSum);
+  if (root_)
+    std::printf("validation split carved from training: %lld train, %lld validation\n",
+                static_cast<long long>(sizes[0]), static_cast<long long>(sizes[1]));
+}
+
+bool TrainJob::train() {
+  const mpi::ProcessGrid& grid = sharded_->grid;
+  const io::ShardedData& data = sharded_->data;
+  options_.als = config_.als;
+  options_.iterations = config_.iterations;
+  options_.mu = mu_;
+  options_.average_weight =
+      config_.average_weight_count ? solver::AverageWeight::kCount : solver::AverageWeight::kOne;
+  options_.seed = config_.seed;
+  if (config_.model_kind == solver::ModelKind::kIndependent || pooled_kind_) {
+    std::fill(options_.mu.begin(), options_.mu.end(), 0.0f);  // independent scenes by definition
+    options_.learn_item_bias = pooled_kind_;
+  }
+  if (config_.model_kind == solver::ModelKind::kPopularity)
+    options_.iterations = 0;  // nothing to fit
+  const io::SplitRatings& fitted = config_.evaluate_on_validation ? validation_ : split_;
+  // The pooled kind trains one pseudo-scene built from the per-scene layouts.
+  scene_layouts_ = solver::build_scene_layouts(grid, data, fitted.train);
+  skipped_ = find_skipped_scenes(world_, data.scenes, scene_layouts_, fitted, config_.als.factors);
+  if (pooled_kind_) {
+    mpi::run_agreed(world_, [&] { check_pooled_grid(grid); });
+    pooled_ = solver::pool_layouts(grid, data.items, scene_layouts_);
+  }
+  if (!config_.evaluate) {  // the layouts hold the training data now; only the evaluation reads
+    split_ = io::SplitRatings();  // the ratings again (to leave out training items)
+    validation_ = io::SplitRatings();
+  }
+  trainer_.emplace(
+      grid, data,
+      pooled_kind_ ? std::vector<solver::SceneLayout>{pooled_->layout} : std::move(scene_layouts_),
+      options_);
+  solver::Trainer& trainer = *trainer_;
+  solver::TrainControl control;
+  control.checkpoint_every = config_.checkpoint_every;
+  control.stop_requested = preemption_requested;
+  control.checkpoint = [&](const solver::TrainProgress& progress) {
+    solver::write_checkpoint(world_, grid, data, trainer, progress, config_.checkpoint_dir,
+                             run_attributes());
+    if (root_)
+      std::printf("checkpoint after iteration %d (+%d phases) in %s\n", progress.iteration,
+                  progress.phases_done, config_.checkpoint_dir.c_str());
+  };
+  if (config_.resume) {
+    if (const auto progress =
+            solver::resume_from_checkpoint(world_, grid, data, trainer, config_.checkpoint_dir)) {
+      control.start = *progress;
+      if (root_)
+        std::printf("resumed from %s after iteration %d (+%d phases)\n",
+                    config_.checkpoint_dir.c_str(), progress->iteration, progress->phases_done);
+    } else if (root_) {
+      std::printf("no checkpoint in %s: starting from the beginning\n",
+                  config_.checkpoint_dir.c_str());
+    }
+  }
+  if (root_)
+    std::printf("%5s %16s %9s %9s %9s %9s %12s\n", "iter", "objective", "time_s", "user_s", "avg_s",
+                "item_s", "sent_MB/rank");
+  const bool finished = trainer.train(
+      [&](const solver::IterationStats& stats) {
+        if (root_)
+          std::printf("%5d %16.8e %9.3f %9.3f %9.3f %9.3f %5.2f..%.2f\n", stats.iteration,
+                      stats.objective.total(), stats.seconds, stats.phase_seconds[0],
+                      stats.phase_seconds[1], stats.phase_seconds[2],
+                      megabytes(stats.min_bytes_sent), megabytes(stats.max_bytes_sent));
+        std::fflush(stdout);
+        if (config_.benchmark) bench_.iterations.push_back(stats);
+      },
+      control);
+  if (!finished) {
+    if (root_)
+      std::printf("stopped on a signal; resume with --resume --checkpoint-dir %s\n",
+                  config_.checkpoint_dir.c_str());
+    return false;
+  }
+  bench_.huge_page_bytes = world_.min(huge_page_bytes());
+  bench_.huge_page_request = huge_page_request();
+  bench_.data_share_bytes = world_.max(held_data_bytes(trainer));
+  const double scene_groups = grid.plan.scene_groups;
+  bench_.averaging_model_bytes = world_.max(2.0 * (scene_groups - 1) / scene_groups * 4.0 *
+                                            static_cast<double>(trainer.exchanged_floats()));
+  const std::size_t scene_count = pooled_kind_ ? scene_layouts_.size() : trainer.layouts().size();
+  bench_.served_bytes = world_.max(4 * (config_.als.factors + 1) * data.users.size() *
+                                   static_cast<std::int64_t>(scene_count));
+  return true;
+}
+
+void TrainJob::bridge() {
+  const io::ShardedData& data = sharded_->data;
+  solver::Trainer& trainer = *trainer_;
+  if (config_.model_kind == solver::ModelKind::kColearn) trainer.fit_bridges(config_.ridge);
+  served_ = pooled_kind_ ? solver::serve_pooled(data, scene_layouts_, *pooled_, trainer)
+                         : solver::serve_model(data, trainer, config_.model_kind);
+}
+
+void TrainJob::evaluate() {
+  const io::ShardedData& data = sharded_->data;
+  // The per-scene layouts: the trainer's own (moved in, the ratings are held once), or, for the
+  // pooled kind, the ones its single layout was built from.
+  const std::vector<solver::SceneLayout>& layouts =
+      pooled_kind_ ? scene_layouts_ : trainer_->layouts();
+  const bool on_validation = config_.evaluate_on_validation;
+  const io::SplitRatings& fitted = on_validation ? validation_ : split_;
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<eval::SceneModel> models;
+  for (std::size_t l = 0; l < layouts.size(); ++l)
+    models.push_back(
+        {layouts[l].scene, &served_[l].users, &layouts[l].item_rows, &served_[l].items});
+  const eval::MetricSums sums = eval::evaluate_model(
+      sharded_->grid, data.users, fitted.train,
+      skipped_.any() ? evaluable_test(fitted.test, skipped_) : fitted.test, models, config_.ks);
+  for (std::size_t s = 0; s < data.scenes.size(); ++s)
+    bench_.evaluation_flops +=
+        solver::scoring_flops(skipped_.warm_pairs[s] + skipped_.cold_pairs[s], skipped_.items[s],
+                              config_.als.factors + 1);
+  if (root_) {
+    std::printf("evaluation on the %s split (%.2f s):\n%s", on_validation ? "validation" : "test",
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+                eval::format_metrics_table(sums, data.scenes, config_.ks).c_str());
+    metrics_ = eval::metric_records(sums, data.scenes, config_.ks);
+    for (io::MetricRecord& record : skipped_records(data.scenes, skipped_)) {
+      std::printf("%-8s %-5s skipped: no training interactions (%lld pairs not evaluated)\n",
+                  record.scene.c_str(), record.cohort.c_str(),
+                  static_cast<long long>(record.pairs));
+      metrics_.push_back(std::move(record));
+    }
+  }
+  if (!config_.metrics_json.empty()) {
+    mpi::run_agreed(world_, [&] {
+      if (root_) eval::write_metrics_json(config_.metrics_json, metrics_);
+    });
+    if (root_) std::printf("metrics written to %s\n", config_.metrics_json.c_str());
+  }
+}
+
+void TrainJob::write() {
+  const io::ShardedData& data = sharded_->data;
+  const std::vector<solver::SceneLayout>& layouts =
+      pooled_kind_ ? scene_layouts_ : trainer_->layouts();
+  // The ratings are not needed past the evaluation. The served user rows are computed a slab
+  // at a time as the file is written (dense, every shard user in every scene of the group, they
+  // would be the largest thing a rank holds), from the trainer, which lives until then.
+  split_ = io::SplitRatings();
+  validation_ = io::SplitRatings();
+  io::EmbeddingFileContent content = solver::export_embeddings(
+      sharded_->grid, data, trainer_->shared_factors(), layouts, std::move(served_));
+  content.metrics = std::move(metrics_);
+  content.attributes = run_attributes();
+  flops_per_phase_ = trainer_->local_flops_per_iteration();
+  pooled_.reset();  // the served rows hold what they read of it
+  std::vector<solver::SceneLayout>().swap(scene_layouts_);
+  io::write_embedding_file(world_, config_.output, content);
+  content = io::EmbeddingFileContent();  // its row sources read the trainer
+  trainer_.reset();
+}
+
+std::int64_t TrainJob::report(const StageRunner& stages) {
+  const std::int64_t peak = stages.record("write").peak_resident_bytes;
+  if (!config_.benchmark) return peak;
+  bench_.read_seconds = stages.record("read").seconds;
+  bench_.route_seconds = stages.record("shard").seconds;
+  bench_.route_max_bytes = stages.record("shard").max_bytes_sent;
+  if (stages.ran("evaluate")) bench_.evaluation_seconds = stages.record("evaluate").seconds;
+  bench_.peak_after = {stages.record("read").peak_resident_bytes,
+                       stages.record("shard").peak_resident_bytes,
+                       stages.record("train").peak_resident_bytes, peak};
+  bench_.peak_resident_bytes = peak;
+  for (std::size_t p = 0; p < 3; ++p) bench_.iteration_flops[p] = world_.sum(flops_per_phase_[p]);
+  if (root_) std::printf("%s", format_benchmark(bench_).c_str());
+  return peak;
+}
+
+std::vector<std::pair<std::string, io::AttributeValue>> TrainJob::run_attributes() const {
+  const mpi::ProcessGrid& grid = sharded_->grid;
+  const char* feedback =
+      config_.als.feedback == solver::Feedback::kExplicit ? "explicit" : "implicit";
+  const char* solver_name =
+      config_.als.solver == solver::LinearSolverKind::kConjugateGradient ? "cg" : "cholesky";
+  return {
+      {"model_kind", std::string(model_kind_name(config_.model_kind))},
+      {"factors", std::int64_t{config_.als.factors}},
+      {"lambda", static_cast<double>(config_.als.lambda)},
+      {"alpha", static_cast<double>(config_.als.alpha)},
+      {"ridge", config_.ridge},
+      {"mu", join_mu(sharded_->data.scenes, options_.mu)},
+      {"iterations", std::int64_t{config_.iterations}},
+      {"seed", static_cast<std::int64_t>(config_.seed)},
+      {"feedback", std::string(feedback)},
+      {"solver", std::string(solver_name)},
+      {"ranks", std::int64_t{world_.size()}},
+      {"grid",
+       std::to_string(grid.plan.scene_groups) + "x" + std::to_string(grid.plan.user_shards)},
+      // One clock for all ranks: each reading its own could straddle a second.
+      {"created", world_.broadcast_string(world_.is_root() ? creation_time() : std::string(), 0)},
+      {"program_version", std::string(kVersion)},
+      {"configuration", config_.configuration_text},
+  };
+}
+
+}  // namespace sceneals::app
