@@ -83,7 +83,11 @@ po::variables_map parse(const po::options_description& description,
                         const std::vector<std::string>& args) {
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(args).options(description).run(), vm);
+    // No guessing of abbreviations (Boost's default): `--factor 32` taken as `--factors 32`
+    // would let a script change meaning the day an option named like it is added.
+    constexpr int kStyle =
+        po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+    po::store(po::command_line_parser(args).options(description).style(kStyle).run(), vm);
     if (vm.count("config") && !vm.count("help")) {
       const std::string path = vm["config"].as<std::string>();
       std::ifstream file(path);

@@ -296,8 +296,14 @@ LineParseResult parse_movielens_line(std::string_view line, MovieLensLayout layo
     pos = end + separator.size();
   }
   if (count != kFields) {
-    return {LineStatus::kError,
-            "expected " + std::to_string(kFields) + " fields, found " + std::to_string(count)};
+    std::string reason =
+        "expected " + std::to_string(kFields) +
+        (layout == MovieLensLayout::kUData ? " tab-separated" : " '::'-separated") +
+        " fields (user, item, rating, timestamp), found " + std::to_string(count);
+    // The usual mistake: a CSV log given with --format movielens.
+    if (count == 1 && line.find(',') != std::string_view::npos)
+      reason += "; the line has commas: for a CSV file with a header, leave out --format movielens";
+    return {LineStatus::kError, std::move(reason)};
   }
   if (fields[0].empty()) return {LineStatus::kError, "empty user id"};
   if (fields[1].empty()) return {LineStatus::kError, "empty item id"};

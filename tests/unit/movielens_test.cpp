@@ -253,11 +253,19 @@ TEST(MovieLensLine, BlankLines) {
 
 TEST(MovieLensLine, Errors) {
   using L = MovieLensLayout;
-  EXPECT_EQ(reason_of("196\t242\t3", L::kUData), "expected 4 fields, found 3");
-  EXPECT_EQ(reason_of("196\t242\t3\t1\t2", L::kUData), "expected 4 fields, found 5");
-  EXPECT_EQ(reason_of("1::1193::5::978300760", L::kUData), "expected 4 fields, found 1");
-  EXPECT_EQ(reason_of("196\t242\t3\t1", L::kRatingsDat), "expected 4 fields, found 1");
-  EXPECT_EQ(reason_of("1:1193::5::9", L::kRatingsDat), "expected 4 fields, found 3");
+  const std::string tab = "expected 4 tab-separated fields (user, item, rating, timestamp), found ";
+  const std::string colons =
+      "expected 4 '::'-separated fields (user, item, rating, timestamp), found ";
+  EXPECT_EQ(reason_of("196\t242\t3", L::kUData), tab + "3");
+  EXPECT_EQ(reason_of("196\t242\t3\t1\t2", L::kUData), tab + "5");
+  EXPECT_EQ(reason_of("1::1193::5::978300760", L::kUData), tab + "1");
+  EXPECT_EQ(reason_of("196\t242\t3\t1", L::kRatingsDat), colons + "1");
+  // A CSV log given with --format movielens: the message says what to do.
+  EXPECT_EQ(reason_of("u1,i1,shopping,1", L::kUData),
+            tab +
+                "1; the line has commas: for a CSV file with a header, leave out --format "
+                "movielens");
+  EXPECT_EQ(reason_of("1:1193::5::9", L::kRatingsDat), colons + "3");
   EXPECT_EQ(reason_of("\t242\t3\t1", L::kUData), "empty user id");
   EXPECT_EQ(reason_of("1::::5::9", L::kRatingsDat), "empty item id");
   EXPECT_EQ(reason_of("196\t999\t3\t1", L::kUData), "item '999' is not in the item file");

@@ -1,9 +1,10 @@
-// `sceneals train` options as parsed: what `--solver auto` (the default) resolves to.
+// `sceneals train` options as parsed: what `--solver auto` (the default) resolves to, and
+// options spelled in full only.
 #include <gtest/gtest.h>
 
-#include "io/options.h"
+#include "config/options.h"
 
-namespace sceneals::io {
+namespace sceneals::config {
 namespace {
 
 solver::LinearSolverKind solver_of(std::vector<std::string> extra) {
@@ -36,5 +37,24 @@ TEST(TrainOptions, AnUnknownSolverIsRefusedNamingTheOption) {
   }
 }
 
+/// The message of the InputError that parsing `extra` throws, or "" when it parses.
+std::string refusal_of(std::vector<std::string> extra) {
+  try {
+    solver_of(std::move(extra));
+  } catch (const std::exception& error) {
+    return error.what();
+  }
+  return "";
+}
+
+TEST(TrainOptions, AbbreviatedOptionsAreRefusedNotGuessed) {
+  // Boost guesses unique prefixes by default: "--factor 32 --iter 2" would mean "--factors 32
+  // --iterations 2" until an option named "--factor..." is added and changes its meaning.
+  EXPECT_NE(refusal_of({"--factor", "32"}).find("--factor"), std::string::npos);
+  EXPECT_NE(refusal_of({"--iter", "2"}).find("--iter"), std::string::npos);
+  EXPECT_NE(refusal_of({"--fact=32"}).find("--fact"), std::string::npos);
+  EXPECT_EQ(refusal_of({"--factors", "32", "--iterations", "2"}), "");
+}
+
 }  // namespace
-}  // namespace sceneals::io
+}  // namespace sceneals::config
