@@ -10,6 +10,10 @@
 # Environment: SCENEALS_BIN the executable [build/app/sceneals of this checkout]; MPIRUN_ARGS
 # extra mpirun options (e.g. "--bind-to none" or "--hostfile hosts" for several machines).
 # As root, Open MPI's consent variables are set (it refuses root otherwise). Exit code: sceneals'.
+# Ctrl-C or SIGTERM stops the job resumably: every rank finishes its half-step, the job writes a
+# checkpoint and the script exits 3, as a signalled Slurm job does. (A plain mpirun sent SIGTERM
+# or Ctrl-C passes SIGTERM on, so the ranks checkpoint too, but it then exits 1 itself; sent
+# SIGUSR1, which it forwards to the ranks, it exits with their code 3. This script sends that.)
 set -euo pipefail
 
 usage() {
@@ -44,4 +48,12 @@ if [ "$(id -u)" -eq 0 ]; then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
 # shellcheck disable=SC2086  # MPIRUN_ARGS is a space-separated option list
-exec mpirun -n "$ranks" "${oversubscribe[@]}" ${MPIRUN_ARGS:-} "$bin" "$@"
+mpirun -n "$ranks" "${oversubscribe[@]}" ${MPIRUN_ARGS:-} "$bin" "$@" &
+mpirun_pid=$!
+trap 'kill -USR1 "$mpirun_pid" 2>/dev/null || true' INT TERM
+while :; do  # a trapped signal interrupts wait: wait again until mpirun has ended
+  rc=0
+  wait "$mpirun_pid" || rc=$?
+  kill -0 "$mpirun_pid" 2>/dev/null || break
+done
+exit "$rc"
