@@ -421,7 +421,7 @@ ParsedRecommend parse_recommend_options(const std::vector<std::string>& args) {
     ("k", po::value(&c.k)->default_value(10)->notifier(in_range("k", 1, 1000000, true)),
         "recommendations per user")
     ("top", po::value(&top)->notifier(in_range("top", 1, 1000000, true)),
-        "the same as --k (the name in DESIGN.md)")
+        "the same as --k (the name in the original command-line contract)")
     ("exclude-seen", po::bool_switch(&c.exclude_seen),
         "never recommend the user's training items in the scene (those of --train; with "
         "--items, the items given)")

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Evidence run of the evaluation issue: every model kind on real data, settings chosen on
-validation, scored on test, written up as a Markdown report.
+"""Evidence run: every model kind on real data, settings chosen on validation, scored on test,
+written up as the Markdown page docs/evidence.md.
 
 What it does
   1. Converts the shared data sets into the CSV that `sceneals train` reads
@@ -11,7 +11,7 @@ What it does
                             row; the categories with more than 30,000 rows (12) kept as scenes,
                             named from categories.txt (CRLF) as lower-case slugs; then items with
                             fewer than 5 ratings dropped (one pass). Items are one global
-                            catalogue, as DESIGN.md allows.
+                            catalogue, as the model allows.
        amazon-games-videos  amazon-cdrib game_video + video_game train.txt.gz; users 0..2178 are
                             the shared users and keep their id, the others get a per-domain id
                             (g123, v123); items are prefixed per domain; scenes games and videos;
@@ -28,22 +28,26 @@ What it does
   2. For each data set, model kind and seed: trains every setting of a small grid (GRID below)
      with `--evaluate-on validation`, picks one by the rule of `choose` (the best validation
      cold-scene recall@20 among the settings whose validation warm recall@20 is within 2% of the
-     best independent model's, the issue's bar), trains it again and evaluates on test
+     best independent model's), trains it again and evaluates on test
      (`--evaluate`). Kinds run in the order popularity, independent, colearn, pooled because the
      rule needs independent's figure. popularity has nothing to choose; pooled runs with one
      scene group (`--grid 1xRANKS`), which it needs.
-  3. Writes a Markdown report: per data set one table with, per kind and cohort (warm, cold),
-     precision, recall, F1 and NDCG at 10 and 20 as mean +- sample standard deviation over the
-     seeds, and the chosen settings; the exact command line is at the top. The raw numbers are
+  3. Writes the report, docs/evidence.md of the repository unless --report names another file:
+     an introduction (data sets, grid, selection rule, machine), the exact command line, and per
+     data set one table with, per kind and cohort (warm, cold), precision, recall, F1 and NDCG at
+     10 and 20 as mean +- sample standard deviation over the seeds, and the chosen settings.
+     Everything the script writes ends with the line END_MARKER (below); whatever follows that
+     line in the existing report (the discussion of the tables) is kept. The raw numbers are
      also kept in WORK_DIR/results.json.
 
-How to run (from the repository root, with the Release build in build/):
+How to run (from the repository root, with the Release build in build/; Debian's python3):
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1   # only as root
-    eval/run_evidence.py --datasets douban --seeds 1 --quick      # smoke run, about a minute
-    eval/run_evidence.py                                           # the full evidence run
+    /usr/bin/python3 eval/run_evidence.py --datasets douban --seeds 1 --quick \
+        --report /tmp/evidence-smoke.md                 # smoke run, about a minute
+    /usr/bin/python3 eval/run_evidence.py               # the full run: rewrites docs/evidence.md
 Options: --data-dir (default ../shared/data relative to the repository), --datasets, --seeds,
---ranks, --factors, --iterations, --work-dir, --report, --sceneals (the binary), --quick (a
-one-setting grid). Every trainer run's output is kept in WORK_DIR/logs/.
+--ranks, --factors, --iterations, --work-dir, --report (default docs/evidence.md), --sceneals
+(the binary), --quick (a one-setting grid). Every trainer run's output is kept in WORK_DIR/logs/.
 """
 
 import argparse
@@ -90,8 +94,10 @@ EPINIONS_MIN_ITEM_RATINGS = 5
 AMAZON_SHARED_USERS = 2179
 AMAZON_DOMAINS = [("game_video", "g", "games"), ("video_game", "v", "videos")]
 # A setting qualifies when its validation warm recall@20 is at least this fraction of the best
-# independent model's (the issue: colearn within 2% of independent on warm pairs).
+# independent model's (colearn must stay within 2% of independent on warm pairs).
 WARM_TOLERANCE = 0.98
+# The report's last generated line; what follows it in an existing report is kept.
+END_MARKER = "<!-- end of generated part -->"
 
 
 class EvidenceError(Exception):
@@ -210,6 +216,15 @@ CONVERTERS = {
 PREPARED_SPLIT = {"amazon-games-videos-cdrib"}
 
 
+def mpirun_environment():
+    """This process's environment, plus Open MPI's consent to run as root when we are root
+    (mpirun refuses root without both variables), as job_scripts/run_local.sh does."""
+    environment = dict(os.environ)
+    if os.geteuid() == 0:
+        environment.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    return environment
+
+
 class Runner:
     """Runs `sceneals train` and `sceneals evaluate` under mpirun and reads their metrics JSON."""
 
@@ -232,7 +247,8 @@ class Runner:
         with open(log_path, "w") as log:
             log.write(shlex.join(command) + "\n")
             log.flush()
-            done = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT)
+            done = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT,
+                                  env=mpirun_environment())
         self.runs += 1
         if done.returncode != 0 or (metrics_path and not os.path.isfile(metrics_path)):
             with open(log_path) as log:
@@ -288,7 +304,7 @@ def choose(candidates, warm_reference):
     """candidates: [(settings, validation metrics)]. The best cold-scene recall@20 among the
     settings whose warm recall@20 reaches WARM_TOLERANCE x warm_reference (ties: warm recall@20);
     when none does, the best warm recall@20. Selecting on cold recall alone traded warm quality
-    away (6% of warm recall@20 on Douban), which the issue does not allow."""
+    away (6% of warm recall@20 on Douban), which the evaluation does not allow."""
     qualified = [c for c in candidates if recall20(c[1], "warm") >= WARM_TOLERANCE * warm_reference]
     if not qualified:
         return max(candidates, key=lambda c: recall20(c[1], "warm"))
@@ -408,32 +424,108 @@ def report_table(results):
     return "\n".join(lines)
 
 
+def grid_text(grid):
+    """One Markdown bullet per kind: the settings searched."""
+    return ["- %s: %s" % (kind, ", ".join("%s in {%s}" % (n, ", ".join("%g" % v for v in vs))
+                                          for n, vs in sorted(grid[kind].items()))
+                          or "nothing to choose")
+            for kind in KINDS]
+
+
+def machine_text():
+    """'a 2-core machine (AMD EPYC)': the CPU every figure of the report was measured on."""
+    model = None
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return "a %d-core machine (%s)" % (os.cpu_count() or 0, model or "CPU model unknown")
+
+
+def report_intro(args, grid, command_line, runs, seconds):
+    """The page's generated introduction: data sets, protocol, grid, command and machine."""
+    return [
+        "# Evidence on real data", "",
+        "<!-- written by eval/run_evidence.py down to the end marker; what follows the marker "
+        "is kept when the script runs again -->", "",
+        "Every model kind (`build/app/sceneals train --model-kind`) on real data, its hyper-parameters "
+        "chosen on a validation split and then scored on the test split. The data sets are "
+        "converted from the research data sets (not distributed with the code: `--data-dir`, "
+        "by default `../shared/data` beside the checkout):", "",
+        "- **douban**: Douban book + music (`douban-gadtcdr`), 2 scenes, users shared; item ids "
+        "prefixed per scene.",
+        "- **epinions**: Epinions' ratings, deduplicated per (user, item) keeping the last; the "
+        "categories with more than %d ratings are the scenes; items with fewer than %d ratings "
+        "dropped." % (EPINIONS_MIN_SCENE_ROWS, EPINIONS_MIN_ITEM_RATINGS),
+        "- **amazon-games-videos**: Amazon games and videos from CDRIB's `train.txt` "
+        "(`amazon-cdrib`); users 0..%d are the same people in both domains and keep their id; "
+        "the trainer makes its own split, including users cold in a scene." % (AMAZON_SHARED_USERS - 1),
+        "- **amazon-games-videos-cdrib**: the same Amazon data scored on CDRIB's own cold-start "
+        "split: each model trains on all of `train.txt`, `valid.txt` chooses the settings, "
+        "`test.txt` reports (its rows of items absent from the domain's `train.txt` dropped: "
+        "no embedding model can score them).", "",
+        "For every data set, kind and seed, each setting of the grid below is trained with "
+        "`--evaluate-on validation` (a validation split carved from the training part the way "
+        "the test split is; test never chooses anything). The rule: the best validation "
+        "cold-scene recall@20 among the settings whose validation warm recall@20 is at least "
+        "%g%% of the best independent model's (ties: warm recall@20); selecting on cold recall "
+        "alone had cost colearn 6%% of its warm recall on Douban. The chosen setting is trained "
+        "again and scored on test. popularity has nothing to choose; pooled runs with one scene "
+        "group. Fixed: factors %d, %d iterations, %d MPI ranks."
+        % (100 * WARM_TOLERANCE, args.factors, args.iterations, args.ranks), "",
+        "Grid searched%s:" % (" (--quick)" if args.quick else ""), ""] + grid_text(grid) + [
+        "",
+        "The tables: test metrics of the \"overall\" rows (all scenes together), mean ± sample "
+        "standard deviation over seeds %s, and the settings chosen per seed."
+        % ", ".join(str(s) for s in args.seeds), "",
+        "Command, from the repository root: `%s`. %d trainer runs, %s, on %s."
+        % (command_line, runs, duration_text(seconds), machine_text())]
+
+
+def duration_text(seconds):
+    return "%.0f s" % seconds if seconds < 120 else "%.0f min" % (seconds / 60)
+
+
+def dataset_section(name, entry):
+    """One data set's heading, data line and table."""
+    stats = entry["stats"]
+    return ["## %s" % name, "",
+            "Data: %d rows, %d users, %d items, %d scenes (%s). %d trainer runs, %.0f s."
+            % (stats["rows"], stats["users"], stats["items"], stats["scenes"],
+               ", ".join("%s %d" % kv for kv in stats["rows_per_scene"].items()),
+               entry["runs"], entry["seconds"])
+            + (" " + stats["note"] + "." if "note" in stats else ""), "",
+            report_table(entry["results"])]
+
+
+def kept_tail(path):
+    """The lines after END_MARKER in an existing report: the discussion the script keeps."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except FileNotFoundError:
+        return ""
+    position = text.find("\n" + END_MARKER + "\n")
+    return text[position + len(END_MARKER) + 2:] if position >= 0 else ""
+
+
 def write_report(path, args, grid, datasets, command_line):
-    out = ["# SceneALS evidence run", "",
-           "Command: `%s`" % command_line, "",
-           "Settings chosen per kind and seed on the validation split (the best overall "
-           "cold-scene recall@20 among the settings whose warm recall@20 is at least %g x the "
-           "best independent model's; ties: warm recall@20), then trained again and scored on "
-           "the test split. " % WARM_TOLERANCE +
-           "Values are mean ± sample standard deviation over seeds %s; metrics are the "
-           "\"overall\" rows (all scenes). Fixed: factors %d, iterations %d, %d MPI ranks."
-           % (" ".join(str(s) for s in args.seeds), args.factors, args.iterations, args.ranks),
-           "", "Grid searched%s:" % (" (--quick)" if args.quick else ""), ""]
-    for kind in KINDS:
-        out.append("- %s: %s" % (kind, ", ".join("%s in {%s}" % (n, ", ".join("%g" % v for v in vs))
-                                                 for n, vs in sorted(grid[kind].items()))
-                                 or "nothing to choose"))
+    runs = sum(entry["runs"] for entry in datasets.values())
+    seconds = sum(entry["seconds"] for entry in datasets.values())
+    out = report_intro(args, grid, command_line, runs, seconds)
     for name, entry in datasets.items():
-        stats = entry["stats"]
-        out += ["", "## %s" % name, "",
-                "Data: %d rows, %d users, %d items, %d scenes (%s). %d trainer runs, %.0f s."
-                % (stats["rows"], stats["users"], stats["items"], stats["scenes"],
-                   ", ".join("%s %d" % kv for kv in stats["rows_per_scene"].items()),
-                   entry["runs"], entry["seconds"])
-                + (" " + stats["note"] + "." if "note" in stats else ""), "",
-                report_table(entry["results"])]
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write("\n".join(out) + "\n")
+        out += [""] + dataset_section(name, entry)
+    out += ["", END_MARKER]
+    tail = kept_tail(path)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    temporary = path + ".tmp"  # renamed over the report when complete
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(out) + "\n" + tail)
+    os.replace(temporary, path)
 
 
 def parse_args(argv):
@@ -447,7 +539,9 @@ def parse_args(argv):
     parser.add_argument("--iterations", type=int, default=15)
     parser.add_argument("--work-dir", default=os.path.join(tempfile.gettempdir(),
                                                            "sceneals-evidence"))
-    parser.add_argument("--report", default="evidence.md")
+    parser.add_argument("--report", default=os.path.join(REPO, "docs", "evidence.md"),
+                        help="the Markdown page to write [docs/evidence.md of the repository]; "
+                             "what follows its line %s is kept" % END_MARKER)
     parser.add_argument("--sceneals", default=os.path.join(REPO, "build", "app", "sceneals"))
     parser.add_argument("--quick", action="store_true", help="one setting per kind (smoke run)")
     parser.add_argument("--convert-only", action="store_true",

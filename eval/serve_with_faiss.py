@@ -1,3 +1,4 @@
+#!/usr/bin/python3
 """Serving a SceneALS embedding file with Faiss and nothing of SceneALS: h5py reads one scene's
 factors, a flat inner-product index holds the scene's items, one search gives every user's top K.
 
@@ -7,8 +8,8 @@ scene's active items (item_active = 1) go into the index: the others have no fac
 Prints CSV like `sceneals recommend` (user,rank,item,score), for the users of USERS_FILE (one id
 per line).
 
-usage: /usr/bin/python3 serve_with_faiss.py MODEL.h5 SCENE USERS_FILE [K]
-(Debian: apt-get install python3-faiss python3-h5py python3-numpy)
+usage: eval/serve_with_faiss.py MODEL.h5 SCENE USERS_FILE [K]
+(Debian's /usr/bin/python3: apt-get install python3-faiss python3-h5py python3-numpy)
 """
 import csv
 import sys

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The performance targets of the README, measured in one run (not part of the test run: it takes
+# The performance targets of docs/performance.md, measured in one run (not part of the test run: it takes
 # about 20 minutes and 8 GB of disk on a 2-core machine). Prints each measurement and, at the
 # end, one line per target with the figure and the target.
 #

@@ -1,5 +1,5 @@
 # `train --benchmark`: every phase has its line, the iteration's FLOPs are the phases' sum, and
-# the bytes each phase sends per rank are those of the README's scaling model: averaging
+# the bytes each phase sends per rank are those of the scaling model of docs/performance.md: averaging
 # 2 (G - 1) / G x 4 w M / S with M the users active in scenes of two or more groups, counted
 # here from the written model's user_active and the printed scene groups (grid 2x1, mu > 0),
 # item step (S - 1) / S x 4 w sum_s (U_s + I_s)

@@ -1,4 +1,4 @@
-# The README's default job: generate data, train on 2 ranks with the split written, and check
+# The quickstart's default job: generate data, train on 2 ranks with the split written, and check
 # the embedding file with h5py and the split files against the input.
 source "$(dirname "$0")/common.sh"
 run_ranks 2 generate --output "$WORK/data.csv" --users 800 --items 300 --interactions 20000 --scenes 3 --seed 7

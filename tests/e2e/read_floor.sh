@@ -1,4 +1,4 @@
-# tests/bench/read_floor (the least reading and routing can cost, for the README's read target)
+# tests/bench/read_floor (the least reading and routing can cost, for the read target of docs/performance.md)
 # does the work it times, at 1, 2 and 4 ranks:
 # - its last pass finds every line, every distinct user once (users routed to one owner each)
 #   and the values' sum that Python finds in the file;

@@ -1,4 +1,4 @@
-# Serving with other tools (Debian's python3-faiss, h5py, numpy): the Faiss example of the README
+# Serving with other tools (Debian's python3-faiss, h5py, numpy): the Faiss example of docs/serving.md
 # (eval/serve_with_faiss.py: an inner-product index over a scene's item rows) gives the top 10 of
 # `sceneals recommend` for 100 users (tied items may swap); `sceneals export --format npy` writes
 # .npy files numpy loads equal to the embedding file, and `--format ann-benchmarks` a file in
