@@ -87,7 +87,7 @@ std::vector<io::MetricRecord> skipped_records(const std::vector<std::string>& sc
     for (const auto& [cohort, pairs] :
          {std::pair<const char*, std::int64_t>{"warm", skipped.warm_pairs[s]},
           {"cold", skipped.cold_pairs[s]}}) {
-      if (pairs > 0) records.push_back({scenes[s], cohort, 0, "skipped", 1.0, pairs});
+      if (pairs > 0) records.push_back({scenes[s], cohort, 0, "skipped", 1.0, pairs, {}});
     }
   }
   return records;

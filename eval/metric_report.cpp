@@ -106,8 +106,13 @@ std::vector<MetricRecord> metric_records(const MetricSums& sums,
                             auto&& value_of) {
     if (pairs <= 0) return;
     for (const Metric metric : kAllMetrics)
-      records.push_back({scene, cohort_name(cohort), ks[ki], metric_name(metric), value_of(metric),
-                         static_cast<std::int64_t>(pairs)});
+      records.push_back({scene,
+                         cohort_name(cohort),
+                         ks[ki],
+                         metric_name(metric),
+                         value_of(metric),
+                         static_cast<std::int64_t>(pairs),
+                         {}});
   };
   for (const int cohort : {kWarm, kCold})
     for (std::size_t ki = 0; ki < ks.size(); ++ki) {
@@ -139,7 +144,12 @@ std::string metrics_json(const std::vector<MetricRecord>& records) {
     std::snprintf(number, sizeof(number), "%.17g", record.value);
     out += ", \"value\": ";
     out += number;
-    out += ", \"pairs\": " + std::to_string(record.pairs) + "}";
+    out += ", \"pairs\": " + std::to_string(record.pairs);
+    if (!record.setting.empty()) {  // --tune's records name their candidate or choice
+      out += ", \"setting\": ";
+      append_json_string(out, record.setting);
+    }
+    out += "}";
     out += r + 1 < records.size() ? ",\n" : "\n";
   }
   out += "]\n";

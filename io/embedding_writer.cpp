@@ -190,23 +190,32 @@ void check_tiling(const std::vector<TiledDataset>& datasets,
   }
 }
 
+/// A record table (/metrics or /tuning) as rank 0 holds it: its row count and the longest
+/// string of each string column, which the other ranks learn from rank 0.
+struct RecordTableShape {
+  std::int64_t rows = 0;
+  std::int64_t scene_length = 1;
+  std::int64_t cohort_length = 1;
+  std::int64_t metric_length = 1;
+  std::int64_t setting_length = 1;
+};
+
 /// What all ranks agreed on before creating the file; the same on every rank.
 struct AgreedLayout {
   std::int64_t user_id_length = 1;  // fixed string lengths: the longest id of any rank, >= 1
   std::int64_t item_id_length = 1;
   std::vector<bool> scene_has_bridge;
-  std::int64_t metric_rows = 0;  // rank 0's record count; the string lengths are its longest
-  std::int64_t metric_scene_length = 1;
-  std::int64_t metric_cohort_length = 1;
-  std::int64_t metric_name_length = 1;
+  RecordTableShape metrics;
+  RecordTableShape tuning;
 };
 
-/// The /metrics datasets, column by column: rank 0's records; empty on the other ranks, which
-/// select no rows of the collective writes.
+/// The /metrics (or /tuning) datasets, column by column: rank 0's records; empty on the other
+/// ranks, which select no rows of the collective writes.
 struct MetricColumns {
   std::vector<std::string> scene;
   std::vector<std::string> cohort;
   std::vector<std::string> metric;
+  std::vector<std::string> setting;
   std::vector<std::int64_t> k;
   std::vector<double> value;
   std::vector<std::int64_t> pairs;
@@ -222,6 +231,7 @@ MetricColumns metric_columns(const mpi::Communicator& comm,
     columns.scene.push_back(r.scene);
     columns.cohort.push_back(r.cohort);
     columns.metric.push_back(r.metric);
+    columns.setting.push_back(r.setting);
     columns.k.push_back(r.k);
     columns.value.push_back(r.value);
     columns.pairs.push_back(r.pairs);
@@ -236,8 +246,17 @@ std::int64_t longest(const std::vector<std::string>& ids) {
 }
 
 /// Collective: every check of the contract, agreed so that all ranks throw together.
+/// Collective: rank 0's shape of a record table, on every rank.
+RecordTableShape agree_on_table(const mpi::Communicator& comm, const MetricColumns& table) {
+  std::int64_t shape[5] = {table.rows(), longest(table.scene), longest(table.cohort),
+                           longest(table.metric), longest(table.setting)};
+  comm.broadcast(shape, 5, 0);
+  return {shape[0], shape[1], shape[2], shape[3], shape[4]};
+}
+
 AgreedLayout agree_on_content(const mpi::Communicator& comm, const std::string& context,
-                              const EmbeddingFileContent& c, const MetricColumns& metrics) {
+                              const EmbeddingFileContent& c, const MetricColumns& metrics,
+                              const MetricColumns& tuning) {
   const auto agreed = [&](auto&& check) {
     mpi::run_agreed(comm, [&] {
       try {
@@ -252,6 +271,10 @@ AgreedLayout agree_on_content(const mpi::Communicator& comm, const std::string& 
     check_ids(metrics.scene, "/metrics/scene");
     check_ids(metrics.cohort, "/metrics/cohort");
     check_ids(metrics.metric, "/metrics/metric");
+    check_ids(tuning.scene, "/tuning/scene");
+    check_ids(tuning.cohort, "/tuning/cohort");
+    check_ids(tuning.metric, "/tuning/metric");
+    check_ids(tuning.setting, "/tuning/setting");
   });
 
   // The scene lists must match before the per-scene blocks below can be lined up rank by rank.
@@ -289,13 +312,8 @@ AgreedLayout agree_on_content(const mpi::Communicator& comm, const std::string& 
   layout.user_id_length = comm.max(longest(c.user_ids));
   layout.item_id_length = comm.max(longest(c.item_ids));
   // Only rank 0 holds the records; the others learn their count and string lengths from it.
-  std::int64_t metric_shape[4] = {metrics.rows(), longest(metrics.scene), longest(metrics.cohort),
-                                  longest(metrics.metric)};
-  comm.broadcast(metric_shape, 4, 0);
-  layout.metric_rows = metric_shape[0];
-  layout.metric_scene_length = metric_shape[1];
-  layout.metric_cohort_length = metric_shape[2];
-  layout.metric_name_length = metric_shape[3];
+  layout.metrics = agree_on_table(comm, metrics);
+  layout.tuning = agree_on_table(comm, tuning);
   return layout;
 }
 
@@ -518,23 +536,27 @@ class ParallelFileWriter {
   PropertyListHandle transfer_;
 };
 
-/// The /metrics group: rank 0 writes every row, the others take part with none.
-void write_metrics(ParallelFileWriter& w, const MetricColumns& m, const AgreedLayout& layout) {
-  const std::int64_t n = layout.metric_rows;
+/// A record table (/metrics, or /tuning with its setting column): rank 0 writes every row, the
+/// others take part with none.
+void write_record_table(ParallelFileWriter& w, const std::string& group, const MetricColumns& m,
+                        const RecordTableShape& shape, bool with_setting) {
+  const std::int64_t n = shape.rows;
   const auto numbers = [&](const auto& column) {
     return RowSlice{n, 0, 0, m.rows(), column.data()};
   };
-  w.create_group("/metrics");
-  w.write_strings("/metrics/scene", n, layout.metric_scene_length, 0, m.scene);
-  w.write_strings("/metrics/cohort", n, layout.metric_cohort_length, 0, m.cohort);
-  w.write_rows("/metrics/k", H5T_STD_I64LE, H5T_NATIVE_INT64, numbers(m.k));
-  w.write_strings("/metrics/metric", n, layout.metric_name_length, 0, m.metric);
-  w.write_rows("/metrics/value", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, numbers(m.value));
-  w.write_rows("/metrics/pairs", H5T_STD_I64LE, H5T_NATIVE_INT64, numbers(m.pairs));
+  w.create_group(group);
+  w.write_strings(group + "/scene", n, shape.scene_length, 0, m.scene);
+  w.write_strings(group + "/cohort", n, shape.cohort_length, 0, m.cohort);
+  w.write_rows(group + "/k", H5T_STD_I64LE, H5T_NATIVE_INT64, numbers(m.k));
+  w.write_strings(group + "/metric", n, shape.metric_length, 0, m.metric);
+  w.write_rows(group + "/value", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, numbers(m.value));
+  w.write_rows(group + "/pairs", H5T_STD_I64LE, H5T_NATIVE_INT64, numbers(m.pairs));
+  if (with_setting) w.write_strings(group + "/setting", n, shape.setting_length, 0, m.setting);
 }
 
 void write_contents(ParallelFileWriter& w, const EmbeddingFileContent& c,
-                    const MetricColumns& metrics, const AgreedLayout& layout) {
+                    const MetricColumns& metrics, const MetricColumns& tuning,
+                    const AgreedLayout& layout) {
   w.write_root_attribute("format", std::string(kEmbeddingFormat));
   w.write_root_attribute("format_version", kEmbeddingFormatVersion);
   for (const auto& [name, value] : c.attributes) w.write_root_attribute(name, value);
@@ -569,7 +591,8 @@ void write_contents(ParallelFileWriter& w, const EmbeddingFileContent& c,
       w.write_rows(group + "/bridge", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, bridge);
     }
   }
-  if (layout.metric_rows > 0) write_metrics(w, metrics, layout);
+  if (layout.metrics.rows > 0) write_record_table(w, "/metrics", metrics, layout.metrics, false);
+  if (layout.tuning.rows > 0) write_record_table(w, "/tuning", tuning, layout.tuning, true);
 }
 
 // ---- temporary name, publication, clean-up -------------------------------------------------
@@ -628,8 +651,9 @@ std::string why_not_writable(const std::string& final_path) {
 void write_embedding_file(const mpi::Communicator& comm, const std::string& final_path,
                           const EmbeddingFileContent& local) {
   const MetricColumns metrics = metric_columns(comm, local.metrics);
+  const MetricColumns tuning = metric_columns(comm, local.tuning);
   const AgreedLayout layout =
-      agree_on_content(comm, "embedding file '" + final_path + "'", local, metrics);
+      agree_on_content(comm, "embedding file '" + final_path + "'", local, metrics, tuning);
 
   // One name for all ranks: rank 0's pid keeps concurrent jobs writing the same output apart.
   std::int64_t pid = ::getpid();
@@ -644,7 +668,7 @@ void write_embedding_file(const mpi::Communicator& comm, const std::string& fina
     Hdf5ErrorPrintingOff quiet;
     ParallelFileWriter writer(comm, temp_path);
     created = true;
-    write_contents(writer, local, metrics, layout);
+    write_contents(writer, local, metrics, tuning, layout);
     writer.close();
   } catch (const AgreedError& e) {  // a failed transfer (full disk): every rank is here
     error = mpi::LocalError{e.code(), output_error(final_path, e.what())};

@@ -57,6 +57,9 @@ struct EmbeddingFileContent {
   /// The evaluation results, as rank 0 holds them: only rank 0's records are written (other ranks
   /// may hold the same, or nothing). When rank 0 has none, the file gets no /metrics group.
   std::vector<MetricRecord> metrics;
+  /// --tune's validation table and choice, as rank 0 holds them (records with a `setting`):
+  /// the /tuning group, with the same columns as /metrics plus /tuning/setting; none: no group.
+  std::vector<MetricRecord> tuning;
 };
 
 /// Collective: every rank calls it, also ranks that hold 0 rows of some dataset. Rank 0's

@@ -14,6 +14,8 @@ struct MetricRecord {
   std::string metric;  ///< precision, recall, f1, ndcg, map, hit_rate, coverage; or skipped (k 0)
   double value = 0;
   std::int64_t pairs = 0;  ///< the (user, scene) test pairs behind the value
+  /// --tune's records only (the /tuning group): the candidate or choice the value belongs to.
+  std::string setting;
 };
 
 }  // namespace sceneals::io

@@ -34,6 +34,21 @@ inline LinearSolverKind automatic_solver(int factors) {
 /// matrix, items kept distinct per scene), popularity (most popular items per scene).
 enum class ModelKind { kColearn, kIndependent, kPooled, kPopularity };
 
+/// "colearn", "independent", "pooled", "popularity": the name the options and the file use.
+inline const char* model_kind_name(ModelKind kind) {
+  switch (kind) {
+    case ModelKind::kColearn:
+      return "colearn";
+    case ModelKind::kIndependent:
+      return "independent";
+    case ModelKind::kPooled:
+      return "pooled";
+    case ModelKind::kPopularity:
+      return "popularity";
+  }
+  return "unknown";
+}
+
 struct AlsParams {
   int factors = 64;      ///< k: the user part of a row; item rows carry one more (the bias)
   float lambda = 0.1f;   ///< L2 regularisation (ALS-WR scales it by the row's observation count)

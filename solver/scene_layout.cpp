@@ -115,4 +115,12 @@ std::vector<SceneLayout> build_scene_layouts(const mpi::ProcessGrid& grid,
   return layouts;
 }
 
+std::vector<float> item_counts(const mpi::Communicator& group, const SceneLayout& layout) {
+  const CsrBlock& by_item = layout.by_item;
+  std::vector<float> mine(static_cast<std::size_t>(by_item.rows()));
+  for (std::size_t i = 0; i < mine.size(); ++i)
+    mine[i] = static_cast<float>(by_item.offsets[i + 1] - by_item.offsets[i]);
+  return group.allgatherv(mine);
+}
+
 }  // namespace sceneals::solver

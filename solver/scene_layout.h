@@ -44,6 +44,10 @@ struct SceneLayout {
   std::int64_t local_items() const { return item_end - item_begin; }
 };
 
+/// Collective over the scene's group: the training count of each of the scene's items, in
+/// item_rows order (each rank contributes its slice's counts).
+std::vector<float> item_counts(const mpi::Communicator& group, const SceneLayout& layout);
+
 /// Position of a global row in a sorted row list (the row must be present).
 std::int32_t position_of(const std::vector<std::int64_t>& sorted_rows, std::int64_t row);
 

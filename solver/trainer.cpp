@@ -292,6 +292,11 @@ const Matrix& Trainer::shared_factors() const {
 }
 
 void Trainer::fit_bridges(double ridge) {
+  std::vector<double> ridge_by_scene(data_.scenes.size(), ridge);
+  fit_bridges(ridge_by_scene);
+}
+
+void Trainer::fit_bridges(const std::vector<double>& ridge_by_scene) {
   std::vector<BridgeStatistics> stats(layouts_.size(), BridgeStatistics(k_));
   Eigen::VectorXf z_other(k_);
   for (std::size_t l = 0; l < layouts_.size(); ++l) {
@@ -321,6 +326,7 @@ void Trainer::fit_bridges(double ridge) {
   for (std::size_t l = 0; l < stats.size(); ++l) {
     std::copy(packed.begin() + static_cast<std::ptrdiff_t>(l) * each,
               packed.begin() + static_cast<std::ptrdiff_t>(l + 1) * each, stats[l].data());
+    const double ridge = ridge_by_scene.at(static_cast<std::size_t>(layouts_[l].scene));
     if (stats[l].count() > 0) bridges_[l] = stats[l].solve(ridge);
   }
 }
@@ -343,11 +349,7 @@ void Trainer::item_step() {
 }
 
 std::vector<float> Trainer::item_popularity(std::size_t layout) const {
-  const CsrBlock& by_item = layouts_[layout].by_item;
-  std::vector<float> mine(static_cast<std::size_t>(by_item.rows()));
-  for (std::size_t i = 0; i < mine.size(); ++i)
-    mine[i] = static_cast<float>(by_item.offsets[i + 1] - by_item.offsets[i]);
-  return grid_.group_comm.allgatherv(mine);
+  return item_counts(grid_.group_comm, layouts_[layout]);
 }
 
 void Trainer::run_phase(Phase phase) {

@@ -124,6 +124,8 @@ class Trainer {
   /// leave-one-out average z'_us, DESIGN.md) from the current factors. A scene without users
   /// active elsewhere gets no bridge.
   void fit_bridges(double ridge);
+  /// The same with each scene's own ridge, indexed by global scene.
+  void fit_bridges(const std::vector<double>& ridge_by_scene);
   /// Collective over the group: the number of training interactions of every item of
   /// layouts()[i] (in item_rows order), the popularity the baselines rank by.
   std::vector<float> item_popularity(std::size_t layout) const;

@@ -251,10 +251,10 @@ std::size_t longest_id(std::int64_t n, std::string (*id)(std::int64_t)) {
 
 /// What rank 0 reports: names with a quote, a backslash and non-ASCII bytes, of various lengths.
 std::vector<MetricRecord> rank0_metrics() {
-  return {{"alpha", "warm", 5, "precision", 0.25, 12},
-          {"a\"b\\c", "cold", 10, "hit_rate", 1.0 / 3.0, 3},
-          {"m\xc3\xbasica", "warm", 20, "coverage", 0.0, 9007199254740993},
-          {"overall", "cold", 1000, "ndcg", 1e-300, 0}};
+  return {{"alpha", "warm", 5, "precision", 0.25, 12, {}},
+          {"a\"b\\c", "cold", 10, "hit_rate", 1.0 / 3.0, 3, {}},
+          {"m\xc3\xbasica", "warm", 20, "coverage", 0.0, 9007199254740993, {}},
+          {"overall", "cold", 1000, "ndcg", 1e-300, 0, {}}};
 }
 
 std::size_t longest_field(const std::vector<MetricRecord>& records,
@@ -264,47 +264,54 @@ std::size_t longest_field(const std::vector<MetricRecord>& records,
   return width;
 }
 
-/// /metrics holds exactly `want`, column by column, with the documented types.
-void verify_metrics(hid_t f, const std::vector<MetricRecord>& want) {
-  H5G_info_t group{};
-  ASSERT_GE(H5Gget_info_by_name(f, "/metrics", &group, H5P_DEFAULT), 0);
-  EXPECT_EQ(group.nlinks, 6u);
-  std::vector<std::string> scenes, cohorts, metrics;
+/// `group` (/metrics, or /tuning with its setting column) holds exactly `want`, column by
+/// column, with the documented types.
+void verify_records(hid_t f, const std::string& group, const std::vector<MetricRecord>& want) {
+  const bool tuning = group == "/tuning";
+  H5G_info_t info{};
+  ASSERT_GE(H5Gget_info_by_name(f, group.c_str(), &info, H5P_DEFAULT), 0);
+  EXPECT_EQ(info.nlinks, tuning ? 7u : 6u);
+  std::vector<std::string> scenes, cohorts, metrics, settings;
   std::vector<std::int64_t> ks, pairs;
   std::vector<double> values;
   for (const MetricRecord& r : want) {
     scenes.push_back(r.scene);
     cohorts.push_back(r.cohort);
     metrics.push_back(r.metric);
+    settings.push_back(r.setting);
     ks.push_back(r.k);
     pairs.push_back(r.pairs);
     values.push_back(r.value);
   }
-  EXPECT_EQ(read_ids(f, "/metrics/scene", longest_field(want, &MetricRecord::scene)), scenes);
-  EXPECT_EQ(read_ids(f, "/metrics/cohort", longest_field(want, &MetricRecord::cohort)), cohorts);
-  EXPECT_EQ(read_ids(f, "/metrics/metric", longest_field(want, &MetricRecord::metric)), metrics);
+  EXPECT_EQ(read_ids(f, group + "/scene", longest_field(want, &MetricRecord::scene)), scenes);
+  EXPECT_EQ(read_ids(f, group + "/cohort", longest_field(want, &MetricRecord::cohort)), cohorts);
+  EXPECT_EQ(read_ids(f, group + "/metric", longest_field(want, &MetricRecord::metric)), metrics);
+  if (tuning) {
+    EXPECT_EQ(read_ids(f, group + "/setting", longest_field(want, &MetricRecord::setting)),
+              settings);
+  }
   const Dims rows{static_cast<hsize_t>(want.size())};
   const Read<std::int64_t> k =
-      read_dataset<std::int64_t>(f, "/metrics/k", H5T_STD_I64LE, H5T_NATIVE_INT64);
+      read_dataset<std::int64_t>(f, group + "/k", H5T_STD_I64LE, H5T_NATIVE_INT64);
   EXPECT_TRUE(k.type_ok);
   EXPECT_EQ(k.dims, rows);
   EXPECT_EQ(k.values, ks);
   const Read<std::int64_t> p =
-      read_dataset<std::int64_t>(f, "/metrics/pairs", H5T_STD_I64LE, H5T_NATIVE_INT64);
+      read_dataset<std::int64_t>(f, group + "/pairs", H5T_STD_I64LE, H5T_NATIVE_INT64);
   EXPECT_TRUE(p.type_ok);
   EXPECT_EQ(p.dims, rows);
   EXPECT_EQ(p.values, pairs);
   const Read<double> v =
-      read_dataset<double>(f, "/metrics/value", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE);
+      read_dataset<double>(f, group + "/value", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE);
   EXPECT_TRUE(v.type_ok);
   EXPECT_EQ(v.dims, rows);
   EXPECT_EQ(v.values, values);  // bit-exact
 }
 
-/// Rank 0 only; no collective inside, so its ASSERTs may return early. `metrics`: the records
-/// /metrics must hold; none means no /metrics group.
-void verify_file(const std::string& path, int ranks,
-                 const std::vector<MetricRecord>& metrics = {}) {
+/// Rank 0 only; no collective inside, so its ASSERTs may return early. `metrics` and `tuning`:
+/// the records /metrics and /tuning must hold; none means no such group.
+void verify_file(const std::string& path, int ranks, const std::vector<MetricRecord>& metrics = {},
+                 const std::vector<MetricRecord>& tuning = {}) {
   FileHandle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
   ASSERT_TRUE(file) << "cannot open " << path;
   const hid_t f = file.get();
@@ -345,7 +352,11 @@ void verify_file(const std::string& path, int ranks,
   if (metrics.empty())
     EXPECT_EQ(H5Lexists(f, "/metrics", H5P_DEFAULT), 0) << "a model without metrics has /metrics";
   else
-    verify_metrics(f, metrics);
+    verify_records(f, "/metrics", metrics);
+  if (tuning.empty())
+    EXPECT_EQ(H5Lexists(f, "/tuning", H5P_DEFAULT), 0) << "an untuned model has /tuning";
+  else
+    verify_records(f, "/tuning", tuning);
 }
 
 /// Names in `dir` that a writer must not leave behind: temporary files and probes.
@@ -395,8 +406,8 @@ TEST(EmbeddingWriter, MetricsOfRankZeroRoundTrip) {
   if (world.is_root())
     model.metrics = rank0_metrics();
   else if (world.rank() == world.size() - 1)
-    model.metrics = {{"a-much-longer-scene-name-than-rank-0-has", "warm", 7, "map", 0.5, 1},
-                     {"x", "cold", 8, "f1", 0.75, 2}};
+    model.metrics = {{"a-much-longer-scene-name-than-rank-0-has", "warm", 7, "map", 0.5, 1, {}},
+                     {"x", "cold", 8, "f1", 0.75, 2, {}}};
   write_embedding_file(world, path, model);
   if (world.is_root()) {
     verify_file(path, world.size(), rank0_metrics());
@@ -409,6 +420,30 @@ TEST(EmbeddingWriter, MetricsOfRankZeroRoundTrip) {
   write_embedding_file(world, path, model);
   if (world.is_root()) {
     verify_file(path, world.size());
+    std::filesystem::remove_all(dir);
+  }
+  world.barrier();
+}
+
+TEST(EmbeddingWriter, TuningRecordsOfRankZeroRoundTripWithTheirSettings) {
+  const mpi::Communicator world = mpi::Communicator::world();
+  const std::string dir = testing::shared_scratch_dir(world, "embedding-tuning");
+  const std::string path = dir + "/model.h5";
+  EmbeddingFileContent model = local_model(world);
+  const std::vector<MetricRecord> tuning = {
+      {"overall", "warm", 20, "validation_recall", 0.125, 40, "colearn mu=10 lambda=0.1 (rung 0)"},
+      {"m\xc3\xbasica", "cold", 20, "chosen_recall", 0.5, 3, "ridge=10 beta=popularity"},
+      {"overall", "cold", 20, "popularity_recall", 0.0, 0, ""}};
+  // Rank 0's records are written, with their setting column; the last rank's are not.
+  if (world.is_root())
+    model.tuning = tuning;
+  else if (world.rank() == world.size() - 1)
+    model.tuning = {
+        {"other", "warm", 20, "validation_recall", 1.0, 1, "a longer setting than any"}};
+  model.metrics = rank0_metrics();
+  write_embedding_file(world, path, model);
+  if (world.is_root()) {
+    verify_file(path, world.size(), rank0_metrics(), tuning);
     std::filesystem::remove_all(dir);
   }
   world.barrier();

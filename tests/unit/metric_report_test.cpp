@@ -298,10 +298,10 @@ TEST(MetricRecords, ShapeMismatchIsAnInternalError) {
 
 TEST(MetricsJson, ExactTextForASmallCaseWithEscapes) {
   const std::vector<MetricRecord> records = {
-      {"a\"b\\c", "warm", 5, "precision", 0.25, 3},
-      {"tab\there\nnew\001ctl", "cold", 10, "coverage", 1.0 / 3.0, 1},
-      {"m\xc3\xbasica", "warm", 20, "ndcg", 1e-20, 12345678901},
-      {"zero", "cold", 1, "map", 0.0, 7},
+      {"a\"b\\c", "warm", 5, "precision", 0.25, 3, {}},
+      {"tab\there\nnew\001ctl", "cold", 10, "coverage", 1.0 / 3.0, 1, {}},
+      {"m\xc3\xbasica", "warm", 20, "ndcg", 1e-20, 12345678901, {}},
+      {"zero", "cold", 1, "map", 0.0, 7, {}},
   };
   const std::string expected =
       "[\n"
@@ -348,7 +348,7 @@ TEST(MetricsJson, ArbitraryNamesAndValuesReadBackExactly) {
 
 TEST(MetricsJson, NonFiniteValuesAreRefused) {
   for (const double bad : {std::nan(""), HUGE_VAL, -HUGE_VAL})
-    EXPECT_THROW(metrics_json({{"s", "warm", 5, "recall", bad, 1}}), InternalError);
+    EXPECT_THROW(metrics_json({{"s", "warm", 5, "recall", bad, 1, {}}}), InternalError);
 }
 
 // ---- the file ----------------------------------------------------------------------------
@@ -388,14 +388,14 @@ TEST_F(MetricsFile, WritesTheJsonAndReplacesAnOlderFileLeavingNoTemporary) {
   expect_same_records(parse_records(read(path)), first);
   EXPECT_EQ(names(), std::vector<std::string>{"metrics.json"});
 
-  const std::vector<MetricRecord> second = {{"s", "warm", 5, "recall", 0.5, 2}};
+  const std::vector<MetricRecord> second = {{"s", "warm", 5, "recall", 0.5, 2, {}}};
   write_metrics_json(path, second);
   EXPECT_EQ(read(path), metrics_json(second));
   EXPECT_EQ(names(), std::vector<std::string>{"metrics.json"});
 }
 
 TEST_F(MetricsFile, UnwritablePathsAreInputErrorsNamingThePath) {
-  const std::vector<MetricRecord> records = {{"s", "warm", 5, "recall", 0.5, 2}};
+  const std::vector<MetricRecord> records = {{"s", "warm", 5, "recall", 0.5, 2, {}}};
   // A missing directory, and a directory where the file should be (the rename fails).
   std::filesystem::create_directories(dir_ + "/taken");
   for (const std::string& path : {dir_ + "/no-such-dir/metrics.json", dir_ + "/taken"}) {
