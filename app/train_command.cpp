@@ -27,6 +27,8 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
   stages.run("read", [&] { job.read(); });
   stages.run("shard", [&] { job.shard(); });
   stages.run("split", [&] { job.split(); });
+  if (config.tune && !stages.run("tune", [&] { return job.tune(); }))
+    return static_cast<int>(ExitCode::kCheckpointed);
   if (!stages.run("train", [&] { return job.train(); }))
     return static_cast<int>(ExitCode::kCheckpointed);
   stages.run("bridge", [&] { job.bridge(); });

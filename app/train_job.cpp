@@ -10,6 +10,7 @@
 #include "app/commands.h"
 #include "app/huge_pages.h"
 #include "app/preemption.h"
+#include "app/tune_stage.h"
 #include "config/run_config.h"
 #include "eval/evaluator.h"
 #include "eval/metric_report.h"
@@ -20,6 +21,7 @@
 #include "solver/checkpoint.h"
 #include "solver/flop_count.h"
 #include "solver/threads.h"
+#include "tune/blend.h"
 
 namespace sceneals::app {
 
@@ -52,24 +54,16 @@ void check_pooled_grid(const mpi::ProcessGrid& grid) {
         "group: use --grid 1xN or auto");
 }
 
-const char* model_kind_name(solver::ModelKind kind) {
-  switch (kind) {
-    case solver::ModelKind::kColearn:
-      return "colearn";
-    case solver::ModelKind::kIndependent:
-      return "independent";
-    case solver::ModelKind::kPooled:
-      return "pooled";
-    case solver::ModelKind::kPopularity:
-      return "popularity";
-  }
-  return "unknown";
-}
+std::string value_text(float value) { return std::to_string(value); }
+std::string value_text(double value) { return std::to_string(value); }
+std::string value_text(const std::string& value) { return value; }
 
-std::string join_mu(const std::vector<std::string>& scenes, const std::vector<float>& mu) {
+/// "scene=value,...", as the `mu` attribute has always been written.
+template <class T>
+std::string join_per_scene(const std::vector<std::string>& scenes, const std::vector<T>& values) {
   std::string out;
   for (std::size_t s = 0; s < scenes.size(); ++s)
-    out += (s ? "," : "") + scenes[s] + "=" + std::to_string(mu[s]);
+    out += (s ? "," : "") + scenes[s] + "=" + value_text(values[s]);
   return out;
 }
 
@@ -79,7 +73,10 @@ TrainJob::TrainJob(const mpi::Communicator& world, const config::TrainConfig& co
     : world_(world),
       config_(config),
       root_(world.is_root()),
-      pooled_kind_(config.model_kind == solver::ModelKind::kPooled) {}
+      kind_(config.model_kind),
+      pooled_kind_(config.model_kind == solver::ModelKind::kPooled),
+      als_(config.als),
+      iterations_(config.iterations) {}
 
 void TrainJob::prepare() {
   // Fail before hours of work, not after.
@@ -115,13 +112,16 @@ void TrainJob::read() {
 }
 
 void TrainJob::shard() {
-  // The pooled kind puts every scene in one matrix: one scene group.
-  const int groups = pooled_kind_ && config_.grid_groups == 0 ? 1 : config_.grid_groups;
+  // The pooled kind puts every scene in one matrix: one scene group; so does --tune's auto grid,
+  // so that pooled can be one of its candidates.
+  const int groups =
+      (pooled_kind_ || config_.tune) && config_.grid_groups == 0 ? 1 : config_.grid_groups;
   sharded_.emplace(io::shard_interactions(world_, std::move(*read_), groups));
   read_.reset();
   const mpi::ProcessGrid& grid = sharded_->grid;
   const io::ShardedData& data = sharded_->data;
   mpi::run_agreed(world_, [&] { mu_ = config::resolve_mu(config_.mu, data.scenes); });
+  ridge_by_scene_.assign(data.scenes.size(), config_.ridge);
   if (!root_) return;
   std::printf("grid %s; %lld users, %lld items, %zu scenes; %lld duplicate rows summed\n",
               grid.plan.describe().c_str(), static_cast<long long>(data.users.total()),
@@ -156,7 +156,7 @@ void TrainJob::split() {
   // Choosing hyper-parameters never looks at the test split: --evaluate-on validation carves a
   // validation split out of the training part the same way (a seed derived from --seed),
   // trains on the rest and evaluates there.
-  if (!config_.evaluate_on_validation) return;
+  if (!config_.evaluate_on_validation && !config_.tune) return;
   io::SplitOptions carve = config_.split;
   carve.seed = io::validation_seed(config_.split.seed);
   validation_ = io::split_ratings(grid, data, split_.train, carve);
@@ -168,25 +168,61 @@ void TrainJob::split() {
                 static_cast<long long>(sizes[0]), static_cast<long long>(sizes[1]));
 }
 
+bool TrainJob::tune() {
+  TuningRequest request;
+  request.space = config_.tune_space;
+  if (config_.checkpoint_every > 0 || config_.resume) {  // pooled training has no checkpoints
+    request.space.kinds.erase(std::remove(request.space.kinds.begin(), request.space.kinds.end(),
+                                          solver::ModelKind::kPooled),
+                              request.space.kinds.end());
+    if (root_) std::printf("tuning without pooled candidates: they cannot be checkpointed\n");
+  }
+  request.budget_iterations =
+      static_cast<std::int64_t>(config_.tune_budget * std::max(config_.iterations, 1));
+  request.base.als = als_;
+  request.base.average_weight =
+      config_.average_weight_count ? solver::AverageWeight::kCount : solver::AverageWeight::kOne;
+  request.base.seed = config_.seed;
+  request.default_ridge = config_.ridge;
+  request.seed = config_.seed;
+  const std::optional<TuningChoice> choice =
+      run_tuning(world_, sharded_->grid, sharded_->data, validation_, request);
+  validation_ = io::SplitRatings();  // from here on the model is trained and scored on the split
+  if (!choice) {
+    if (root_)
+      std::printf("stopped on a signal while tuning; nothing to save: run again to tune again\n");
+    return false;
+  }
+  kind_ = choice->setting.kind;
+  pooled_kind_ = kind_ == solver::ModelKind::kPooled;
+  als_.lambda = choice->setting.lambda;
+  als_.alpha = choice->setting.alpha;
+  iterations_ = choice->setting.iterations;
+  std::fill(mu_.begin(), mu_.end(), choice->setting.mu);
+  ridge_by_scene_ = choice->ridge_by_scene;
+  beta_by_scene_ = choice->beta_by_scene;
+  tuning_records_ = choice->records;
+  return true;
+}
+
 bool TrainJob::train() {
   const mpi::ProcessGrid& grid = sharded_->grid;
   const io::ShardedData& data = sharded_->data;
-  options_.als = config_.als;
-  options_.iterations = config_.iterations;
+  options_.als = als_;
+  options_.iterations = iterations_;
   options_.mu = mu_;
   options_.average_weight =
       config_.average_weight_count ? solver::AverageWeight::kCount : solver::AverageWeight::kOne;
   options_.seed = config_.seed;
-  if (config_.model_kind == solver::ModelKind::kIndependent || pooled_kind_) {
+  if (kind_ == solver::ModelKind::kIndependent || pooled_kind_) {
     std::fill(options_.mu.begin(), options_.mu.end(), 0.0f);  // independent scenes by definition
     options_.learn_item_bias = pooled_kind_;
   }
-  if (config_.model_kind == solver::ModelKind::kPopularity)
-    options_.iterations = 0;  // nothing to fit
+  if (kind_ == solver::ModelKind::kPopularity) options_.iterations = 0;  // nothing to fit
   const io::SplitRatings& fitted = config_.evaluate_on_validation ? validation_ : split_;
   // The pooled kind trains one pseudo-scene built from the per-scene layouts.
   scene_layouts_ = solver::build_scene_layouts(grid, data, fitted.train);
-  skipped_ = find_skipped_scenes(world_, data.scenes, scene_layouts_, fitted, config_.als.factors);
+  skipped_ = find_skipped_scenes(world_, data.scenes, scene_layouts_, fitted, als_.factors);
   if (pooled_kind_) {
     mpi::run_agreed(world_, [&] { check_pooled_grid(grid); });
     pooled_ = solver::pool_layouts(grid, data.items, scene_layouts_);
@@ -249,7 +285,7 @@ bool TrainJob::train() {
   bench_.averaging_model_bytes = world_.max(2.0 * (scene_groups - 1) / scene_groups * 4.0 *
                                             static_cast<double>(trainer.exchanged_floats()));
   const std::size_t scene_count = pooled_kind_ ? scene_layouts_.size() : trainer.layouts().size();
-  bench_.served_bytes = world_.max(4 * (config_.als.factors + 1) * data.users.size() *
+  bench_.served_bytes = world_.max(4 * (als_.factors + 1) * data.users.size() *
                                    static_cast<std::int64_t>(scene_count));
   return true;
 }
@@ -257,9 +293,22 @@ bool TrainJob::train() {
 void TrainJob::bridge() {
   const io::ShardedData& data = sharded_->data;
   solver::Trainer& trainer = *trainer_;
-  if (config_.model_kind == solver::ModelKind::kColearn) trainer.fit_bridges(config_.ridge);
+  if (kind_ == solver::ModelKind::kColearn) trainer.fit_bridges(ridge_by_scene_);
   served_ = pooled_kind_ ? solver::serve_pooled(data, scene_layouts_, *pooled_, trainer)
-                         : solver::serve_model(data, trainer, config_.model_kind);
+                         : solver::serve_model(data, trainer, kind_);
+  if (!beta_by_scene_.empty()) blend_popularity();
+}
+
+void TrainJob::blend_popularity() {
+  const std::vector<solver::SceneLayout>& layouts =
+      pooled_kind_ ? scene_layouts_ : trainer_->layouts();
+  for (std::size_t l = 0; l < layouts.size(); ++l) {
+    const std::vector<float> counts =
+        pooled_kind_ ? solver::item_counts(sharded_->grid.group_comm, layouts[l])
+                     : trainer_->item_popularity(l);
+    tune::apply_popularity_blend(served_[l].items, counts,
+                                 beta_by_scene_[static_cast<std::size_t>(layouts[l].scene)]);
+  }
 }
 
 void TrainJob::evaluate() {
@@ -279,9 +328,8 @@ void TrainJob::evaluate() {
       sharded_->grid, data.users, fitted.train,
       skipped_.any() ? evaluable_test(fitted.test, skipped_) : fitted.test, models, config_.ks);
   for (std::size_t s = 0; s < data.scenes.size(); ++s)
-    bench_.evaluation_flops +=
-        solver::scoring_flops(skipped_.warm_pairs[s] + skipped_.cold_pairs[s], skipped_.items[s],
-                              config_.als.factors + 1);
+    bench_.evaluation_flops += solver::scoring_flops(
+        skipped_.warm_pairs[s] + skipped_.cold_pairs[s], skipped_.items[s], als_.factors + 1);
   if (root_) {
     std::printf("evaluation on the %s split (%.2f s):\n%s", on_validation ? "validation" : "test",
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
@@ -296,7 +344,10 @@ void TrainJob::evaluate() {
   }
   if (!config_.metrics_json.empty()) {
     mpi::run_agreed(world_, [&] {
-      if (root_) eval::write_metrics_json(config_.metrics_json, metrics_);
+      if (!root_) return;
+      std::vector<io::MetricRecord> records = metrics_;
+      records.insert(records.end(), tuning_records_.begin(), tuning_records_.end());
+      eval::write_metrics_json(config_.metrics_json, records);
     });
     if (root_) std::printf("metrics written to %s\n", config_.metrics_json.c_str());
   }
@@ -314,6 +365,7 @@ void TrainJob::write() {
   io::EmbeddingFileContent content = solver::export_embeddings(
       sharded_->grid, data, trainer_->shared_factors(), layouts, std::move(served_));
   content.metrics = std::move(metrics_);
+  content.tuning = std::move(tuning_records_);
   content.attributes = run_attributes();
   flops_per_phase_ = trainer_->local_flops_per_iteration();
   pooled_.reset();  // the served rows hold what they read of it
@@ -341,18 +393,18 @@ std::int64_t TrainJob::report(const StageRunner& stages) {
 
 std::vector<std::pair<std::string, io::AttributeValue>> TrainJob::run_attributes() const {
   const mpi::ProcessGrid& grid = sharded_->grid;
-  const char* feedback =
-      config_.als.feedback == solver::Feedback::kExplicit ? "explicit" : "implicit";
+  const char* feedback = als_.feedback == solver::Feedback::kExplicit ? "explicit" : "implicit";
   const char* solver_name =
-      config_.als.solver == solver::LinearSolverKind::kConjugateGradient ? "cg" : "cholesky";
-  return {
-      {"model_kind", std::string(model_kind_name(config_.model_kind))},
-      {"factors", std::int64_t{config_.als.factors}},
-      {"lambda", static_cast<double>(config_.als.lambda)},
-      {"alpha", static_cast<double>(config_.als.alpha)},
+      als_.solver == solver::LinearSolverKind::kConjugateGradient ? "cg" : "cholesky";
+  const std::vector<std::string>& scenes = sharded_->data.scenes;
+  std::vector<std::pair<std::string, io::AttributeValue>> attributes = {
+      {"model_kind", std::string(solver::model_kind_name(kind_))},
+      {"factors", std::int64_t{als_.factors}},
+      {"lambda", static_cast<double>(als_.lambda)},
+      {"alpha", static_cast<double>(als_.alpha)},
       {"ridge", config_.ridge},
-      {"mu", join_mu(sharded_->data.scenes, options_.mu)},
-      {"iterations", std::int64_t{config_.iterations}},
+      {"mu", join_per_scene(scenes, options_.mu)},
+      {"iterations", std::int64_t{iterations_}},
       {"seed", static_cast<std::int64_t>(config_.seed)},
       {"feedback", std::string(feedback)},
       {"solver", std::string(solver_name)},
@@ -364,6 +416,13 @@ std::vector<std::pair<std::string, io::AttributeValue>> TrainJob::run_attributes
       {"program_version", std::string(kVersion)},
       {"configuration", config_.configuration_text},
   };
+  if (config_.tune) {  // what the tuning chose per scene (the /tuning group has the table)
+    attributes.emplace_back("ridge_by_scene", join_per_scene(scenes, ridge_by_scene_));
+    std::vector<std::string> blend;
+    for (double beta : beta_by_scene_) blend.push_back(tune::beta_text(beta));
+    attributes.emplace_back("popularity_blend", join_per_scene(scenes, blend));
+  }
+  return attributes;
 }
 
 }  // namespace sceneals::app

@@ -37,6 +37,9 @@ class TrainJob {
   /// The test split, and with --evaluate-on validation the validation split carved from the
   /// training part; --write-split writes the first.
   void split();
+  /// --tune: chooses the model on the validation split (app/tune_stage.h) and makes the choice
+  /// the settings of the stages after it. False when a signal stopped it (nothing to save).
+  bool tune();
   /// Builds the per-scene layouts and the trainer, resumes from a checkpoint when asked, and
   /// trains. False when a signal stopped it (a checkpoint was written).
   bool train();
@@ -52,10 +55,20 @@ class TrainJob {
  private:
   std::vector<std::pair<std::string, io::AttributeValue>> run_attributes() const;
 
+  /// The per-scene blend of the tuned choice, applied to the served item rows.
+  void blend_popularity();
+
   const mpi::Communicator& world_;
   const config::TrainConfig& config_;
   const bool root_;
-  const bool pooled_kind_;
+  // What the model is trained with: the options, or the tuned choice.
+  solver::ModelKind kind_;
+  bool pooled_kind_;
+  solver::AlsParams als_;
+  int iterations_;
+  std::vector<double> ridge_by_scene_;  ///< per global scene
+  std::vector<double> beta_by_scene_;   ///< per global scene; empty: no blend
+  std::vector<io::MetricRecord> tuning_records_;
   BenchmarkFigures bench_;  // filled only with --benchmark
 
   std::optional<io::ReadResult> read_;

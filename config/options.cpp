@@ -175,7 +175,7 @@ ParsedTrain parse_train_options(const std::vector<std::string>& args) {
   ParsedTrain parsed;
   TrainConfig& c = parsed.config;
   std::string format, solver, feedback, confidence, average_weight, grid, ks, model_kind,
-      evaluate_on;
+      evaluate_on, tune_space;
   po::options_description d("sceneals train options", 100, 50);
   // clang-format off
   d.add_options()
@@ -264,6 +264,19 @@ ParsedTrain parse_train_options(const std::vector<std::string>& args) {
     ("threads", po::value(&c.threads)->default_value(1)->notifier(in_range("threads", 1, 1024, true)),
         "threads per rank for the per-row solves and the matrix products (OpenMP); run one "
         "rank per socket or node with as many threads as its cores")
+    ("tune", po::bool_switch(&c.tune),
+        "choose the model on a validation split carved from the training part: candidates of "
+        "--tune-space by successive halving, then per scene the bridge's ridge and a blend with "
+        "popularity (score + beta log(1 + count), or popularity itself); the choice is then "
+        "trained on the whole training part. Rule: the best mean of warm and cold-scene "
+        "recall@20 on validation")
+    ("tune-space", po::value(&tune_space)->default_value(""),
+        "what --tune searches, e.g. 'mu=0,1,10,100 lambda=0.1,1 alpha=1,10 iterations=15 "
+        "ridge=10,100 beta=0,0.01,0.1,popularity kind=colearn,pooled'; names left out keep "
+        "these defaults (beta also 0.03, 0.3, 1; iterations: --iterations)")
+    ("tune-budget", po::value(&c.tune_budget)->default_value(8.0, "8")->notifier(
+        at_least("tune-budget", 0.0)),
+        "--tune trains at most this many times --iterations iterations over all candidates")
     ("benchmark", po::bool_switch(&c.benchmark),
         "measure the attainable FLOP/s first, then print per phase (read, route, user step, "
         "averaging, item step, evaluation) the time, FLOPs, rate and its fraction of the "
@@ -310,6 +323,19 @@ ParsedTrain parse_train_options(const std::vector<std::string>& args) {
                                                                                // initial factors
   parse_grid(grid, c.grid_groups, c.grid_shards);
   c.ks = parse_cutoffs(ks);
+  c.tune_space = tune::parse_search_space(tune_space, c.iterations);
+  if (c.tune) {
+    if (!vm["model-kind"].defaulted())
+      throw InputError(
+          "--tune chooses the model kind itself (colearn or pooled, --tune-space "
+          "kind=...): leave out --model-kind");
+    if (c.evaluate_on_validation)
+      throw InputError(
+          "--tune chooses on a validation split of its own: evaluate on test "
+          "(leave out --evaluate-on validation)");
+  } else if (!tune_space.empty() || !vm["tune-budget"].defaulted()) {
+    throw InputError("--tune-space and --tune-budget need --tune");
+  }
   c.configuration_text = describe(vm);
   return parsed;
 }

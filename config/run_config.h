@@ -9,6 +9,7 @@
 #include "io/interaction_reader.h"
 #include "io/split.h"
 #include "solver/als_params.h"
+#include "tune/search_space.h"
 
 namespace sceneals::config {
 
@@ -36,6 +37,9 @@ struct TrainConfig {
   int grid_shards = 0;
   int threads = 1;                 ///< OpenMP threads per rank
   bool benchmark = false;          ///< print the per-phase performance table
+  bool tune = false;               ///< choose the model on a validation split first (--tune)
+  tune::SearchSpace tune_space;    ///< what --tune searches
+  double tune_budget = 8;          ///< --tune's iterations in all, in units of --iterations
   std::string configuration_text;  ///< every option as "name = value" lines, for the file
 };
 

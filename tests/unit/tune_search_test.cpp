@@ -1,0 +1,169 @@
+// --tune's pure parts: the search space text, the successive-halving schedule (against a plain
+// simulation of the halving), the choice rule, and the popularity blend (against scores computed
+// one by one).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <random>
+
+#include "mpi/error.h"
+#include "solver/popularity_blend.h"
+#include "tune/blend.h"
+#include "tune/choice.h"
+#include "tune/halving.h"
+#include "tune/search_space.h"
+
+namespace sceneals::tune {
+namespace {
+
+std::string refusal(const std::string& text) {
+  try {
+    parse_search_space(text, 15);
+  } catch (const InputError& error) {
+    return error.what();
+  }
+  return "";
+}
+
+TEST(TuneSearchSpace, DefaultsCoverMuUpTo100PooledRidgeAndPopularity) {
+  const SearchSpace space = parse_search_space("", 15);
+  EXPECT_EQ(space.mu, (std::vector<float>{0, 1, 10, 100}));
+  EXPECT_EQ(space.iterations, std::vector<int>{15});
+  EXPECT_EQ(space.ridge, (std::vector<double>{10, 100}));
+  EXPECT_EQ(space.beta.back(), kPopularityBeta);
+  // 4 mu x 2 lambda x 2 alpha colearn, and pooled once per (lambda, alpha): it has no mu.
+  const std::vector<Setting> all = space.candidates();
+  EXPECT_EQ(all.size(), 16u + 4u);
+  EXPECT_EQ(std::count_if(all.begin(), all.end(),
+                          [](const Setting& s) { return s.kind == solver::ModelKind::kPooled; }),
+            4);
+  EXPECT_EQ(all.front().describe(), "colearn mu=0 lambda=0.1 alpha=1 iterations=15");
+}
+
+TEST(TuneSearchSpace, NamedDimensionsReplaceTheirDefaultsOnly) {
+  const SearchSpace space =
+      parse_search_space("mu=0,5;lambda=2 kind=colearn beta=0,popularity iterations=3,9", 15);
+  EXPECT_EQ(space.mu, (std::vector<float>{0, 5}));
+  EXPECT_EQ(space.lambda, std::vector<float>{2});
+  EXPECT_EQ(space.alpha, (std::vector<float>{1, 10}));  // the default
+  EXPECT_EQ(space.beta, (std::vector<double>{0, kPopularityBeta}));
+  EXPECT_EQ(space.candidates().size(), 2u * 1u * 2u * 2u);
+  EXPECT_EQ(parse_search_space(space.describe(), 15).describe(), space.describe());
+}
+
+TEST(TuneSearchSpace, BadTextIsRefusedNamingTheOptionAndTheItem) {
+  EXPECT_NE(refusal("mu=").find("empty"), std::string::npos);
+  EXPECT_NE(refusal("mu=").find("--tune-space"), std::string::npos);
+  EXPECT_NE(refusal("nu=1").find("unknown name 'nu'"), std::string::npos);
+  EXPECT_NE(refusal("lambda=0").find("'0' must be > 0"), std::string::npos);
+  EXPECT_NE(refusal("mu=-1").find("must be >= 0"), std::string::npos);
+  EXPECT_NE(refusal("iterations=2.5").find("whole number"), std::string::npos);
+  EXPECT_NE(refusal("kind=independent").find("not colearn or pooled"), std::string::npos);
+  EXPECT_NE(refusal("alpha").find("name=value"), std::string::npos);
+  EXPECT_NE(refusal("beta=x").find("'x' is not a number"), std::string::npos);
+}
+
+/// The halving as a plain loop: every rung trains the alive candidates, the best third goes on.
+/// Survivors are the candidates with the most iterations, as schedule_cost assumes.
+std::int64_t simulated_cost(std::vector<int> full) {
+  std::sort(full.begin(), full.end(), std::greater<>());
+  const int rungs = rung_count(static_cast<int>(full.size()));
+  std::int64_t cost = 0;
+  for (int rung = 0; rung < rungs; ++rung) {
+    for (int f : full) {
+      const double exact = f / std::pow(3.0, rungs - 1 - rung);
+      cost += std::max<std::int64_t>(1, std::llround(exact));
+    }
+    full.resize(static_cast<std::size_t>((full.size() + 2) / 3));
+  }
+  return cost;
+}
+
+TEST(TuneHalving, RungsThirdsAndIterations) {
+  EXPECT_EQ(rung_count(1), 1);
+  EXPECT_EQ(rung_count(2), 1);
+  EXPECT_EQ(rung_count(3), 2);
+  EXPECT_EQ(rung_count(8), 2);
+  EXPECT_EQ(rung_count(9), 3);
+  EXPECT_EQ(rung_count(200), 3);
+  EXPECT_EQ(survivors(20), 7);
+  EXPECT_EQ(survivors(7), 3);
+  EXPECT_EQ(survivors(1), 1);
+  EXPECT_EQ(rung_iterations(15, 2, 3), 15);
+  EXPECT_EQ(rung_iterations(15, 1, 3), 5);
+  EXPECT_EQ(rung_iterations(15, 0, 3), 2);
+  EXPECT_EQ(rung_iterations(2, 0, 3), 1);  // never fewer than one
+  // The default space: 20 candidates of 15 iterations = 40 + 35 + 45.
+  EXPECT_EQ(schedule_cost(std::vector<int>(20, 15)), 120);
+  std::mt19937 random(7);
+  for (int trial = 0; trial < 200; ++trial) {
+    std::vector<int> full(1 + random() % 40);
+    for (int& f : full) f = 1 + static_cast<int>(random() % 60);
+    EXPECT_EQ(schedule_cost(full), simulated_cost(full)) << "trial " << trial;
+  }
+}
+
+TEST(TuneChoice, ScoreIsTheMeanOfTheCohortsThatHavePairs) {
+  EXPECT_DOUBLE_EQ((CohortRecall{0.4, 0.2, 10, 5}).score(), 0.3);
+  EXPECT_DOUBLE_EQ((CohortRecall{0.4, 0.9, 10, 0}).score(), 0.4);  // no cold pairs
+  EXPECT_DOUBLE_EQ((CohortRecall{0.0, 0.6, 0, 3}).score(), 0.6);
+  EXPECT_DOUBLE_EQ((CohortRecall{}).score(), 0.0);
+  EXPECT_EQ(best_index({0.1, 0.3, 0.3, 0.2}), 1u);  // ties: the first listed
+  EXPECT_EQ(best_index({0.5}), 0u);
+}
+
+TEST(TuneChoice, RecallOfReadsTheSumsOfOneSceneOrAll) {
+  eval::MetricSums sums(2, 1);
+  eval::RankingMetrics pair{};
+  pair.recall = 0.5;
+  sums.add(0, eval::kWarm, 0, pair);
+  pair.recall = 1.0;
+  sums.add(1, eval::kWarm, 0, pair);
+  pair.recall = 0.25;
+  sums.add(1, eval::kCold, 0, pair);
+  const CohortRecall all = recall_of(sums, -1, 0);
+  EXPECT_DOUBLE_EQ(all.warm, 0.75);
+  EXPECT_DOUBLE_EQ(all.cold, 0.25);
+  EXPECT_DOUBLE_EQ(all.score(), 0.5);
+  const CohortRecall first = recall_of(sums, 0, 0);
+  EXPECT_DOUBLE_EQ(first.score(), 0.5);  // warm only
+  EXPECT_DOUBLE_EQ(recall_of(sums, 1, 0).score(), 0.625);
+}
+
+TEST(PopularityBlend, ScoresAreTheModelsPlusBetaLogCountOrTheCount) {
+  std::mt19937 random(3);
+  std::normal_distribution<float> normal;
+  const int k = 4, items = 9, users = 5;
+  solver::Matrix x(users, k + 1), y(items, k + 1);
+  for (int u = 0; u < users; ++u) {
+    for (int f = 0; f < k; ++f) x(u, f) = normal(random);
+    x(u, k) = 1;  // every served user row ends in 1
+  }
+  for (int i = 0; i < items; ++i)
+    for (int f = 0; f <= k; ++f) y(i, f) = normal(random);
+  std::vector<float> counts(items);
+  for (int i = 0; i < items; ++i) counts[static_cast<std::size_t>(i)] = static_cast<float>(i * i);
+
+  for (const double beta : {0.0, 0.05, 2.0}) {
+    solver::Matrix blended = y;
+    apply_popularity_blend(blended, counts, beta);
+    for (int u = 0; u < users; ++u)
+      for (int i = 0; i < items; ++i) {
+        const double model = x.row(u).cast<double>().dot(y.row(i).cast<double>());
+        const double want = model + beta * std::log(1.0 + counts[static_cast<std::size_t>(i)]);
+        EXPECT_NEAR(x.row(u).dot(blended.row(i)), want, 1e-4) << "beta " << beta;
+      }
+  }
+  solver::Matrix popular = y;
+  apply_popularity_blend(popular, counts, kPopularityBeta);
+  for (int u = 0; u < users; ++u)
+    for (int i = 0; i < items; ++i)
+      EXPECT_EQ(x.row(u).dot(popular.row(i)), counts[static_cast<std::size_t>(i)]);
+  std::vector<float> short_counts(3);
+  EXPECT_THROW(solver::blend_popularity(popular, short_counts, 1.0), InternalError);
+}
+
+}  // namespace
+}  // namespace sceneals::tune

@@ -1,0 +1,144 @@
+#include "tune/search_space.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <sstream>
+
+#include "mpi/error.h"
+
+namespace sceneals::tune {
+
+namespace {
+
+std::string number_text(double value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
+/// "a,b,c" of the values, each as `text` writes it.
+template <class T, class Text>
+std::string list_text(const std::vector<T>& values, Text&& text) {
+  std::string out;
+  for (const T& v : values) out += (out.empty() ? "" : ",") + text(v);
+  return out;
+}
+
+[[noreturn]] void refuse(const std::string& item, const std::string& why) {
+  throw InputError("--tune-space: " + why + " (in '" + item + "')");
+}
+
+double number(const std::string& item, const std::string& text, double minimum, bool strict) {
+  double value = 0;
+  const auto result = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (result.ec != std::errc() || result.ptr != text.data() + text.size() || !std::isfinite(value))
+    refuse(item, "'" + text + "' is not a number");
+  if (strict ? !(value > minimum) : !(value >= minimum))
+    refuse(item, "'" + text + "' must be " + (strict ? "> " : ">= ") + number_text(minimum));
+  return value;
+}
+
+}  // namespace
+
+std::string Setting::describe() const {
+  std::string out = solver::model_kind_name(kind);
+  if (kind == solver::ModelKind::kColearn) out += " mu=" + number_text(mu);
+  return out + " lambda=" + number_text(lambda) + " alpha=" + number_text(alpha) +
+         " iterations=" + std::to_string(iterations);
+}
+
+std::string beta_text(double beta) {
+  return beta >= kPopularityBeta ? "popularity" : number_text(beta);
+}
+
+std::vector<Setting> SearchSpace::candidates() const {
+  std::vector<Setting> out;
+  for (solver::ModelKind kind : kinds)
+    for (float m : kind == solver::ModelKind::kColearn ? mu : std::vector<float>{0.0f})
+      for (float l : lambda)
+        for (float a : alpha)
+          for (int i : iterations) out.push_back({kind, m, l, a, i});
+  return out;
+}
+
+std::string SearchSpace::describe() const {
+  const auto number = [](double v) { return number_text(v); };
+  return "kind=" +
+         list_text(kinds,
+                   [](solver::ModelKind k) { return std::string(solver::model_kind_name(k)); }) +
+         " mu=" + list_text(mu, number) + " lambda=" + list_text(lambda, number) +
+         " alpha=" + list_text(alpha, number) +
+         " iterations=" + list_text(iterations, [](int i) { return std::to_string(i); }) +
+         " ridge=" + list_text(ridge, number) + " beta=" + list_text(beta, beta_text);
+}
+
+SearchSpace default_search_space(int iterations) {
+  SearchSpace space;
+  space.kinds = {solver::ModelKind::kColearn, solver::ModelKind::kPooled};
+  space.mu = {0, 1, 10, 100};
+  space.lambda = {0.1f, 1};
+  space.alpha = {1, 10};
+  space.iterations = {iterations};
+  space.ridge = {10, 100};
+  space.beta = {0, 0.01, 0.03, 0.1, 0.3, 1, kPopularityBeta};
+  return space;
+}
+
+SearchSpace parse_search_space(const std::string& text, int iterations) {
+  SearchSpace space = default_search_space(iterations);
+  std::string spaced = text;
+  std::replace(spaced.begin(), spaced.end(), ';', ' ');
+  std::istringstream items(spaced);
+  std::string item;
+  while (items >> item) {
+    const std::size_t eq = item.find('=');
+    if (eq == std::string::npos) refuse(item, "expected name=value,value,...");
+    const std::string name = item.substr(0, eq);
+    std::vector<std::string> values;
+    std::istringstream parts(item.substr(eq + 1));
+    std::string part;
+    while (std::getline(parts, part, ','))
+      if (!part.empty()) values.push_back(part);
+    if (values.empty()) refuse(item, "an empty list: the search space would be empty");
+    if (name == "kind") {
+      space.kinds.clear();
+      for (const std::string& v : values) {
+        if (v == "colearn")
+          space.kinds.push_back(solver::ModelKind::kColearn);
+        else if (v == "pooled")
+          space.kinds.push_back(solver::ModelKind::kPooled);
+        else
+          refuse(item, "kind '" + v + "' is not colearn or pooled");
+      }
+    } else if (name == "mu" || name == "lambda" || name == "alpha") {
+      std::vector<float>& list = name == "mu"       ? space.mu
+                                 : name == "lambda" ? space.lambda
+                                                    : space.alpha;
+      list.clear();
+      for (const std::string& v : values)
+        list.push_back(static_cast<float>(number(item, v, 0, name == "lambda")));
+    } else if (name == "iterations") {
+      space.iterations.clear();
+      for (const std::string& v : values) {
+        const double n = number(item, v, 1, false);
+        if (n != std::floor(n) || n > 100000)
+          refuse(item, "'" + v + "' is not a whole number of iterations");
+        space.iterations.push_back(static_cast<int>(n));
+      }
+    } else if (name == "ridge") {
+      space.ridge.clear();
+      for (const std::string& v : values) space.ridge.push_back(number(item, v, 0, true));
+    } else if (name == "beta") {
+      space.beta.clear();
+      for (const std::string& v : values)
+        space.beta.push_back(v == "popularity" ? kPopularityBeta : number(item, v, 0, false));
+    } else {
+      refuse(item, "unknown name '" + name +
+                       "' (known: kind, mu, lambda, alpha, iterations, ridge, beta)");
+    }
+  }
+  return space;
+}
+
+}  // namespace sceneals::tune

@@ -1,0 +1,59 @@
+// What `sceneals train --tune` searches: the hyper-parameters a candidate is trained with (model
+// kind, mu, lambda, alpha, iterations), and the ones chosen per scene on the trained model
+// without training again (the bridge's ridge, and beta, the weight of the popularity blend
+// score + beta * log(1 + training count of the item)). Given as `--tune-space` text such as
+// "mu=0,1,10,100 lambda=0.1,1 beta=0,0.1,popularity"; a dimension not named keeps its default.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "solver/als_params.h"
+
+namespace sceneals::tune {
+
+/// beta that stands for "fall back to popularity": large enough that the blend ranks by the
+/// training count, the model's score only breaking ties. Printed and stored as "popularity".
+inline constexpr double kPopularityBeta = 1e4;
+
+/// One trained candidate.
+struct Setting {
+  solver::ModelKind kind = solver::ModelKind::kColearn;
+  float mu = 0;  ///< every scene's mu (colearn only)
+  float lambda = 0.1f;
+  float alpha = 10.0f;
+  int iterations = 15;
+
+  /// "colearn mu=10 lambda=0.1 alpha=10 iterations=15" (pooled: no mu).
+  std::string describe() const;
+};
+
+struct SearchSpace {
+  std::vector<solver::ModelKind> kinds;
+  std::vector<float> mu, lambda, alpha;
+  std::vector<int> iterations;
+  std::vector<double> ridge;
+  std::vector<double> beta;
+
+  /// Every combination of the trained dimensions, in a fixed order; a pooled candidate ignores
+  /// mu, so it appears once per (lambda, alpha, iterations).
+  std::vector<Setting> candidates() const;
+  /// "kind=colearn,pooled mu=0,1 ..." in the syntax parse_search_space reads.
+  std::string describe() const;
+};
+
+/// The default space: kind colearn and pooled, mu 0, 1, 10, 100, lambda 0.1, 1, alpha 1, 10,
+/// iterations `iterations`, ridge 10, 100, beta 0, 0.01, 0.03, 0.1, 0.3, 1, popularity.
+SearchSpace default_search_space(int iterations);
+
+/// Pure. `text`: whitespace- or ';'-separated `name=value,value,...` items, names kind, mu,
+/// lambda, alpha, iterations, ridge, beta (beta also takes `popularity`). InputError naming
+/// --tune-space for an unknown name, a bad or out-of-range value, or an empty list.
+SearchSpace parse_search_space(const std::string& text, int iterations);
+
+/// "popularity" for kPopularityBeta, else the number.
+std::string beta_text(double beta);
+
+}  // namespace sceneals::tune
