@@ -65,9 +65,13 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-KINDS = ["colearn", "independent", "pooled", "popularity"]  # report order
-RUN_ORDER = ["popularity", "independent", "colearn", "pooled"]  # choose() needs independent first
-DATASETS = ["douban", "epinions", "amazon-games-videos", "amazon-games-videos-cdrib"]
+# tune: `train --tune` (the job chooses on its own validation split; nothing chosen here);
+# default: colearn with every option at its default. The other kinds get the grid below.
+KINDS = ["tune", "default", "colearn", "independent", "pooled", "popularity"]  # report order
+# choose() needs independent first; tune's time is compared with default's.
+RUN_ORDER = ["popularity", "independent", "colearn", "pooled", "default", "tune"]
+DATASETS = ["douban", "epinions", "amazon-games-videos", "amazon-games-videos-cdrib",
+            "movielens-genres"]
 METRICS = ["precision", "recall", "f1", "ndcg"]
 METRIC_LABELS = {"precision": "P", "recall": "R", "f1": "F1", "ndcg": "NDCG"}
 KS = [10, 20]
@@ -75,12 +79,16 @@ COHORTS = ["warm", "cold"]
 
 # Candidate settings per kind (option name -> values); --factors is fixed from the command line.
 GRID = {
+    "tune": {},
+    "default": {},
     "colearn": {"lambda": [0.1, 1], "alpha": [1, 10], "mu": [0, 1], "ridge": [10, 100]},
     "independent": {"lambda": [0.1, 1], "alpha": [1, 10]},
     "pooled": {"lambda": [0.1, 1], "alpha": [1, 10]},
     "popularity": {},
 }
 QUICK_GRID = {
+    "tune": {},
+    "default": {},
     "colearn": {"lambda": [0.1], "alpha": [10], "mu": [1], "ridge": [100]},
     "independent": {"lambda": [0.1], "alpha": [10]},
     "pooled": {"lambda": [0.1], "alpha": [10]},
@@ -142,6 +150,36 @@ def convert_douban(data_dir, out_path):
         for line in read_lines(require_file(os.path.join(base, file_name))):
             user, item, rating = line.split()
             rows.append((user, prefix + item, scene, rating))
+    return write_csv(out_path, rows)
+
+
+def convert_movielens_genres(data_dir, out_path):
+    """MovieLens 100K, each movie in the scene of the first rule of data/movielens_scenes.txt
+    that names one of its genres (the mapping `train --format movielens --scene-map` uses)."""
+    base = os.path.join(data_dir, "ml-100k")
+    genres = {}
+    for line in read_lines(require_file(os.path.join(base, "u.genre"))):
+        name, index = line.split("|")
+        genres[int(index)] = name
+    rules = []
+    with open(os.path.join(REPO, "data", "movielens_scenes.txt"), encoding="utf-8") as handle:
+        for line in handle:
+            line = line.split("#", 1)[0].strip()
+            if line:
+                scene, names = line.split(":", 1)
+                rules.append((scene.strip(), {n.strip() for n in names.split(",")}))
+    scene_of = {}
+    with open(require_file(os.path.join(base, "u.item")), encoding="latin-1") as handle:
+        for line in handle:
+            fields = line.rstrip("\n").split("|")
+            if len(fields) < 6:
+                continue
+            movie = {genres[g] for g, flag in enumerate(fields[5:]) if flag == "1"}
+            scene_of[fields[0]] = next(scene for scene, names in rules if "*" in names or names & movie)
+    rows = []
+    for line in read_lines(require_file(os.path.join(base, "u.data"))):
+        user, item, rating, _ = line.split("\t")
+        rows.append(("u" + user, "m" + item, scene_of[item], rating))
     return write_csv(out_path, rows)
 
 
@@ -211,6 +249,7 @@ CONVERTERS = {
     "epinions": convert_epinions,
     "amazon-games-videos": convert_amazon_games_videos,
     "amazon-games-videos-cdrib": convert_amazon_cdrib_split,
+    "movielens-genres": convert_movielens_genres,
 }
 # Data sets scored on a split that comes with the data instead of one the trainer makes.
 PREPARED_SPLIT = {"amazon-games-videos-cdrib"}
@@ -233,6 +272,8 @@ class Runner:
         self.log_dir = os.path.join(args.work_dir, "logs")
         os.makedirs(self.log_dir, exist_ok=True)
         self.runs = 0
+        self.last_seconds = 0.0  # wall time of the last sceneals command
+        self.last_choice = None  # what the last --tune run chose
 
     def path(self, name):
         return os.path.join(self.args.work_dir, name)
@@ -247,8 +288,10 @@ class Runner:
         with open(log_path, "w") as log:
             log.write(shlex.join(command) + "\n")
             log.flush()
+            start = time.time()
             done = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT,
                                   env=mpirun_environment())
+            self.last_seconds = time.time() - start
         self.runs += 1
         if done.returncode != 0 or (metrics_path and not os.path.isfile(metrics_path)):
             with open(log_path) as log:
@@ -259,13 +302,18 @@ class Runner:
             return None
         with open(metrics_path) as handle:
             records = json.load(handle)
+        # --tune's records carry a setting: the choice is the overall chosen_recall's.
+        self.last_choice = next((r["setting"] for r in records if r.get("metric") == "chosen_recall"
+                                 and r["scene"] == "overall"), None)
         return {(r["cohort"], r["k"], r["metric"]): r["value"]
-                for r in records if r["scene"] == "overall"}
+                for r in records if r["scene"] == "overall" and "setting" not in r}
 
     def train_arguments(self, csv_path, model_path, kind, seed, settings):
-        arguments = ["train", "--input", csv_path, "--output", model_path, "--model-kind", kind,
+        arguments = ["train", "--input", csv_path, "--output", model_path,
                      "--factors", str(self.args.factors),
                      "--iterations", str(self.args.iterations), "--seed", str(seed)]
+        if kind not in ("tune", "default"):
+            arguments += ["--model-kind", kind]
         if kind == "pooled":
             arguments += ["--grid", "1x%d" % self.args.ranks]  # pooled needs one scene group
         for name, value in sorted(settings.items()):
@@ -280,6 +328,8 @@ class Runner:
                       "--metrics-json", metrics_path]
         if validation:
             arguments += ["--evaluate-on", "validation"]
+        if kind == "tune":  # last: Open MPI's mpirun reads the word after --tune as its own
+            arguments += ["--tune"]
         metrics = self.sceneals(arguments, metrics_path, tag)
         os.remove(model_path)
         return metrics
@@ -375,9 +425,12 @@ def evaluate_dataset(protocol, args, grid):
                 warm_reference[seed] = max(recall20(m, "warm") for _, m in candidates)
             best, chosen = ({}, None) if not candidates else choose(
                 candidates, warm_reference.get(seed, float("-inf")))
+            if kind == "tune" and protocol.dataset in PREPARED_SPLIT:
+                continue  # trained on all of train.txt: no validation pairs for --tune to carve
             test = protocol.test(kind, seed, best, "%s.%s.s%d.test" % (protocol.dataset, kind, seed))
             results[kind].append({
-                "seed": seed, "settings": best,
+                "seed": seed, "settings": best, "seconds": protocol.runner.last_seconds,
+                "choice": protocol.runner.last_choice if kind == "tune" else None,
                 "validation": None if chosen is None
                 else {"%s/%d/%s" % key: value for key, value in chosen.items()},
                 "test": {"%s/%d/%s" % key: value for key, value in test.items()}})
@@ -396,7 +449,7 @@ def mean_std(values):
 
 
 def chosen_text(runs):
-    texts = [settings_text(run["settings"]) for run in runs]
+    texts = [run.get("choice") or settings_text(run["settings"]) for run in runs]
     if len(set(texts)) == 1:
         return texts[0]
     return "; ".join("s%d: %s" % (run["seed"], text) for run, text in zip(runs, texts))
@@ -467,7 +520,10 @@ def report_intro(args, grid, command_line, runs, seconds):
         "- **amazon-games-videos-cdrib**: the same Amazon data scored on CDRIB's own cold-start "
         "split: each model trains on all of `train.txt`, `valid.txt` chooses the settings, "
         "`test.txt` reports (its rows of items absent from the domain's `train.txt` dropped: "
-        "no embedding model can score them).", "",
+        "no embedding model can score them).",
+        "- **movielens-genres**: MovieLens 100K (`ml-100k`), each movie in the scene of the first "
+        "rule of `data/movielens_scenes.txt` that names one of its genres (family, "
+        "action_thriller, comedy, drama_other): users are active in several genre scenes.", "",
         "For every data set, kind and seed, each setting of the grid below is trained with "
         "`--evaluate-on validation` (a validation split carved from the training part the way "
         "the test split is; test never chooses anything). The rule: the best validation "
@@ -475,7 +531,12 @@ def report_intro(args, grid, command_line, runs, seconds):
         "%g%% of the best independent model's (ties: warm recall@20); selecting on cold recall "
         "alone had cost colearn 6%% of its warm recall on Douban. The chosen setting is trained "
         "again and scored on test. popularity has nothing to choose; pooled runs with one scene "
-        "group. Fixed: factors %d, %d iterations, %d MPI ranks."
+        "group. Two kinds choose nothing here: **tune** is `train --tune` (the job chooses on a "
+        "validation split of its own, per scene down to popularity: docs/usage.md), trained and "
+        "scored on the same test split; **default** is colearn with every option at its "
+        "default, what a user gets without choosing. On CDRIB's prepared split tune does not "
+        "run: it trains on all of `train.txt`, which leaves it no validation pairs to carve. "
+        "Fixed: factors %d, %d iterations, %d MPI ranks."
         % (100 * WARM_TOLERANCE, args.factors, args.iterations, args.ranks), "",
         "Grid searched%s:" % (" (--quick)" if args.quick else ""), ""] + grid_text(grid) + [
         "",
@@ -499,7 +560,20 @@ def dataset_section(name, entry):
                ", ".join("%s %d" % kv for kv in stats["rows_per_scene"].items()),
                entry["runs"], entry["seconds"])
             + (" " + stats["note"] + "." if "note" in stats else ""), "",
-            report_table(entry["results"])]
+            report_table(entry["results"])] + tuning_time_text(entry["results"])
+
+
+def tuning_time_text(results):
+    """How long `--tune` took against one training with the defaults, per seed."""
+    tuned = {r["seed"]: r["seconds"] for r in results.get("tune", [])}
+    plain = {r["seed"]: r["seconds"] for r in results.get("default", [])}
+    ratios = ["%.1fx" % (tuned[seed] / plain[seed]) for seed in sorted(tuned)
+              if plain.get(seed)]
+    if not ratios:
+        return []
+    return ["", "`--tune`'s whole run (tuning, then training the choice and evaluating) took %s "
+            "the time of the run with the defaults (seeds %s)."
+            % (", ".join(ratios), ", ".join(str(seed) for seed in sorted(tuned)))]
 
 
 def kept_tail(path):
