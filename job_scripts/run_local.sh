@@ -2,7 +2,7 @@
 # Runs sceneals with mpirun on this machine (no Slurm): one rank per core by default.
 #
 #   job_scripts/run_local.sh [-n RANKS] [--oversubscribe] [--] COMMAND [sceneals options]
-#   job_scripts/run_local.sh -n 4 -- train --input demo/interactions.csv --output demo/model.h5 --evaluate
+#   job_scripts/run_local.sh -n 2 -- train --input demo/interactions.csv --output demo/model.h5 --evaluate
 #
 # -n RANKS         MPI ranks [the number of cores, nproc]
 # --oversubscribe  allow more ranks than cores (slower; for trying grids on a small machine).
@@ -48,7 +48,9 @@ if [ "$(id -u)" -eq 0 ]; then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
 # shellcheck disable=SC2086  # MPIRUN_ARGS is a space-separated option list
-mpirun -n "$ranks" "${oversubscribe[@]}" ${MPIRUN_ARGS:-} "$bin" "$@" &
+# In a session of its own, so that Ctrl-C (SIGINT to the terminal's foreground process group)
+# reaches this script only: mpirun, sent SIGINT itself, would exit 1 whatever the ranks do.
+setsid mpirun -n "$ranks" "${oversubscribe[@]}" ${MPIRUN_ARGS:-} "$bin" "$@" &
 mpirun_pid=$!
 trap 'kill -USR1 "$mpirun_pid" 2>/dev/null || true' INT TERM
 while :; do  # a trapped signal interrupts wait: wait again until mpirun has ended
