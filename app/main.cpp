@@ -1,5 +1,5 @@
 // sceneals: multi-scene co-learning ALS on MPI. main() owns MPI's lifetime and the exit codes of
-// DESIGN.md: 0 success, 1 bad input or configuration, 2 internal or MPI failure. Errors every
+// docs/design.md: 0 success, 1 bad input or configuration, 2 internal or MPI failure. Errors every
 // rank agreed on are printed once by rank 0 and end all ranks normally; anything else may leave
 // other ranks inside a collective, so it aborts the whole job (never a hang).
 #include <cstdio>

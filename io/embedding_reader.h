@@ -1,4 +1,4 @@
-// Reads an embedding file (DESIGN.md "Output: the embedding file") back for evaluation, in
+// Reads an embedding file (docs/embedding-file.md) back for evaluation, in
 // parallel: every rank opens it with parallel HDF5 and reads only the rows it needs (its user
 // shard's rows of each scene of its group, its item shard's active items, which the scene group
 // then shares). Every call is collective over the communicator the file was opened with, and

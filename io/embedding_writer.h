@@ -1,4 +1,4 @@
-// The embedding file of DESIGN.md ("Output: the embedding file"), written collectively by all
+// The embedding file of docs/embedding-file.md, written collectively by all
 // ranks with parallel HDF5: each rank contributes its own row blocks, no rank gathers a matrix.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The deterministic train/test split of DESIGN.md. Per (user, scene) with at least
+// The deterministic train/test split of docs/design.md. Per (user, scene) with at least
 // min_interactions interactions, `holdout` of them are held out ("warm" test), chosen at random
 // from a seeded hash of (user id, item id) or, when the input has timestamps, the latest ones.
 // The cold-scene protocol picks `cold_fraction` of the users active in at least two scenes and

@@ -1,4 +1,4 @@
-// The error types every folder throws, and the exit codes of the contract (DESIGN.md).
+// The error types every folder throws, and the exit codes of the contract (docs/design.md).
 // This header has no MPI in it, so code that never touches MPI can still throw these.
 #pragma once
 
@@ -8,7 +8,7 @@
 
 namespace sceneals {
 
-/// Process exit codes promised by DESIGN.md.
+/// Process exit codes promised by docs/design.md.
 enum class ExitCode : int {
   kSuccess = 0,
   kBadInput = 1,      ///< bad input file, bad option, unwritable output

@@ -28,7 +28,7 @@ inline LinearSolverKind automatic_solver(int factors) {
                                                   : LinearSolverKind::kCholesky;
 }
 
-/// The model kinds of DESIGN.md, all trained and evaluated on the same split:
+/// The model kinds of docs/design.md, all trained and evaluated on the same split:
 /// colearn (per-scene item bias, cross-scene averaging with mu, bridge), independent (mu = 0,
 /// no bias, no bridge; users cold in a scene get its popular items), pooled (all scenes in one
 /// matrix, items kept distinct per scene), popularity (most popular items per scene).

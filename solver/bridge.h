@@ -1,4 +1,4 @@
-// The per-scene linear bridge of DESIGN.md: x_us ~ B_s' [z'_us, 1], a ridge regression fitted
+// The per-scene linear bridge of docs/design.md: x_us ~ B_s' [z'_us, 1], a ridge regression fitted
 // on the users active in scene s and in at least one other scene, where z'_us is the user's
 // leave-one-out average over its other scenes. Serving a user cold in s: x_us := B_s' [z_u, 1].
 // Only the sufficient statistics travel between ranks: sum a a' ((k+1)^2 numbers) and

@@ -1,6 +1,6 @@
 // What a trained model serves, per scene of this rank's group, and how it becomes this rank's
-// blocks of the embedding file (DESIGN.md layout). Every model kind is expressed as factor rows,
-// so one file format, one reader and one evaluation serve them all:
+// blocks of the embedding file (docs/embedding-file.md). Every model kind is expressed as factor
+// rows, so one file format, one reader and one evaluation serve them all:
 //   colearn      users [x_us, 1]; users without training data in s get [B_s' [z_u, 1], 1]
 //                (or [z_u, 1] when s has no bridge); items [y_is, b_is]
 //   independent  as colearn without the bridge: users without data in s get [0, 1], and the

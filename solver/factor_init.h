@@ -1,5 +1,5 @@
 // Initial factors from a seeded hash of the original id, the scene name and the role, so that a
-// run's result does not depend on the number of ranks or the order of input lines (DESIGN.md).
+// run's result does not depend on the number of ranks or the order of input lines (docs/design.md).
 #pragma once
 
 #include <cstdint>

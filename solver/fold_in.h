@@ -20,7 +20,7 @@ struct UserObservations {
   std::vector<float> values;
 };
 
-/// The user row [x_u, 1] (k + 1 values) minimising the user step's objective of DESIGN.md:
+/// The user row [x_u, 1] (k + 1 values) minimising the user step's objective of docs/design.md:
 /// sum_j c_uj (p_uj - [x, 1] . y_j)^2 + lambda |x|^2 + w |x - prior|^2 over every row y_j of
 /// `items` (implicit feedback; explicit: ALS-WR over the observed rows). Always the exact
 /// (Cholesky) solve, whatever params.solver says.

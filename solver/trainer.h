@@ -1,4 +1,4 @@
-// The distributed multi-scene co-learning ALS of DESIGN.md. One iteration reads like the
+// The distributed multi-scene co-learning ALS of docs/design.md. One iteration reads like the
 // algorithm:
 //   1. user step, per scene, local:   x_us = argmin  (Y_s'Y_s trick, prior mu_s w_us z_u)
 //   2. cross-scene average:           z_u = sum_s mu_s w_us x_us / sum_s mu_s w_us  (Allreduce
@@ -34,7 +34,7 @@ struct TrainOptions {
   bool learn_item_bias = true;  ///< false: item rows are [y_is, 0] (the independent kind)
 };
 
-/// The objective of DESIGN.md split into its terms (sums over all ranks).
+/// The objective of docs/design.md split into its terms (sums over all ranks).
 struct Objective {
   double data = 0;            ///< sum_s sum_(u,i) c (p - x.y)^2 (explicit: observed squared error)
   double regularisation = 0;  ///< lambda terms of users and items
@@ -121,7 +121,7 @@ class Trainer {
   }
 
   /// Collective over the group. Fits every scene's bridge B_s (ridge regression of x_us on the
-  /// leave-one-out average z'_us, DESIGN.md) from the current factors. A scene without users
+  /// leave-one-out average z'_us, docs/design.md) from the current factors. A scene without users
   /// active elsewhere gets no bridge.
   void fit_bridges(double ridge);
   /// The same with each scene's own ridge, indexed by global scene.

@@ -73,7 +73,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 
 if [[ " $PARTS " == *" s1 "* ]]; then
   generate S1 20000 5000 1000000 1
-  # Speed on all 1,000,000 interactions (no holdout: the issue's 11.4 GFLOP iteration), quality
+  # Speed on all 1,000,000 interactions (no holdout: the target's 11.4 GFLOP iteration), quality
   # of the same settings on the default split (--evaluate).
   s1=(--input "$DATA/S1.csv" --holdout 0 --cold-fraction 0)
   s1_eval=(--input "$DATA/S1.csv" --evaluate)
@@ -86,7 +86,7 @@ if [[ " $PARTS " == *" s1 "* ]]; then
   echo "== summary S1"
   target "S1 exact, k = 64, 2 ranks: $(field s1_exact_k64 iteration 3) GFLOP per iteration (our count: triangles of" \
     "symmetric products) in $(field s1_exact_k64 iteration 2) s, $(field s1_exact_k64 iteration 5)% of the attainable rate" \
-    "(target >= 40%; with the issue's 11.4 GFLOP: $(awk -v t="$(field s1_exact_k64 iteration 2)" -v r="$(field s1_exact_k64 iteration 4)" -v p="$(field s1_exact_k64 iteration 5)" 'BEGIN { printf "%.0f", 11.4 / t / (r / (p / 100)) * 100 }')%)"
+    "(target >= 40%; with the target's 11.4 GFLOP: $(awk -v t="$(field s1_exact_k64 iteration 2)" -v r="$(field s1_exact_k64 iteration 4)" -v p="$(field s1_exact_k64 iteration 5)" 'BEGIN { printf "%.0f", 11.4 / t / (r / (p / 100)) * 100 }')%)"
   for k in 64 128; do
     exact=$(field s1_exact_k$k iteration 2) cg=$(field s1_cg_k$k iteration 2)
     target "S1 k = $k, CG 3 steps / exact iteration time: $cg / $exact = $(ratio "$cg" "$exact") (target <= 0.35);" \

@@ -1,5 +1,5 @@
 """Independent reference for `sceneals evaluate`: precision@K, recall@K and hit rate@K of an
-embedding file on a split, computed with h5py and numpy straight from DESIGN.md (score = dot
+embedding file on a split, computed with h5py and numpy straight from docs/design.md (score = dot
 product of the scene's user and item rows; candidates are the scene's active items; the user's
 training items in the scene are masked; a pair is warm when the user has training items in the
 scene), and compared with the metrics JSON the program wrote.

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Checks a SceneALS embedding file against the layout of DESIGN.md ("Output: the embedding
+"""Checks a SceneALS embedding file against the layout of docs/embedding-file.md (the embedding
 file"): format attributes, every dataset with its shape and dtype, unique ids, finite factors,
 the fixed last column 1 of scene user factors, zero rows for inactive items, contiguous storage.
 Usage: check_embedding_file.py FILE [--expect-bridge]  (--expect-bridge: every scene has one).
@@ -66,7 +66,7 @@ def flags(f, path, n):
     return values.astype(bool)
 
 
-# The run's settings that DESIGN.md requires among the root attributes of a trained model.
+# The run's settings that docs/design.md requires among the root attributes of a trained model.
 RUN_ATTRIBUTES = ("factors", "lambda", "mu", "alpha", "iterations", "seed", "feedback", "solver",
                   "ranks", "grid", "created", "program_version", "configuration")
 
@@ -134,7 +134,7 @@ def main():
     parser.add_argument("--expect-bridge", action="store_true",
                         help="fail when a scene has no bridge dataset")
     parser.add_argument("--expect-run-attributes", action="store_true",
-                        help="fail unless the root holds every run setting DESIGN.md lists")
+                        help="fail unless the root holds every run setting docs/design.md lists")
     args = parser.parse_args()
     check(args.file, args.expect_bridge, args.expect_run_attributes)
 

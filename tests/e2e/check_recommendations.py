@@ -1,5 +1,5 @@
 """Independent reference for `sceneals recommend --users` (CSV, with --explain): recomputed with
-h5py and numpy straight from DESIGN.md. Per user of the output:
+h5py and numpy straight from docs/design.md. Per user of the output:
   - the source: "trained" where user_active = 1, else "bridged" (the scene has a bridge) or
     "shared"; a bridged user's stored row is the scene's bridge applied to [z_u, 1];
   - the list: the top K of the user's row against the scene's active items by float64 score,

@@ -1,5 +1,5 @@
 """Independent reference for `sceneals recommend --items` (fold-in): the user's factor solved with
-numpy from DESIGN.md's user step, the parameters read from the model's root attributes (lambda,
+numpy from docs/design.md's user step, the parameters read from the model's root attributes (lambda,
 alpha, mu, and confidence, epsilon, average-weight from `configuration`):
     A = sum_j c_j y_j y_j' + (lambda + w) I,   b = sum_j c_j (p_j - b_j) y_j + w z
 over every active item j of the scene (c_j = 1 + alpha r_j where observed, else 1; p_j = 1 where

@@ -1,5 +1,5 @@
-// On real data (Douban book + music, two scenes, users shared), the objective of DESIGN.md never
-// increases from one half-step (user step, cross-scene averaging, item step) to the next, for
+// On real data (Douban book + music, two scenes, users shared), the objective of docs/design.md
+// never increases from one half-step (user step, cross-scene averaging, item step) to the next, for
 // every solver and feedback kind, at 1, 2 and 4 ranks. Tolerance: 1e-6 relative, the rounding of
 // float32 factors summed in double; a real increase from a wrong step is orders larger.
 #include <gtest/gtest.h>
