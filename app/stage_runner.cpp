@@ -29,10 +29,9 @@ void StageRunner::end(const std::string& name, const Mark& mark) {
   records_.push_back(std::move(record));
 }
 
-bool StageRunner::ran(const std::string& name) const {
-  for (const StageRecord& record : records_)
-    if (record.name == name) return true;
-  return false;
+double StageRunner::elapsed_seconds() const {
+  return world_.max(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
 }
 
 const StageRecord& StageRunner::record(const std::string& name) const {

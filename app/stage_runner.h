@@ -26,7 +26,8 @@ std::int64_t peak_resident_bytes();
 
 class StageRunner {
  public:
-  explicit StageRunner(const mpi::Communicator& world) : world_(world) {}
+  explicit StageRunner(const mpi::Communicator& world)
+      : world_(world), start_(std::chrono::steady_clock::now()) {}
 
   /// Runs `stage()` on every rank and records it under `name`; returns what the stage returns.
   template <class Stage>
@@ -42,10 +43,11 @@ class StageRunner {
     }
   }
 
-  bool ran(const std::string& name) const;
   /// The record of a stage that ran (std::logic_error otherwise: a programming error).
   const StageRecord& record(const std::string& name) const;
   const std::vector<StageRecord>& records() const { return records_; }
+  /// Collective: the wall time since the runner was made, the largest over ranks.
+  double elapsed_seconds() const;
 
  private:
   struct Mark {
@@ -56,6 +58,7 @@ class StageRunner {
   void end(const std::string& name, const Mark& mark);
 
   const mpi::Communicator& world_;
+  const std::chrono::steady_clock::time_point start_;
   std::vector<StageRecord> records_;
 };
 

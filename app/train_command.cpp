@@ -36,8 +36,7 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
   stages.run("write", [&] { job.write(); });
 
   const std::int64_t peak = job.report(stages);
-  double seconds = 0;
-  for (const StageRecord& stage : stages.records()) seconds += stage.seconds;
+  const double seconds = stages.elapsed_seconds();
   if (world.is_root())
     std::printf("embeddings written to %s (%.1f s, peak memory %.1f MB per rank at most)\n",
                 config.output.c_str(), seconds, static_cast<double>(peak) / 1e6);
