@@ -1,9 +1,12 @@
 #!/usr/bin/python3
-"""Every relative link of README.md and docs/*.md resolves to a file or folder of the repository.
+"""Every relative link of README.md and docs/*.md resolves: to a file or folder of the
+repository, and an #anchor to a heading of the Markdown file it names.
 
-Checks Markdown links `[text](target)` and `[text](target#anchor)` whose target is not a URL
-(http, https, mailto) nor a bare anchor; a target is relative to the file that holds it. Fails
-naming the file, the line and the target of each broken link.
+Checks Markdown links `[text](target)`, `[text](target#anchor)` and `[text](#anchor)` whose
+target is not a URL (http, https, mailto); a target is relative to the file that holds it.
+Anchors follow GitHub's rule: the heading's text in lower case, without punctuation other than
+'-' and '_', spaces made '-', and '-1', '-2'... for repeated headings. Fails naming the file,
+the line and the target of each broken link.
 """
 import glob
 import os
@@ -11,6 +14,24 @@ import re
 import sys
 
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+
+
+def heading_anchors(path):
+    """The anchors GitHub gives the headings of a Markdown file."""
+    anchors, seen, in_code = set(), {}, False
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if line.lstrip().startswith("```"):
+                in_code = not in_code
+            heading = re.match(r"^#{1,6}\s+(.*?)\s*#*\s*$", line)
+            if in_code or not heading:
+                continue
+            text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading.group(1))  # link text only
+            slug = re.sub(r"[^\w\- ]", "", text.replace("`", "").lower()).replace(" ", "-")
+            count = seen.get(slug, 0)
+            seen[slug] = count + 1
+            anchors.add(slug if count == 0 else "%s-%d" % (slug, count))
+    return anchors
 
 
 def broken_links(path):
@@ -24,10 +45,13 @@ def broken_links(path):
             if in_code:
                 continue
             for target in LINK.findall(line):
-                if re.match(r"^[a-z]+:", target) or target.startswith("#"):
+                if re.match(r"^[a-z]+:", target):
                     continue
-                file_part = target.split("#", 1)[0]
-                if not os.path.exists(os.path.normpath(os.path.join(directory, file_part))):
+                file_part, _, anchor = target.partition("#")
+                linked = os.path.normpath(os.path.join(directory, file_part)) if file_part else path
+                if not os.path.exists(linked):
+                    yield number, target
+                elif anchor and linked.endswith(".md") and anchor not in heading_anchors(linked):
                     yield number, target
 
 
@@ -41,7 +65,7 @@ def main(source_dir):
             problems += 1
             continue
         for number, target in broken_links(path):
-            print("FAIL: %s:%d: link to %s, which does not exist"
+            print("FAIL: %s:%d: link to %s, which does not exist (file or heading)"
                   % (os.path.relpath(path, source_dir), number, target), file=sys.stderr)
             problems += 1
         with open(path, encoding="utf-8") as handle:
