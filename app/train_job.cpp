@@ -185,6 +185,9 @@ bool TrainJob::tune() {
   request.base.seed = config_.seed;
   request.default_ridge = config_.ridge;
   request.seed = config_.seed;
+  request.groups = config_.tune_groups;
+  request.read = config_.read;
+  request.split = config_.split;
   const std::optional<TuningChoice> choice =
       run_tuning(world_, sharded_->grid, sharded_->data, validation_, request);
   validation_ = io::SplitRatings();  // from here on the model is trained and scored on the split

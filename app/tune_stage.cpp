@@ -32,20 +32,19 @@ struct TrainedModel {
 /// copied into each candidate's trainer.
 class CandidateRunner {
  public:
+  /// `can_pool`: pooled candidates may run (the job's grid, which trains the choice, decides).
   CandidateRunner(const mpi::Communicator& world, const mpi::ProcessGrid& grid,
                   const io::ShardedData& data, const io::SplitRatings& validation,
-                  const TuningRequest& request)
+                  const TuningRequest& request, bool can_pool)
       : world_(world), grid_(grid), data_(data), validation_(validation), request_(request) {
     layouts_ = solver::build_scene_layouts(grid, data, validation.train);
     const SkippedScenes skipped =
         find_skipped_scenes(world, data.scenes, layouts_, validation, request.base.als.factors);
     test_ = skipped.any() ? evaluable_test(validation.test, skipped) : validation.test;
-    if (grid.plan.scene_groups == 1) pooled_ = solver::pool_layouts(grid, data.items, layouts_);
+    if (can_pool) pooled_ = solver::pool_layouts(grid, data.items, layouts_);
     for (const solver::SceneLayout& layout : layouts_)
       counts_.push_back(solver::item_counts(grid.group_comm, layout));
   }
-
-  bool can_pool() const { return pooled_.has_value(); }
 
   /// nullopt when a signal asked the job to stop.
   std::optional<TrainedModel> train(const tune::Setting& setting, int iterations) const {
@@ -167,6 +166,123 @@ io::MetricRecord record(const std::string& scene, const char* cohort, const char
   return r;
 }
 
+/// This rank's part of the search: the communicator of its group of ranks, the data the group
+/// trains on (the job's own when one group searches; else a copy the group reads, shards and
+/// splits itself, the same split since a split depends on ids and seeds only), and a runner.
+/// Held in place: the runner refers to the members before it.
+struct SearchGroup {
+  int index = 0;
+  int count = 1;
+  std::optional<mpi::Communicator> split_comm;  // groups > 1
+  std::optional<io::ShardingResult> sharded;    // groups > 1
+  io::SplitRatings validation;                  // groups > 1
+  std::optional<CandidateRunner> runner;
+
+  const mpi::Communicator& comm(const mpi::Communicator& world) const {
+    return split_comm ? *split_comm : world;
+  }
+};
+
+std::unique_ptr<SearchGroup> make_search_group(
+    const mpi::Communicator& world, const mpi::ProcessGrid& grid, const io::ShardedData& data,
+    const io::SplitRatings& validation, const TuningRequest& request, int groups, bool can_pool) {
+  auto group = std::make_unique<SearchGroup>();
+  group->count = groups;
+  if (groups == 1) {
+    group->runner.emplace(world, grid, data, validation, request, can_pool);
+    return group;
+  }
+  // Contiguous blocks of ranks, so that a group stays on as few nodes as it can.
+  group->index = static_cast<int>(static_cast<std::int64_t>(world.rank()) * groups / world.size());
+  group->split_comm.emplace(world.split(group->index, world.rank()));
+  const mpi::Communicator& comm = *group->split_comm;
+  group->sharded.emplace(
+      io::shard_interactions(comm, io::read_interactions(comm, request.read), 1));
+  const mpi::ProcessGrid& own_grid = group->sharded->grid;
+  io::ShardedData& own = group->sharded->data;
+  io::SplitRatings split = io::split_ratings(own_grid, own, own.ratings, request.split);
+  std::vector<io::Rating>().swap(own.ratings);
+  io::SplitOptions carve = request.split;
+  carve.seed = io::validation_seed(request.split.seed);
+  group->validation = io::split_ratings(own_grid, own, split.train, carve);
+  mpi::run_agreed(world, [&] {
+    check_invariant(own.scenes == data.scenes, "a search group read other scenes than the job");
+  });
+  group->runner.emplace(comm, own_grid, own, group->validation, request, can_pool);
+  return group;
+}
+
+/// The groups of ranks that train candidates side by side: `requested`, or with 0 one group up
+/// to 3 ranks and from 4 ranks on the largest of 2, 3, 4 that divides the ranks and leaves each
+/// group at least 2 (each group holds the whole data set: memory per rank grows with them).
+int search_groups(int requested, int ranks) {
+  if (requested > 0) return std::min(requested, ranks);
+  int groups = 1;
+  for (int g = 2; g <= 4; ++g)
+    if (ranks % g == 0 && ranks / g >= 2) groups = g;
+  return groups;
+}
+
+/// The validation recall of every candidate of a rung, complete on every rank: each group's
+/// first rank contributes its candidates' four numbers, the others zeros. Entry 4 * c ..: warm,
+/// cold, warm pairs, cold pairs; the last entry counts the groups a signal stopped.
+struct RungResults {
+  std::vector<double> values;
+  tune::CohortRecall recall(std::size_t c) const {
+    return {values[4 * c], values[4 * c + 1], values[4 * c + 2], values[4 * c + 3]};
+  }
+  bool stopped() const { return values.back() > 0; }
+};
+
+/// Per scene, on the winner, without training again: the bridge's ridge (colearn; only the rows
+/// of users cold in the scene change), then the popularity blend. Collective over the group that
+/// trained the winner. Packs, per scene and then overall, the chosen model's and popularity's
+/// validation recall (4 numbers each) after the scenes' ridge and beta.
+std::vector<double> choose_per_scene(const CandidateRunner& runner, TrainedModel& best,
+                                     const TuningRequest& request, std::size_t scenes) {
+  std::vector<double> ridge_by_scene(scenes, request.default_ridge);
+  std::vector<double> beta_by_scene(scenes, 0.0);
+  const auto pick = [&](const std::vector<eval::MetricSums>& options, std::vector<double>& chosen,
+                        const std::vector<double>& values) {
+    for (std::size_t s = 0; s < scenes; ++s) {
+      std::vector<double> scores;
+      for (const eval::MetricSums& sums : options)
+        scores.push_back(tune::recall_of(sums, static_cast<int>(s), 0).score());
+      chosen[s] = values[tune::best_index(scores)];
+    }
+  };
+  const bool colearn = best.setting.kind == solver::ModelKind::kColearn;
+  if (colearn && request.space.ridge.size() > 1) {
+    std::vector<eval::MetricSums> by_ridge;
+    for (double ridge : request.space.ridge) {
+      best.trainer->fit_bridges(ridge);
+      by_ridge.push_back(runner.evaluate(runner.serve(best)));
+    }
+    pick(by_ridge, ridge_by_scene, request.space.ridge);
+  }
+  if (colearn) best.trainer->fit_bridges(ridge_by_scene);
+  const std::vector<solver::ServedScene> served = runner.serve(best);
+  std::vector<double> betas = request.space.beta;
+  std::sort(betas.begin(), betas.end());  // ties go to the smaller blend
+  std::vector<eval::MetricSums> by_beta;
+  for (double beta : betas)
+    by_beta.push_back(runner.evaluate(runner.blended(served, std::vector<double>(scenes, beta))));
+  pick(by_beta, beta_by_scene, betas);
+  const eval::MetricSums chosen = runner.evaluate(runner.blended(served, beta_by_scene));
+  const eval::MetricSums popularity =
+      runner.evaluate(runner.blended(served, std::vector<double>(scenes, tune::kPopularityBeta)));
+  std::vector<double> packed = ridge_by_scene;
+  packed.insert(packed.end(), beta_by_scene.begin(), beta_by_scene.end());
+  for (std::size_t s = 0; s <= scenes; ++s) {
+    const int scene = s < scenes ? static_cast<int>(s) : -1;
+    for (const eval::MetricSums* sums : {&chosen, &popularity}) {
+      const tune::CohortRecall r = tune::recall_of(*sums, scene, 0);
+      packed.insert(packed.end(), {r.warm, r.cold, r.warm_pairs, r.cold_pairs});
+    }
+  }
+  return packed;
+}
+
 }  // namespace
 
 std::optional<TuningChoice> run_tuning(const mpi::Communicator& world, const mpi::ProcessGrid& grid,
@@ -174,51 +290,79 @@ std::optional<TuningChoice> run_tuning(const mpi::Communicator& world, const mpi
                                        const io::SplitRatings& validation,
                                        const TuningRequest& request) {
   const bool root = world.is_root();
-  const CandidateRunner runner(world, grid, data, validation, request);
+  const bool can_pool = grid.plan.scene_groups == 1;
   std::string note;
   std::vector<tune::Setting> alive;
   mpi::run_agreed(world, [&] {
-    alive = candidates_within_budget(request.space.candidates(), request, runner.can_pool(), note);
+    alive = candidates_within_budget(request.space.candidates(), request, can_pool, note);
   });
+  const int groups = search_groups(request.groups, world.size());
+  const std::unique_ptr<SearchGroup> group =
+      make_search_group(world, grid, data, validation, request, groups, can_pool);
+  const mpi::Communicator& group_comm = group->comm(world);
+  const CandidateRunner& runner = *group->runner;
   const int rungs = tune::rung_count(static_cast<int>(alive.size()));
   TuningChoice choice;
   if (root) {
     std::printf(
-        "tuning on the validation split: %zu candidates%s, %d rung%s of successive "
-        "halving, budget %lld iterations\n",
+        "tuning on the validation split: %zu candidates%s, %d rung%s of successive halving, "
+        "budget %lld iterations, %d group%s of ranks side by side\n",
         alive.size(), note.c_str(), rungs, rungs == 1 ? "" : "s",
-        static_cast<long long>(request.budget_iterations));
+        static_cast<long long>(request.budget_iterations), groups, groups == 1 ? "" : "s");
     std::printf("%4s %5s %10s %10s %8s  %s\n", "rung", "iters", "warm_R@20", "cold_R@20", "score",
                 "setting");
   }
 
+  // Candidate c of a rung is trained by group c % groups; the last rung's best model of each
+  // group is kept for the per-scene choices.
   std::optional<TrainedModel> best;
+  std::size_t winner = 0;
   for (int rung = 0; rung < rungs; ++rung) {
-    std::vector<double> scores;
-    for (const tune::Setting& setting : alive) {
-      const int iterations = tune::rung_iterations(setting.iterations, rung, rungs);
-      std::optional<TrainedModel> model = runner.train(setting, iterations);
-      if (!model) return std::nullopt;
-      const eval::MetricSums sums = runner.evaluate(runner.serve(*model));
-      const tune::CohortRecall recall = tune::recall_of(sums, -1, 0);
-      scores.push_back(recall.score());
-      const std::string label = setting.describe() + " (rung " + std::to_string(rung) + ", " +
-                                std::to_string(iterations) + " iterations)";
-      if (root) {
-        std::printf("%4d %5d %10.4f %10.4f %8.4f  %s\n", rung, iterations, recall.warm, recall.cold,
-                    recall.score(), setting.describe().c_str());
-        std::fflush(stdout);
-        choice.records.push_back(
-            record("overall", "warm", "validation_recall", recall.warm, recall.warm_pairs, label));
-        choice.records.push_back(
-            record("overall", "cold", "validation_recall", recall.cold, recall.cold_pairs, label));
+    RungResults results{std::vector<double>(4 * alive.size() + 1, 0.0)};
+    double best_score = -1;
+    bool stopped = false;
+    for (std::size_t c = 0; c < alive.size() && !stopped; ++c) {
+      if (static_cast<int>(c % static_cast<std::size_t>(groups)) != group->index) continue;
+      const int iterations = tune::rung_iterations(alive[c].iterations, rung, rungs);
+      std::optional<TrainedModel> model = runner.train(alive[c], iterations);
+      if (!model) {
+        stopped = true;
+        break;
       }
-      // The last rung keeps its best model for the per-scene choices below.
-      if (rung == rungs - 1 && scores.size() - 1 == tune::best_index(scores))
+      const tune::CohortRecall recall =
+          tune::recall_of(runner.evaluate(runner.serve(*model)), -1, 0);
+      if (group_comm.is_root())
+        std::copy_n(
+            std::vector<double>{recall.warm, recall.cold, recall.warm_pairs, recall.cold_pairs}
+                .begin(),
+            4, results.values.begin() + static_cast<std::ptrdiff_t>(4 * c));
+      if (rung == rungs - 1 && recall.score() > best_score) {  // ties: the earlier candidate
+        best_score = recall.score();
         best = std::move(model);
+      }
     }
+    if (group_comm.is_root() && stopped) results.values.back() = 1;
+    world.allreduce_in_place(results.values, mpi::ReduceOp::kSum);
+    if (results.stopped()) return std::nullopt;
+
+    std::vector<double> scores;
+    for (std::size_t c = 0; c < alive.size(); ++c) {
+      const tune::CohortRecall recall = results.recall(c);
+      scores.push_back(recall.score());
+      if (!root) continue;
+      const int iterations = tune::rung_iterations(alive[c].iterations, rung, rungs);
+      std::printf("%4d %5d %10.4f %10.4f %8.4f  %s\n", rung, iterations, recall.warm, recall.cold,
+                  recall.score(), alive[c].describe().c_str());
+      const std::string label = alive[c].describe() + " (rung " + std::to_string(rung) + ", " +
+                                std::to_string(iterations) + " iterations)";
+      choice.records.push_back(
+          record("overall", "warm", "validation_recall", recall.warm, recall.warm_pairs, label));
+      choice.records.push_back(
+          record("overall", "cold", "validation_recall", recall.cold, recall.cold_pairs, label));
+    }
+    if (root) std::fflush(stdout);
     if (rung == rungs - 1) {
-      choice.setting = alive[tune::best_index(scores)];
+      winner = tune::best_index(scores);
       break;
     }
     // The best third, in the space's order.
@@ -232,59 +376,44 @@ std::optional<TuningChoice> run_tuning(const mpi::Communicator& world, const mpi
     for (std::size_t c : ranked) next.push_back(alive[c]);
     alive = std::move(next);
   }
+  choice.setting = alive[winner];
 
-  // Per scene, on the winner: the bridge's ridge (cold pairs only change), then the blend.
+  // The group that trained the winner (it is that group's best too) chooses per scene and
+  // hands the result to every rank from its first rank.
   const std::size_t scenes = data.scenes.size();
-  choice.ridge_by_scene.assign(scenes, request.default_ridge);
-  choice.beta_by_scene.assign(scenes, 0.0);
-  const auto choose_per_scene = [&](const std::vector<eval::MetricSums>& options,
-                                    std::vector<double>& chosen,
-                                    const std::vector<double>& values) {
-    for (std::size_t s = 0; s < scenes; ++s) {
-      std::vector<double> scores;
-      for (const eval::MetricSums& sums : options)
-        scores.push_back(tune::recall_of(sums, static_cast<int>(s), 0).score());
-      chosen[s] = values[tune::best_index(scores)];
-    }
-  };
-  if (choice.setting.kind == solver::ModelKind::kColearn && request.space.ridge.size() > 1) {
-    std::vector<eval::MetricSums> by_ridge;
-    for (double ridge : request.space.ridge) {
-      best->trainer->fit_bridges(ridge);
-      by_ridge.push_back(runner.evaluate(runner.serve(*best)));
-    }
-    choose_per_scene(by_ridge, choice.ridge_by_scene, request.space.ridge);
+  const int winner_group = static_cast<int>(winner % static_cast<std::size_t>(groups));
+  int winner_root = 0;
+  while (static_cast<std::int64_t>(winner_root) * groups / world.size() != winner_group)
+    ++winner_root;
+  std::vector<double> packed(2 * scenes + 8 * (scenes + 1), 0.0);
+  if (group->index == winner_group) {
+    check_invariant(best && best->setting.describe() == choice.setting.describe(),
+                    "the winner's group does not hold the winner");
+    packed = choose_per_scene(runner, *best, request, scenes);
   }
-  if (choice.setting.kind == solver::ModelKind::kColearn)
-    best->trainer->fit_bridges(choice.ridge_by_scene);
-  const std::vector<solver::ServedScene> served = runner.serve(*best);
-  std::vector<double> betas = request.space.beta;
-  std::sort(betas.begin(), betas.end());  // ties go to the smaller blend
-  std::vector<eval::MetricSums> by_beta;
-  for (double beta : betas)
-    by_beta.push_back(runner.evaluate(runner.blended(served, std::vector<double>(scenes, beta))));
-  choose_per_scene(by_beta, choice.beta_by_scene, betas);
-  const eval::MetricSums chosen = runner.evaluate(runner.blended(served, choice.beta_by_scene));
-  const eval::MetricSums popularity =
-      runner.evaluate(runner.blended(served, std::vector<double>(scenes, tune::kPopularityBeta)));
+  world.broadcast(packed.data(), static_cast<std::int64_t>(packed.size()), winner_root);
+  choice.ridge_by_scene.assign(packed.begin(),
+                               packed.begin() + static_cast<std::ptrdiff_t>(scenes));
+  choice.beta_by_scene.assign(packed.begin() + static_cast<std::ptrdiff_t>(scenes),
+                              packed.begin() + static_cast<std::ptrdiff_t>(2 * scenes));
 
   if (root) {
     std::printf("chosen: %s\n", choice.setting.describe().c_str());
     std::printf("%-20s %8s %10s %10s %10s %10s %10s\n", "scene", "ridge", "beta", "warm_R@20",
                 "cold_R@20", "pop_warm", "pop_cold");
     for (std::size_t s = 0; s <= scenes; ++s) {
-      const int scene = s < scenes ? static_cast<int>(s) : -1;
-      const std::string name = scene < 0 ? "overall" : data.scenes[s];
-      const tune::CohortRecall mine = tune::recall_of(chosen, scene, 0);
-      const tune::CohortRecall base = tune::recall_of(popularity, scene, 0);
-      const bool bridged = scene >= 0 && choice.setting.kind == solver::ModelKind::kColearn;
+      const double* numbers = packed.data() + 2 * scenes + 8 * s;
+      const tune::CohortRecall mine{numbers[0], numbers[1], numbers[2], numbers[3]};
+      const tune::CohortRecall base{numbers[4], numbers[5], numbers[6], numbers[7]};
+      const std::string name = s < scenes ? data.scenes[s] : "overall";
+      const bool bridged = s < scenes && choice.setting.kind == solver::ModelKind::kColearn;
       const std::string ridge = bridged ? tune::beta_text(choice.ridge_by_scene[s]) : "-";
-      const std::string beta = scene < 0 ? "-" : tune::beta_text(choice.beta_by_scene[s]);
+      const std::string beta = s < scenes ? tune::beta_text(choice.beta_by_scene[s]) : "-";
       std::printf("%-20s %8s %10s %10.4f %10.4f %10.4f %10.4f\n", name.c_str(), ridge.c_str(),
                   beta.c_str(), mine.warm, mine.cold, base.warm, base.cold);
       const std::string setting =
           choice.setting.describe() +
-          (scene < 0 ? std::string() : (bridged ? " ridge=" + ridge : "") + " beta=" + beta);
+          (s < scenes ? (bridged ? " ridge=" + ridge : "") + " beta=" + beta : std::string());
       choice.records.push_back(
           record(name, "warm", "chosen_recall", mine.warm, mine.warm_pairs, setting));
       choice.records.push_back(

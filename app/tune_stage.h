@@ -1,15 +1,18 @@
 // `sceneals train --tune`: the stage that chooses the model on a validation split carved from
 // the training part, before the chosen model is trained on the whole training part. Candidates
-// (tune/search_space.h) go through successive halving (tune/halving.h), one after another on
-// the job's grid, each scored by the distributed evaluator on the validation pairs
-// (tune/choice.h states the rule); the winner's bridge ridge and popularity blend are then
-// chosen per scene on the same pairs, without training again.
+// (tune/search_space.h) go through successive halving (tune/halving.h), each scored by the
+// distributed evaluator on the validation pairs (tune/choice.h states the rule); the winner's
+// bridge ridge and popularity blend are then chosen per scene on the same pairs, without training
+// again. With several groups of ranks (MPI_Comm_split of the world), the groups train the
+// candidates of a rung side by side, each on its own copy of the data; a rung's results meet in one
+// Allreduce.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <vector>
 
+#include "io/interaction_reader.h"
 #include "io/metric_record.h"
 #include "io/sharded_data.h"
 #include "io/split.h"
@@ -26,6 +29,11 @@ struct TuningRequest {
   solver::TrainOptions base;           ///< what candidates do not vary (factors, solver, seed...)
   double default_ridge = 100;          ///< the ridge candidates are scored with
   std::uint64_t seed = 42;             ///< orders the candidates when the budget drops some
+  /// Groups of ranks training candidates side by side (0: automatic); each group of more than
+  /// one reads, shards and splits the input again by itself.
+  int groups = 1;
+  io::ReadOptions read;
+  io::SplitOptions split;
 };
 
 struct TuningChoice {

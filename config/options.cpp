@@ -277,6 +277,11 @@ ParsedTrain parse_train_options(const std::vector<std::string>& args) {
     ("tune-budget", po::value(&c.tune_budget)->default_value(8.0, "8")->notifier(
         at_least("tune-budget", 0.0)),
         "--tune trains at most this many times --iterations iterations over all candidates")
+    ("tune-groups", po::value(&c.tune_groups)->default_value(0, "auto")->notifier(
+        in_range("tune-groups", 0, 1 << 20, true)),
+        "groups of ranks that train --tune's candidates side by side, each on its own copy of "
+        "the data (memory per rank grows with them); auto: 1 below 4 ranks, else the largest of "
+        "2, 3, 4 dividing the ranks with at least 2 ranks a group")
     ("benchmark", po::bool_switch(&c.benchmark),
         "measure the attainable FLOP/s first, then print per phase (read, route, user step, "
         "averaging, item step, evaluation) the time, FLOPs, rate and its fraction of the "
@@ -333,8 +338,9 @@ ParsedTrain parse_train_options(const std::vector<std::string>& args) {
       throw InputError(
           "--tune chooses on a validation split of its own: evaluate on test "
           "(leave out --evaluate-on validation)");
-  } else if (!tune_space.empty() || !vm["tune-budget"].defaulted()) {
-    throw InputError("--tune-space and --tune-budget need --tune");
+  } else if (!tune_space.empty() || !vm["tune-budget"].defaulted() ||
+             !vm["tune-groups"].defaulted()) {
+    throw InputError("--tune-space, --tune-budget and --tune-groups need --tune");
   }
   c.configuration_text = describe(vm);
   return parsed;

@@ -40,6 +40,7 @@ struct TrainConfig {
   bool tune = false;               ///< choose the model on a validation split first (--tune)
   tune::SearchSpace tune_space;    ///< what --tune searches
   double tune_budget = 8;          ///< --tune's iterations in all, in units of --iterations
+  int tune_groups = 0;             ///< groups of ranks training candidates side by side; 0: auto
   std::string configuration_text;  ///< every option as "name = value" lines, for the file
 };
 

@@ -1,4 +1,4 @@
-# --tune end to end: the same choice at 1, 2 and 4 ranks; the validation table and the choice in
+# --tune end to end: the same choice at 1, 2 and 4 ranks, searched in one group or side by side; the validation table and the choice in
 # the file's /tuning group and the metrics JSON; per scene the choice scores at least popularity
 # on validation (popularity is one of its options); the blend is in the file, so `evaluate`
 # on the written split reproduces the test table; bad settings exit 1 with one message.
@@ -17,9 +17,15 @@ for n in 1 2 4; do
   sed -n '/^chosen:/,/^ *iter /p' "$WORK/t$n.log" | grep -v '^ *iter ' > "$WORK/choice$n.txt"
   [ -s "$WORK/choice$n.txt" ] || { cat "$WORK/t$n.log"; fail "no choice printed at $n ranks"; }
 done
+# At 4 ranks the automatic search runs 2 groups of 2 ranks side by side, each on its own copy
+# of the data; 4 groups of one rank each must choose the same too.
+grep -q "2 groups of ranks side by side" "$WORK/t4.log" || fail "4 ranks did not search in 2 groups"
+run_ranks 4 train "${common[@]}" --output "$WORK/g4.h5" --tune-groups 4 --tune > "$WORK/g4.log"
+grep -q "4 groups of ranks side by side" "$WORK/g4.log" || fail "--tune-groups 4 was not used"
+sed -n '/^chosen:/,/^ *iter /p' "$WORK/g4.log" | grep -v '^ *iter ' > "$WORK/choice_g4.txt"
 cat "$WORK/choice1.txt"
-for n in 2 4; do
-  diff "$WORK/choice1.txt" "$WORK/choice$n.txt" || fail "the choice at $n ranks differs from 1 rank's"
+for n in 2 4 _g4; do
+  diff "$WORK/choice1.txt" "$WORK/choice$n.txt" || fail "the choice of run $n differs from 1 rank's"
 done
 
 "$PYTHON" - "$WORK/t2.h5" "$WORK/t2.json" <<'PY'
@@ -82,6 +88,8 @@ expect_one_error kind_given "leave out --model-kind" train "${common[@]}" \
   --output "$WORK/x.h5" --tune --model-kind pooled
 expect_one_error space_alone "need --tune" train "${common[@]}" --output "$WORK/x.h5" \
   --tune-space mu=1
+expect_one_error groups_alone "need --tune" train "${common[@]}" --output "$WORK/x.h5" \
+  --tune-groups 2
 expect_one_error bad_space "unknown name 'nu'" train "${common[@]}" --output "$WORK/x.h5" \
   --tune --tune-space nu=1
 expect_one_error on_validation "leave out --evaluate-on validation" train "${common[@]}" \
