@@ -212,17 +212,6 @@ std::unique_ptr<SearchGroup> make_search_group(
   return group;
 }
 
-/// The groups of ranks that train candidates side by side: `requested`, or with 0 one group up
-/// to 3 ranks and from 4 ranks on the largest of 2, 3, 4 that divides the ranks and leaves each
-/// group at least 2 (each group holds the whole data set: memory per rank grows with them).
-int search_groups(int requested, int ranks) {
-  if (requested > 0) return std::min(requested, ranks);
-  int groups = 1;
-  for (int g = 2; g <= 4; ++g)
-    if (ranks % g == 0 && ranks / g >= 2) groups = g;
-  return groups;
-}
-
 /// The validation recall of every candidate of a rung, complete on every rank: each group's
 /// first rank contributes its candidates' four numbers, the others zeros. Entry 4 * c ..: warm,
 /// cold, warm pairs, cold pairs; the last entry counts the groups a signal stopped.
@@ -296,7 +285,7 @@ std::optional<TuningChoice> run_tuning(const mpi::Communicator& world, const mpi
   mpi::run_agreed(world, [&] {
     alive = candidates_within_budget(request.space.candidates(), request, can_pool, note);
   });
-  const int groups = search_groups(request.groups, world.size());
+  const int groups = tune::search_groups(request.groups, world.size());
   const std::unique_ptr<SearchGroup> group =
       make_search_group(world, grid, data, validation, request, groups, can_pool);
   const mpi::Communicator& group_comm = group->comm(world);

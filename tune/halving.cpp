@@ -32,4 +32,12 @@ std::int64_t schedule_cost(std::vector<int> full) {
   return cost;
 }
 
+int search_groups(int requested, int ranks) {
+  if (requested > 0) return std::min(requested, ranks);
+  int groups = 1;
+  for (int g = 2; g <= 4; ++g)
+    if (ranks % g == 0 && ranks / g >= 2) groups = g;
+  return groups;
+}
+
 }  // namespace sceneals::tune

@@ -22,4 +22,10 @@ int rung_iterations(int full, int rung, int rungs);
 /// candidates with the most iterations. `full` holds each candidate's iterations.
 std::int64_t schedule_cost(std::vector<int> full);
 
+/// The groups of ranks that train candidates side by side: `requested` (at most `ranks`), or
+/// with 0 one group up to 3 ranks and from 4 ranks on the largest of 2, 3, 4 that divides the
+/// ranks and leaves each group at least 2 (each group holds the whole data set: memory per rank
+/// grows with the groups).
+int search_groups(int requested, int ranks);
+
 }  // namespace sceneals::tune

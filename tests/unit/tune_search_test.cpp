@@ -105,6 +105,19 @@ TEST(TuneHalving, RungsThirdsAndIterations) {
   }
 }
 
+TEST(TuneHalving, SearchGroupsAreAutomaticFromFourRanksOrAsAsked) {
+  EXPECT_EQ(search_groups(0, 1), 1);
+  EXPECT_EQ(search_groups(0, 2), 1);
+  EXPECT_EQ(search_groups(0, 3), 1);
+  EXPECT_EQ(search_groups(0, 4), 2);
+  EXPECT_EQ(search_groups(0, 6), 3);
+  EXPECT_EQ(search_groups(0, 8), 4);
+  EXPECT_EQ(search_groups(0, 10), 2);  // 5 does not count: at most 4 groups
+  EXPECT_EQ(search_groups(0, 7), 1);   // no divisor leaves 2 ranks a group
+  EXPECT_EQ(search_groups(3, 8), 3);   // as asked, uneven groups allowed
+  EXPECT_EQ(search_groups(16, 8), 8);  // never more groups than ranks
+}
+
 TEST(TuneChoice, ScoreIsTheMeanOfTheCohortsThatHavePairs) {
   EXPECT_DOUBLE_EQ((CohortRecall{0.4, 0.2, 10, 5}).score(), 0.3);
   EXPECT_DOUBLE_EQ((CohortRecall{0.4, 0.9, 10, 0}).score(), 0.4);  // no cold pairs
