@@ -220,6 +220,12 @@ struct RungResults {
   tune::CohortRecall recall(std::size_t c) const {
     return {values[4 * c], values[4 * c + 1], values[4 * c + 2], values[4 * c + 3]};
   }
+  void set(std::size_t c, const tune::CohortRecall& r) {
+    values[4 * c] = r.warm;
+    values[4 * c + 1] = r.cold;
+    values[4 * c + 2] = r.warm_pairs;
+    values[4 * c + 3] = r.cold_pairs;
+  }
   bool stopped() const { return values.back() > 0; }
 };
 
@@ -320,11 +326,7 @@ std::optional<TuningChoice> run_tuning(const mpi::Communicator& world, const mpi
       }
       const tune::CohortRecall recall =
           tune::recall_of(runner.evaluate(runner.serve(*model)), -1, 0);
-      if (group_comm.is_root())
-        std::copy_n(
-            std::vector<double>{recall.warm, recall.cold, recall.warm_pairs, recall.cold_pairs}
-                .begin(),
-            4, results.values.begin() + static_cast<std::ptrdiff_t>(4 * c));
+      if (group_comm.is_root()) results.set(c, recall);
       if (rung == rungs - 1 && recall.score() > best_score) {  // ties: the earlier candidate
         best_score = recall.score();
         best = std::move(model);
