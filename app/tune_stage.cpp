@@ -33,13 +33,13 @@ struct TrainedModel {
 class CandidateRunner {
  public:
   /// `can_pool`: pooled candidates may run (the job's grid, which trains the choice, decides).
-  CandidateRunner(const mpi::Communicator& world, const mpi::ProcessGrid& grid,
+  CandidateRunner(const mpi::Communicator& comm, const mpi::ProcessGrid& grid,
                   const io::ShardedData& data, const io::SplitRatings& validation,
                   const TuningRequest& request, bool can_pool)
-      : world_(world), grid_(grid), data_(data), validation_(validation), request_(request) {
+      : comm_(comm), grid_(grid), data_(data), validation_(validation), request_(request) {
     layouts_ = solver::build_scene_layouts(grid, data, validation.train);
     const SkippedScenes skipped =
-        find_skipped_scenes(world, data.scenes, layouts_, validation, request.base.als.factors);
+        find_skipped_scenes(comm, data.scenes, layouts_, validation, request.base.als.factors);
     test_ = skipped.any() ? evaluable_test(validation.test, skipped) : validation.test;
     if (can_pool) pooled_ = solver::pool_layouts(grid, data.items, layouts_);
     for (const solver::SceneLayout& layout : layouts_)
@@ -73,7 +73,7 @@ class CandidateRunner {
                : solver::serve_model(data_, *model.trainer, model.setting.kind);
   }
 
-  /// Collective; the sums at K = 20, complete on every rank.
+  /// Collective over the group; the sums at K = 20, complete on every rank of it.
   eval::MetricSums evaluate(const std::vector<solver::ServedScene>& served) const {
     std::vector<eval::SceneModel> models;
     for (std::size_t l = 0; l < layouts_.size(); ++l)
@@ -81,7 +81,7 @@ class CandidateRunner {
           {layouts_[l].scene, &served[l].users, &layouts_[l].item_rows, &served[l].items});
     eval::MetricSums sums = eval::evaluate_model(grid_, data_.users, validation_.train, test_,
                                                  models, {tune::kChoiceK});
-    world_.broadcast(sums.data().data(), static_cast<std::int64_t>(sums.data().size()), 0);
+    comm_.broadcast(sums.data().data(), static_cast<std::int64_t>(sums.data().size()), 0);
     return sums;
   }
 
@@ -96,7 +96,7 @@ class CandidateRunner {
   }
 
  private:
-  const mpi::Communicator& world_;
+  const mpi::Communicator& comm_;  ///< the search group's ranks (the world with one group)
   const mpi::ProcessGrid& grid_;
   const io::ShardedData& data_;
   const io::SplitRatings& validation_;
@@ -132,24 +132,21 @@ std::vector<tune::Setting> candidates_within_budget(std::vector<tune::Setting> a
   for (std::size_t c = 1; c < all.size(); ++c)
     order.emplace_back(io::hash_combine(request.seed, c), c);
   std::sort(order.begin(), order.end());
-  std::vector<tune::Setting> kept = {all.front()};
-  for (const auto& [hash, c] : order) kept.push_back(all[c]);
-  const std::size_t total = kept.size();
-  const auto iterations_of = [](const std::vector<tune::Setting>& settings) {
-    std::vector<int> out;
-    for (const tune::Setting& s : settings) out.push_back(s.iterations);
-    return out;
+  std::vector<std::size_t> kept = {0};
+  for (const auto& [hash, c] : order) kept.push_back(c);
+  const auto cost_of = [&](const std::vector<std::size_t>& candidates) {
+    std::vector<int> iterations;
+    for (std::size_t c : candidates) iterations.push_back(all[c].iterations);
+    return tune::schedule_cost(iterations);
   };
-  while (kept.size() > 1 && tune::schedule_cost(iterations_of(kept)) > request.budget_iterations)
-    kept.pop_back();
-  if (kept.size() < total)
-    note = " (" + std::to_string(total - kept.size()) + " of " + std::to_string(total) +
+  while (kept.size() > 1 && cost_of(kept) > request.budget_iterations) kept.pop_back();
+  if (kept.size() < all.size())
+    note = " (" + std::to_string(all.size() - kept.size()) + " of " + std::to_string(all.size()) +
            " left out to fit --tune-budget)";
   // Back to the space's order, so that ties go to the earlier candidate of the space.
+  std::sort(kept.begin(), kept.end());
   std::vector<tune::Setting> ordered;
-  for (const tune::Setting& s : all)
-    for (const tune::Setting& k : kept)
-      if (k.describe() == s.describe()) ordered.push_back(s);
+  for (std::size_t c : kept) ordered.push_back(all[c]);
   return ordered;
 }
 
