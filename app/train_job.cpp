@@ -157,9 +157,7 @@ void TrainJob::split() {
   // validation split out of the training part the same way (a seed derived from --seed),
   // trains on the rest and evaluates there.
   if (!config_.evaluate_on_validation && !config_.tune) return;
-  io::SplitOptions carve = config_.split;
-  carve.seed = io::validation_seed(config_.split.seed);
-  validation_ = io::split_ratings(grid, data, split_.train, carve);
+  validation_ = io::carve_validation(grid, data, split_.train, config_.split);
   std::int64_t sizes[2] = {static_cast<std::int64_t>(validation_.train.size()),
                            static_cast<std::int64_t>(validation_.test.size())};
   world_.allreduce_in_place(sizes, 2, mpi::ReduceOp::kSum);
@@ -306,9 +304,7 @@ void TrainJob::blend_popularity() {
   const std::vector<solver::SceneLayout>& layouts =
       pooled_kind_ ? scene_layouts_ : trainer_->layouts();
   for (std::size_t l = 0; l < layouts.size(); ++l) {
-    const std::vector<float> counts =
-        pooled_kind_ ? solver::item_counts(sharded_->grid.group_comm, layouts[l])
-                     : trainer_->item_popularity(l);
+    const std::vector<float> counts = solver::item_counts(sharded_->grid.group_comm, layouts[l]);
     tune::apply_popularity_blend(served_[l].items, counts,
                                  beta_by_scene_[static_cast<std::size_t>(layouts[l].scene)]);
   }

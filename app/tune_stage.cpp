@@ -199,9 +199,7 @@ std::unique_ptr<SearchGroup> make_search_group(
   io::ShardedData& own = group->sharded->data;
   io::SplitRatings split = io::split_ratings(own_grid, own, own.ratings, request.split);
   std::vector<io::Rating>().swap(own.ratings);
-  io::SplitOptions carve = request.split;
-  carve.seed = io::validation_seed(request.split.seed);
-  group->validation = io::split_ratings(own_grid, own, split.train, carve);
+  group->validation = io::carve_validation(own_grid, own, split.train, request.split);
   mpi::run_agreed(world, [&] {
     check_invariant(own.scenes == data.scenes, "a search group read other scenes than the job");
   });

@@ -85,4 +85,11 @@ SplitRatings split_ratings(const mpi::ProcessGrid& grid, const ShardedData& data
   return out;
 }
 
+SplitRatings carve_validation(const mpi::ProcessGrid& grid, const ShardedData& data,
+                              const std::vector<Rating>& train, const SplitOptions& options) {
+  SplitOptions carve = options;
+  carve.seed = validation_seed(options.seed);
+  return split_ratings(grid, data, train, carve);
+}
+
 }  // namespace sceneals::io

@@ -56,6 +56,11 @@ std::uint64_t validation_seed(std::uint64_t seed);
 SplitRatings split_ratings(const mpi::ProcessGrid& grid, const ShardedData& data,
                            const std::vector<Rating>& ratings, const SplitOptions& options);
 
+/// Collective. The validation split of --evaluate-on validation and --tune: `train` (the training
+/// part of the split made with `options`) split again the same way, with validation_seed.
+SplitRatings carve_validation(const mpi::ProcessGrid& grid, const ShardedData& data,
+                              const std::vector<Rating>& train, const SplitOptions& options);
+
 // ---- implementation of the template --------------------------------------------------------
 
 std::uint64_t holdout_key(const Rating& rating, std::uint64_t seed);
