@@ -76,7 +76,8 @@ TrainJob::TrainJob(const mpi::Communicator& world, const config::TrainConfig& co
       kind_(config.model_kind),
       pooled_kind_(config.model_kind == solver::ModelKind::kPooled),
       als_(config.als),
-      iterations_(config.iterations) {}
+      iterations_(config.iterations),
+      scene_map_ridge_(config.scene_map_ridge) {}
 
 void TrainJob::prepare() {
   // Fail before hours of work, not after.
@@ -200,6 +201,7 @@ bool TrainJob::tune() {
   als_.alpha = choice->setting.alpha;
   iterations_ = choice->setting.iterations;
   std::fill(mu_.begin(), mu_.end(), choice->setting.mu);
+  scene_map_ridge_ = choice->setting.scene_map_ridge;
   ridge_by_scene_ = choice->ridge_by_scene;
   beta_by_scene_ = choice->beta_by_scene;
   tuning_records_ = choice->records;
@@ -212,6 +214,7 @@ bool TrainJob::train() {
   options_.als = als_;
   options_.iterations = iterations_;
   options_.mu = mu_;
+  if (scene_map_ridge_ > 0) options_.scene_map_ridge = scene_map_ridge_;
   options_.average_weight =
       config_.average_weight_count ? solver::AverageWeight::kCount : solver::AverageWeight::kOne;
   options_.seed = config_.seed;
@@ -406,6 +409,7 @@ std::vector<std::pair<std::string, io::AttributeValue>> TrainJob::run_attributes
       {"alpha", static_cast<double>(als_.alpha)},
       {"ridge", config_.ridge},
       {"mu", join_per_scene(scenes, options_.mu)},
+      {"scene_map_ridge", scene_map_ridge_},
       {"iterations", std::int64_t{iterations_}},
       {"seed", static_cast<std::int64_t>(config_.seed)},
       {"feedback", std::string(feedback)},

@@ -54,6 +54,9 @@ class CandidateRunner {
     options.iterations = iterations;
     const bool pooled = setting.kind == solver::ModelKind::kPooled;
     options.mu.assign(data_.scenes.size(), pooled ? 0.0f : setting.mu);
+    options.scene_map_ridge = setting.scene_map_ridge > 0
+                                  ? std::optional<double>(setting.scene_map_ridge)
+                                  : std::nullopt;
     options.learn_item_bias = true;
     TrainedModel model{
         setting,

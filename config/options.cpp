@@ -217,6 +217,11 @@ ParsedTrain parse_train_options(const std::vector<std::string>& args) {
     ("ridge", po::value(&c.ridge)->default_value(100.0)->notifier(at_least("ridge", 1e-12)),
         "ridge (> 0) of each scene's bridge B_s, the regression of x_us on the user's average "
         "over its other scenes that serves users cold in the scene")
+    ("scene-map-ridge", po::value(&c.scene_map_ridge)->default_value(0.0, "0")->notifier(
+        at_least("scene-map-ridge", 0.0)),
+        "with --mu > 0, pull x_us toward a_s * z_u + c_s, a per-scene diagonal scale and shift "
+        "fitted every iteration with this ridge toward the identity (0: no map, x_us pulled "
+        "toward z_u)")
     ("average-weight", po::value(&average_weight)->default_value("one")->notifier(
         one_of("average-weight", {"one", "count"})),
         "w_us in the cross-scene average: one, or the user's interaction count in the scene")

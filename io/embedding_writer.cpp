@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -117,11 +118,14 @@ void check_local_content(const EmbeddingFileContent& c) {
     require(static_cast<std::int64_t>(s.item_active.size()) == item_rows,
             group + "/item_active has " + std::to_string(s.item_active.size()) + " flags for " +
                 std::to_string(item_rows) + " factor rows");
-    if (s.bridge)
-      require(s.bridge->rows() == k + 1 && s.bridge->cols() == k,
-              group + "/bridge is " + std::to_string(s.bridge->rows()) + "x" +
-                  std::to_string(s.bridge->cols()) + ", expected " + std::to_string(k + 1) + "x" +
-                  std::to_string(k));
+    for (const SceneMatrixDataset& d : kSceneMatrixDatasets) {
+      const std::optional<FactorMatrix>& m = s.*d.member;
+      if (m)
+        require(m->rows() == d.rows(k) && m->cols() == k,
+                group + "/" + d.name + " is " + std::to_string(m->rows()) + "x" +
+                    std::to_string(m->cols()) + ", expected " + std::to_string(d.rows(k)) + "x" +
+                    std::to_string(k));
+    }
   }
   std::set<std::string> attribute_names = {"format", "format_version"};
   for (const auto& [name, value] : c.attributes)
@@ -204,7 +208,8 @@ struct RecordTableShape {
 struct AgreedLayout {
   std::int64_t user_id_length = 1;  // fixed string lengths: the longest id of any rank, >= 1
   std::int64_t item_id_length = 1;
-  std::vector<bool> scene_has_bridge;
+  /// Per scene, per kSceneMatrixDatasets entry: whether some rank holds it.
+  std::vector<std::vector<bool>> scene_has_matrix;
   RecordTableShape metrics;
   RecordTableShape tuning;
 };
@@ -297,16 +302,22 @@ AgreedLayout agree_on_content(const mpi::Communicator& comm, const std::string& 
   const std::vector<std::int64_t> all_blocks = comm.allgatherv(local_blocks);
   agreed([&] { check_tiling(datasets, all_blocks, comm.size()); });
 
-  std::vector<std::int32_t> bridge_holders;
-  for (const SceneEmbeddingBlock& s : c.scenes) bridge_holders.push_back(s.bridge ? 1 : 0);
-  comm.allreduce_in_place(bridge_holders, mpi::ReduceOp::kSum);
+  const std::size_t matrix_kinds = std::size(kSceneMatrixDatasets);
+  std::vector<std::int32_t> holders;  // per scene, per matrix kind
+  for (const SceneEmbeddingBlock& s : c.scenes)
+    for (const SceneMatrixDataset& d : kSceneMatrixDatasets) holders.push_back((s.*d.member) ? 1 : 0);
+  comm.allreduce_in_place(holders, mpi::ReduceOp::kSum);
   AgreedLayout layout;
   agreed([&] {
     for (std::size_t s = 0; s < c.scenes.size(); ++s) {
-      require(bridge_holders[s] <= 1, scene_group(c.scenes[s].name) + "/bridge is held by " +
-                                          std::to_string(bridge_holders[s]) +
-                                          " ranks; exactly one must write it");
-      layout.scene_has_bridge.push_back(bridge_holders[s] == 1);
+      layout.scene_has_matrix.emplace_back();
+      for (std::size_t m = 0; m < matrix_kinds; ++m) {
+        const std::int32_t held = holders[s * matrix_kinds + m];
+        require(held <= 1, scene_group(c.scenes[s].name) + "/" + kSceneMatrixDatasets[m].name +
+                                " is held by " + std::to_string(held) +
+                                " ranks; exactly one must write it");
+        layout.scene_has_matrix.back().push_back(held == 1);
+      }
     }
   });
   layout.user_id_length = comm.max(longest(c.user_ids));
@@ -584,11 +595,13 @@ void write_contents(ParallelFileWriter& w, const EmbeddingFileContent& c,
                           computed_rows(scene.item_factors, scene.computed_item_factors));
     w.write_rows(group + "/item_active", H5T_STD_U8LE, H5T_NATIVE_UINT8,
                  slice_of(c.n_items, scene.item_row_begin, scene.item_active));
-    if (layout.scene_has_bridge[s]) {
-      const std::int64_t k = c.factors;
-      const RowSlice bridge =
-          scene.bridge ? slice_of(k + 1, 0, *scene.bridge) : RowSlice{k + 1, k, 0, 0, nullptr};
-      w.write_rows(group + "/bridge", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, bridge);
+    for (std::size_t m = 0; m < std::size(kSceneMatrixDatasets); ++m) {
+      if (!layout.scene_has_matrix[s][m]) continue;
+      const SceneMatrixDataset& d = kSceneMatrixDatasets[m];
+      const std::int64_t k = c.factors, rows = d.rows(k);
+      const std::optional<FactorMatrix>& held = scene.*d.member;
+      const RowSlice slice = held ? slice_of(rows, 0, *held) : RowSlice{rows, k, 0, 0, nullptr};
+      w.write_rows(group + "/" + d.name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, slice);
     }
   }
   if (layout.metrics.rows > 0) write_record_table(w, "/metrics", metrics, layout.metrics, false);

@@ -36,6 +36,22 @@ struct SceneEmbeddingBlock {
   /// (k+1) x k, held by exactly one rank (the others: nullopt). When no rank holds one, the
   /// scene gets no bridge dataset.
   std::optional<FactorMatrix> bridge;
+  /// 2 x k, the per-scene map of training (row 0 the scale a_s, row 1 the shift c_s), held like
+  /// the bridge by at most one rank; none: no scene_map dataset.
+  std::optional<FactorMatrix> scene_map;
+};
+
+/// The per-scene small matrices a scene group may hold, each written by one rank: its dataset
+/// name, member and shape (rows as a function of k; k columns).
+struct SceneMatrixDataset {
+  const char* name;
+  std::optional<FactorMatrix> SceneEmbeddingBlock::*member;
+  int extra_rows;  ///< rows = k + extra_rows, or 2 when negative (the scene map)
+  std::int64_t rows(std::int64_t k) const { return extra_rows < 0 ? 2 : k + extra_rows; }
+};
+inline constexpr SceneMatrixDataset kSceneMatrixDatasets[] = {
+    {"bridge", &SceneEmbeddingBlock::bridge, 1},
+    {"scene_map", &SceneEmbeddingBlock::scene_map, -1},
 };
 
 /// This rank's part of the whole file. Scalars, scene names and attributes are the same on

@@ -36,6 +36,28 @@ std::vector<std::string> list_checkpoints(const std::string& directory) {
   return names;
 }
 
+/// The maps and z of a checkpoint trained with the scene map (with it, z is not a function of x).
+/// Every rank reads every scene's map (the reads are collective), and its shard's rows of z.
+void restore_scene_maps(const io::EmbeddingFileReader& reader, const io::ShardedData& data,
+                        Trainer& trainer) {
+  const std::int64_t k = trainer.options().als.factors;
+  std::vector<SceneMap> by_scene(data.scenes.size(), SceneMap::identity(static_cast<int>(k)));
+  for (std::size_t s = 0; s < data.scenes.size(); ++s) {
+    const std::string name = "/scenes/" + data.scenes[s] + "/scene_map";
+    if (!reader.has_dataset(name))
+      throw AgreedError(ExitCode::kBadInput, reader.path() + ": no " + name +
+                                                 " (a checkpoint of a run without the scene map?)");
+    const Matrix map = reader.read_matrix_rows(name, 2, k, 0, 2);
+    by_scene[s] = SceneMap{map.row(0).transpose(), map.row(1).transpose()};
+  }
+  std::vector<SceneMap> maps;
+  for (const SceneLayout& layout : trainer.layouts())
+    maps.push_back(by_scene[static_cast<std::size_t>(layout.scene)]);
+  const Matrix shared = reader.read_matrix_rows("/shared/user_factors", reader.n_users(), k,
+                                                data.users.row_begin(), data.users.size());
+  trainer.restore_scene_maps(maps, shared);
+}
+
 }  // namespace
 
 void write_checkpoint(const mpi::Communicator& world, const mpi::ProcessGrid& grid,
@@ -107,7 +129,10 @@ std::optional<TrainProgress> resume_from_checkpoint(const mpi::Communicator& wor
         items.push_back(&at->items);
       }
       mpi::run_agreed(world, [&] { trainer.restore(users, items); });
-      trainer.run_phase(Phase::kAveraging);  // z and its sums are a function of x
+      if (trainer.has_scene_map())
+        restore_scene_maps(reader, data, trainer);
+      else
+        trainer.run_phase(Phase::kAveraging);  // z and its sums are a function of x
       return TrainProgress{static_cast<int>(*iteration), static_cast<int>(*phases)};
     } catch (const AgreedError& e) {
       if (world.is_root())

@@ -102,6 +102,12 @@ std::vector<ServedScene> serve_model(const io::ShardedData& data, const Trainer&
     const std::vector<float> popularity =
         kind == ModelKind::kColearn ? std::vector<float>() : trainer.item_popularity(l);
     if (kind == ModelKind::kColearn && trainer.bridge(l)) scene.bridge = trainer.bridge(l);
+    if (kind == ModelKind::kColearn && trainer.has_scene_map()) {
+      const SceneMap& map = trainer.scene_map(l);
+      scene.scene_map = Matrix(2, k);
+      scene.scene_map->row(0) = map.scale.transpose();
+      scene.scene_map->row(1) = map.shift.transpose();
+    }
     scene.users = ServedUserRows(data, trainer, l, kind);
     scene.active.assign(static_cast<std::size_t>(data.users.size()), 0);
     for (std::int64_t u = 0; u < layout.local_users(); ++u)
@@ -160,7 +166,10 @@ io::EmbeddingFileContent export_embeddings(const mpi::ProcessGrid& grid,
     block.computed_user_factors = {static_cast<std::int64_t>(scene.active.size()),
                                    std::move(scene.users)};
     block.user_active = std::move(scene.active);
-    if (scene.bridge && grid.shard == 0) block.bridge = scene.bridge;  // one rank writes B_s
+    if (grid.shard == 0) {  // one rank writes B_s and the map
+      block.bridge = scene.bridge;
+      block.scene_map = scene.scene_map;
+    }
     // Items of this rank's item shard: zero rows for items absent from the scene.
     block.item_active.assign(static_cast<std::size_t>(data.items.size()), 0);
     for (std::int64_t i = layout.item_begin; i < layout.item_end; ++i)

@@ -28,6 +28,7 @@ struct ServedScene {
   std::vector<std::uint8_t> active;  ///< users with training data in the scene
   Matrix items;                      ///< every item of the scene (layout item_rows order) x (k+1)
   std::optional<Matrix> bridge;      ///< B_s, colearn only
+  std::optional<Matrix> scene_map;   ///< [a_s; c_s] (2 x k), when trained with the scene map
 };
 
 /// Collective over the group (popularity travels). One entry per layout of the trainer.

@@ -13,6 +13,7 @@
 #include "solver/flop_count.h"
 #include "solver/gram.h"
 #include "solver/row_loss.h"
+#include "solver/scene_map.h"
 #include "solver/solve_block.h"
 
 namespace sceneals::solver {
@@ -65,6 +66,21 @@ void sum_rows_over(const mpi::Communicator& comm, const std::vector<std::int32_t
   }
 }
 
+/// Sums every scene's sufficient statistics (bridge or scene map) over `comm` in one Allreduce.
+template <class Statistics>
+void allreduce_statistics(const mpi::Communicator& comm, std::vector<Statistics>& stats) {
+  if (stats.empty()) return;
+  const std::int64_t each = stats.front().size();
+  std::vector<double> packed(stats.size() * static_cast<std::size_t>(each));
+  for (std::size_t l = 0; l < stats.size(); ++l)
+    std::copy(stats[l].data(), stats[l].data() + each,
+              packed.begin() + static_cast<std::ptrdiff_t>(l) * each);
+  comm.allreduce_in_place(packed, mpi::ReduceOp::kSum);
+  for (std::size_t l = 0; l < stats.size(); ++l)
+    std::copy(packed.begin() + static_cast<std::ptrdiff_t>(l) * each,
+              packed.begin() + static_cast<std::ptrdiff_t>(l + 1) * each, stats[l].data());
+}
+
 }  // namespace
 
 Trainer::Trainer(const mpi::ProcessGrid& grid, const io::ShardedData& data,
@@ -82,6 +98,10 @@ Trainer::Trainer(const mpi::ProcessGrid& grid, const io::ShardedData& data,
   bridges_.assign(layouts_.size(), std::nullopt);
   mu_weights_dropped_ =
       std::all_of(options_.mu.begin(), options_.mu.end(), [](float mu) { return mu == 0.0f; });
+  check_invariant(!options_.scene_map_ridge || *options_.scene_map_ridge > 0,
+                  "the scene map's ridge is positive");
+  scene_map_on_ = options_.scene_map_ridge.has_value() && !mu_weights_dropped_;
+  scene_maps_.assign(layouts_.size(), SceneMap::identity(k_));
   initialise_factors();
 }
 
@@ -145,6 +165,7 @@ std::array<double, 3> Trainer::local_flops_per_iteration() const {
 void Trainer::user_step() {
   std::vector<std::int32_t> prior_rows;  // each local user's row of z (shared_)
   std::vector<float> prior_weights;
+  Matrix mapped_prior;
   for (std::size_t l = 0; l < layouts_.size(); ++l) {
     const SceneLayout& layout = layouts_[l];
     const float mu = options_.mu[static_cast<std::size_t>(layout.scene)];
@@ -152,12 +173,26 @@ void Trainer::user_step() {
     prior_rows.resize(static_cast<std::size_t>(layout.local_users()));
     prior_weights.resize(static_cast<std::size_t>(layout.local_users()));
     for (std::int64_t u = 0; u < layout.local_users(); ++u) {
-      prior_rows[static_cast<std::size_t>(u)] =
+      const auto row =
           static_cast<std::int32_t>(layout.local_user_row(u) - data_.users.row_begin());
-      prior_weights[static_cast<std::size_t>(u)] = mu * user_weight(l, u);
+      prior_rows[static_cast<std::size_t>(u)] = row;
+      prior_weights[static_cast<std::size_t>(u)] =
+          multi_scene_[static_cast<std::size_t>(row)] ? mu * user_weight(l, u) : 0.0f;
     }
+    if (!scene_map_on_) {
+      solve_rows(options_.als, k_, item_factors_[l], gram_y, layout.by_user.view(),
+                 prior_weights.data(), PriorRows(&shared_, prior_rows.data()), user_factors_[l]);
+      continue;
+    }
+    // The prior is the mapped shared factor a_s z_u + c_s, one row per local user.
+    const SceneMap& map = scene_maps_[l];
+    mapped_prior.resize(layout.local_users(), k_);
+    for (std::int64_t u = 0; u < layout.local_users(); ++u)
+      mapped_prior.row(u) = shared_.row(prior_rows[static_cast<std::size_t>(u)])
+                                .cwiseProduct(map.scale.transpose()) +
+                            map.shift.transpose();
     solve_rows(options_.als, k_, item_factors_[l], gram_y, layout.by_user.view(),
-               prior_weights.data(), PriorRows(&shared_, prior_rows.data()), user_factors_[l]);
+               prior_weights.data(), PriorRows(&mapped_prior), user_factors_[l]);
   }
 }
 
@@ -172,9 +207,13 @@ void Trainer::plan_averaging() {
   check_invariant(data_.users.size() < std::numeric_limits<std::int32_t>::max(),
                   "a user shard holds fewer than 2^31 users");
   std::vector<std::int32_t> held(shard_users, 0);  // 1 where this group has the user
+  std::vector<std::int32_t> scenes(shard_users, 0);  // the user's scenes in this group
   for (const SceneLayout& layout : layouts_)
-    for (std::int64_t u = 0; u < layout.local_users(); ++u)
-      held[static_cast<std::size_t>(layout.local_user_row(u) - data_.users.row_begin())] = 1;
+    for (std::int64_t u = 0; u < layout.local_users(); ++u) {
+      const auto row = static_cast<std::size_t>(layout.local_user_row(u) - data_.users.row_begin());
+      held[row] = 1;
+      ++scenes[row];
+    }
   group_index_.assign(shard_users, -1);
   group_users_.clear();
   for (std::size_t row = 0; row < shard_users; ++row)
@@ -189,6 +228,9 @@ void Trainer::plan_averaging() {
   for (std::size_t row = 0; row < shard_users; ++row) lowest[row] = held[row] ? me : nobody;
   grid_.shard_comm.allreduce_in_place(held, mpi::ReduceOp::kSum);
   grid_.shard_comm.allreduce_in_place(lowest, mpi::ReduceOp::kMin);
+  grid_.shard_comm.allreduce_in_place(scenes, mpi::ReduceOp::kSum);
+  multi_scene_.assign(shard_users, 0);
+  for (std::size_t row = 0; row < shard_users; ++row) multi_scene_[row] = scenes[row] >= 2;
   exchanged_.clear();
   supplies_.assign(shard_users, 0);
   for (std::size_t row = 0; row < shard_users; ++row) {
@@ -197,30 +239,58 @@ void Trainer::plan_averaging() {
   }
 }
 
-void Trainer::average_across_scenes() {
-  // Per group user: sum_s mu_s w_us x_us, accumulated in its row of z, and sum_s mu_s w_us.
+void Trainer::fit_scene_maps() {
+  std::vector<SceneMapStatistics> stats(layouts_.size(), SceneMapStatistics(k_));
+  for (std::size_t l = 0; l < layouts_.size(); ++l) {
+    const SceneLayout& layout = layouts_[l];
+    if (options_.mu[static_cast<std::size_t>(layout.scene)] == 0.0f) continue;  // no penalty
+    for (std::int64_t u = 0; u < layout.local_users(); ++u) {
+      const std::int64_t row = layout.local_user_row(u) - data_.users.row_begin();
+      if (!multi_scene_[static_cast<std::size_t>(row)]) continue;
+      stats[l].add(shared_.row(row).data(), user_factors_[l].row(u).data(), user_weight(l, u));
+    }
+  }
+  allreduce_statistics(grid_.group_comm, stats);
+  for (std::size_t l = 0; l < layouts_.size(); ++l)
+    if (options_.mu[static_cast<std::size_t>(layouts_[l].scene)] != 0.0f)
+      scene_maps_[l] = stats[l].solve(*options_.scene_map_ridge);
+}
+
+void Trainer::average_across_scenes(bool keep_shared) {
+  // Per group user: sum_s mu_s w_us a_s (x_us - c_s) and sum_s mu_s w_us (then z is their
+  // quotient) and, with the map, sum_s mu_s w_us a_s^2 (then z is the quotient by it, per
+  // coordinate). Without the map a_s = 1, c_s = 0: the weighted mean.
   // When some but not all mu_s are 0, a user active only in mu = 0 scenes has no weight; it
   // then gets the plain w-weighted mean, summed in `plain`.
   average_mixed_ = !mu_weights_dropped_ && std::any_of(options_.mu.begin(), options_.mu.end(),
                                                        [](float mu) { return mu == 0.0f; });
   const auto group_size = static_cast<Eigen::Index>(group_users_.size());
-  for (const std::int32_t row : group_users_) shared_.row(row).setZero();
+  const Eigen::Index scale_width = scene_map_on_ ? k_ : 0;
+  Matrix numerator = Matrix::Zero(group_size, k_);
   average_weight_.assign(group_users_.size(), 0.0f);
+  average_scale_ = Matrix::Zero(group_size, scale_width);
   Matrix plain = Matrix::Zero(average_mixed_ ? group_size : 0, k_ + 1);
   for (std::size_t l = 0; l < layouts_.size(); ++l) {
     const SceneLayout& layout = layouts_[l];
+    const SceneMap& map = scene_maps_[l];
     for (std::int64_t u = 0; u < layout.local_users(); ++u) {
       const auto row =
           static_cast<std::int32_t>(layout.local_user_row(u) - data_.users.row_begin());
-      const auto at = static_cast<std::size_t>(group_index_[static_cast<std::size_t>(row)]);
+      const auto at = static_cast<Eigen::Index>(group_index_[static_cast<std::size_t>(row)]);
       const auto weight = static_cast<float>(averaging_weight(l, u));
       const auto x = user_factors_[l].row(u).head(k_);
-      shared_.row(row) += weight * x;
-      average_weight_[at] += weight;
+      if (scene_map_on_) {
+        numerator.row(at) +=
+            weight * (x - map.shift.transpose()).cwiseProduct(map.scale.transpose());
+        average_scale_.row(at) += weight * map.scale.transpose().cwiseAbs2();
+      } else {
+        numerator.row(at) += weight * x;
+      }
+      average_weight_[static_cast<std::size_t>(at)] += weight;
       if (average_mixed_) {
         const float w = user_weight(l, u);
-        plain.row(static_cast<Eigen::Index>(at)).head(k_) += w * x;
-        plain(static_cast<Eigen::Index>(at), k_) += w;
+        plain.row(at).head(k_) += w * x;
+        plain(at, k_) += w;
       }
     }
   }
@@ -228,8 +298,10 @@ void Trainer::average_across_scenes() {
   const Clock::time_point wait_start = Clock::now();
   grid_.shard_comm.barrier();
   averaging_wait_seconds_ = seconds_since(wait_start);
-  // A row travels as [mu-weighted sum, its weight] then, when mixed, [plain sum, its weight].
-  const Eigen::Index width = (k_ + 1) * (average_mixed_ ? 2 : 1);
+  // A row travels as [numerator, weight, (with the map) sum of weight a^2] then, when mixed,
+  // [plain sum, its weight].
+  const Eigen::Index mixed_at = k_ + 1 + scale_width;
+  const Eigen::Index width = mixed_at + (average_mixed_ ? k_ + 1 : 0);
   sum_rows_over(
       grid_.shard_comm, exchanged_, width,
       [&](std::int32_t row, float* out) {
@@ -238,33 +310,41 @@ void Trainer::average_across_scenes() {
           Eigen::Map<Eigen::RowVectorXf>(out, width).setZero();
           return;
         }
-        Eigen::Map<Eigen::RowVectorXf>(out, k_) = shared_.row(row);
+        Eigen::Map<Eigen::RowVectorXf>(out, k_) = numerator.row(at);
         out[k_] = average_weight_[static_cast<std::size_t>(at)];
-        if (average_mixed_) Eigen::Map<Eigen::RowVectorXf>(out + k_ + 1, k_ + 1) = plain.row(at);
+        Eigen::Map<Eigen::RowVectorXf>(out + k_ + 1, scale_width) = average_scale_.row(at);
+        if (average_mixed_) Eigen::Map<Eigen::RowVectorXf>(out + mixed_at, k_ + 1) = plain.row(at);
       },
       [&](std::int32_t row, const float* sum) {
         const std::int32_t at = group_index_[static_cast<std::size_t>(row)];
         if (at < 0) return;
-        shared_.row(row) = Eigen::Map<const Eigen::RowVectorXf>(sum, k_);
+        numerator.row(at) = Eigen::Map<const Eigen::RowVectorXf>(sum, k_);
         average_weight_[static_cast<std::size_t>(at)] = sum[k_];
+        average_scale_.row(at) = Eigen::Map<const Eigen::RowVectorXf>(sum + k_ + 1, scale_width);
         if (average_mixed_)
-          plain.row(at) = Eigen::Map<const Eigen::RowVectorXf>(sum + k_ + 1, k_ + 1);
+          plain.row(at) = Eigen::Map<const Eigen::RowVectorXf>(sum + mixed_at, k_ + 1);
       });
   average_plain_.assign(group_users_.size(), 0);
+  Eigen::RowVectorXf z(k_);
   for (std::size_t at = 0; at < group_users_.size(); ++at) {
-    auto z = shared_.row(group_users_[at]);
+    const auto i = static_cast<Eigen::Index>(at);
     float& weight = average_weight_[at];
-    if (weight > 0) {
-      z /= weight;
-    } else if (average_mixed_ && plain(static_cast<Eigen::Index>(at), k_) > 0) {
-      weight = plain(static_cast<Eigen::Index>(at), k_);
-      z = plain.row(static_cast<Eigen::Index>(at)).head(k_) / weight;
+    if (weight > 0 && scene_map_on_) {
+      // Coordinate d is free (any value minimises) where every a_sd of the user is 0.
+      for (Eigen::Index d = 0; d < k_; ++d)
+        z(d) = average_scale_(i, d) > 0 ? numerator(i, d) / average_scale_(i, d) : 0.0f;
+    } else if (weight > 0) {
+      z = numerator.row(i) / weight;
+    } else if (average_mixed_ && plain(i, k_) > 0) {
+      weight = plain(i, k_);
+      z = plain.row(i).head(k_) / weight;
       average_plain_[at] = 1;
     } else {
       z.setZero();  // not active in any scene with training data
     }
+    if (!keep_shared) shared_.row(group_users_[at]) = z;
   }
-  shared_complete_ = grid_.shard_comm.size() == 1;  // one group holds every user it trains
+  if (!keep_shared) shared_complete_ = grid_.shard_comm.size() == 1;  // one group: all its users
 }
 
 void Trainer::complete_shared() {
@@ -311,21 +391,28 @@ void Trainer::fit_bridges(const std::vector<double>& ridge_by_scene) {
       if (!(others > 1e-6 * total)) continue;  // no other scene
       const auto x = user_factors_[l].row(u).head(k_).cast<double>();
       const auto z = shared_.row(shard_row).cast<double>();
-      z_other = ((total * z - weight * x) / others).cast<float>();
+      if (scene_map_on_ && !average_plain_[at]) {
+        // The same quotient without this scene's terms, per coordinate.
+        const SceneMap& map = scene_maps_[l];
+        for (int d = 0; d < k_; ++d) {
+          const double a = map.scale(d);
+          const double total_scale = average_scale_(static_cast<Eigen::Index>(at), d);
+          const double rest = total_scale - weight * a * a;
+          z_other(d) = rest > 1e-6 * total_scale
+                           ? static_cast<float>((total_scale * z(d) -
+                                                 weight * a * (x(d) - map.shift(d))) /
+                                                rest)
+                           : 0.0f;
+        }
+      } else {
+        z_other = ((total * z - weight * x) / others).cast<float>();
+      }
       stats[l].add(z_other.data(), user_factors_[l].row(u).data());
     }
   }
-  // Every scene of the group in one Allreduce over the group.
-  const std::int64_t each = BridgeStatistics(k_).size();
-  std::vector<double> packed(stats.size() * static_cast<std::size_t>(each));
-  for (std::size_t l = 0; l < stats.size(); ++l)
-    std::copy(stats[l].data(), stats[l].data() + each,
-              packed.begin() + static_cast<std::ptrdiff_t>(l) * each);
-  grid_.group_comm.allreduce_in_place(packed, mpi::ReduceOp::kSum);
+  allreduce_statistics(grid_.group_comm, stats);  // every scene of the group at once
   bridges_.assign(layouts_.size(), std::nullopt);
   for (std::size_t l = 0; l < stats.size(); ++l) {
-    std::copy(packed.begin() + static_cast<std::ptrdiff_t>(l) * each,
-              packed.begin() + static_cast<std::ptrdiff_t>(l + 1) * each, stats[l].data());
     const double ridge = ridge_by_scene.at(static_cast<std::size_t>(layouts_[l].scene));
     if (stats[l].count() > 0) bridges_[l] = stats[l].solve(ridge);
   }
@@ -358,6 +445,7 @@ void Trainer::run_phase(Phase phase) {
       user_step();
       break;
     case Phase::kAveraging:
+      if (scene_map_on_) fit_scene_maps();
       average_across_scenes();
       shared_stale_ = false;
       break;
@@ -414,9 +502,17 @@ Objective Trainer::objective() const {
       const double norm = x.row(u).head(k_).cast<double>().squaredNorm();
       terms[1] += lambda * (explicit_feedback ? n_obs : 1.0) * norm;
       const std::int64_t shard_row = layout.local_user_row(u) - data_.users.row_begin();
+      if (!multi_scene_[static_cast<std::size_t>(shard_row)]) continue;  // z = x eliminated
+      const SceneMap& map = scene_maps_[l];
+      const Eigen::RowVectorXf target =
+          shared_.row(shard_row).cwiseProduct(map.scale.transpose()) + map.shift.transpose();
       terms[2] += mu * user_weight(l, u) *
-                  (x.row(u).head(k_) - shared_.row(shard_row)).cast<double>().squaredNorm();
+                  (x.row(u).head(k_) - target).cast<double>().squaredNorm();
     }
+    if (scene_map_on_ && grid_.group_comm.rank() == 0)  // once per scene
+      terms[2] += mu * *options_.scene_map_ridge *
+                  ((scene_maps_[l].scale.array() - 1.0f).matrix().cast<double>().squaredNorm() +
+                   scene_maps_[l].shift.cast<double>().squaredNorm());
     for (std::int64_t i = 0; i < layout.local_items(); ++i) {
       const auto at = static_cast<std::size_t>(i);
       const double n_obs =
@@ -496,6 +592,16 @@ bool Trainer::train(const std::function<void(const IterationStats&)>& on_iterati
 void Trainer::refresh_shared() {
   if (shared_stale_) run_phase(Phase::kAveraging);
   complete_shared();
+}
+
+void Trainer::restore_scene_maps(const std::vector<SceneMap>& maps, const Matrix& shard_shared) {
+  check_invariant(scene_map_on_ && maps.size() == layouts_.size() &&
+                      shard_shared.rows() == shared_.rows() && shard_shared.cols() == k_,
+                  "restore_scene_maps: a map per layout and a z row per shard user");
+  scene_maps_ = maps;
+  average_across_scenes(/*keep_shared=*/true);
+  shared_ = shard_shared;
+  shared_complete_ = true;
 }
 
 void Trainer::restore(const std::vector<const Matrix*>& shard_users,

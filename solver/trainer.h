@@ -20,6 +20,7 @@
 #include "solver/als_params.h"
 #include "solver/factor_types.h"
 #include "solver/scene_layout.h"
+#include "solver/scene_map.h"
 
 namespace sceneals::solver {
 
@@ -32,13 +33,18 @@ struct TrainOptions {
   AverageWeight average_weight = AverageWeight::kOne;
   std::uint64_t seed = 42;
   bool learn_item_bias = true;  ///< false: item rows are [y_is, 0] (the independent kind)
+  /// The ridge G of the per-scene map (solver/scene_map.h): x_us is pulled toward a_s z_u + c_s.
+  /// None: the identity map (x_us pulled toward z_u), the model without the map.
+  std::optional<double> scene_map_ridge;
 };
 
 /// The objective of docs/design.md split into its terms (sums over all ranks).
 struct Objective {
   double data = 0;            ///< sum_s sum_(u,i) c (p - x.y)^2 (explicit: observed squared error)
   double regularisation = 0;  ///< lambda terms of users and items
-  double penalty = 0;         ///< sum_s mu_s sum_u w_us |x_us - z_u|^2
+  /// sum_s mu_s sum_u w_us |x_us - a_s z_u - c_s|^2 over users of two or more scenes, plus
+  /// sum_s mu_s G (|a_s - 1|^2 + |c_s|^2) with the scene map (a_s = 1, c_s = 0 without it)
+  double penalty = 0;
   double total() const { return data + regularisation + penalty; }
 };
 
@@ -94,6 +100,15 @@ class Trainer {
   /// from x, so run the averaging phase after it.
   void restore(const std::vector<const Matrix*>& shard_users,
                const std::vector<const Matrix*>& items);
+  /// With the scene map: replaces every layout's map (scale, shift) and z (this shard's rows in
+  /// catalogue order) with a checkpoint's, after restore(). z is stored rather than recomputed
+  /// because with a map it is not a function of x alone. Collective over the shard: the sums the
+  /// bridges read are recomputed from x and the map.
+  void restore_scene_maps(const std::vector<SceneMap>& maps, const Matrix& shard_shared);
+  /// Whether the trainer fits the per-scene map (scene_map_ridge given and some mu_s > 0).
+  bool has_scene_map() const { return scene_map_on_; }
+  /// a_s, c_s of layouts()[i] (the identity without the map).
+  const SceneMap& scene_map(std::size_t layout) const { return scene_maps_[layout]; }
 
   /// One phase of an iteration (public so tests can check the objective between half-steps).
   /// Collective; ends with a check that every factor it produced is finite, which throws the
@@ -136,7 +151,10 @@ class Trainer {
   void initialise_factors();
   void user_step();
   void plan_averaging();
-  void average_across_scenes();
+  /// Each scene's map from the current x and z (exact minimiser; collective over the group).
+  void fit_scene_maps();
+  /// z_u from x and the maps. With `keep_shared`, only the sums (weights) are recomputed.
+  void average_across_scenes(bool keep_shared = false);
   /// Collective over the shard: z for the shard users of other groups (once, before z is
   /// written; training reads only its own group's users).
   void complete_shared();
@@ -159,10 +177,20 @@ class Trainer {
   std::vector<std::int32_t> group_users_;  // shard rows active in this rank's group, ascending
   std::vector<std::int32_t> group_index_;  // shard row -> position in group_users_, or -1
   std::vector<std::int32_t> exchanged_;    // shard rows active in >= 2 groups (same on the shard)
+  // Per shard row, 1 where the user is active in two or more scenes. Only those users carry the
+  // penalty: for a user of one scene, min over z of mu |x - z|^2 is 0 at z = x, so z is
+  // eliminated exactly and the user step solves x without a prior. (Kept, the prior would only
+  // hold x back toward its previous value: a damping of strength mu, no coupling.)
+  std::vector<std::uint8_t> multi_scene_;
   // Per shard row, 1 where this group trains the user and no lower rank of the shard
   // communicator does: this rank supplies its z when z is completed for every shard user
   // (before it is written).
   std::vector<std::uint8_t> supplies_;
+  // With the map: per layout a_s, c_s, and per group user sum_s mu_s w_us a_s^2 (k values), the
+  // denominator of z and of the bridges' leave-one-out averages.
+  bool scene_map_on_ = false;
+  std::vector<SceneMap> scene_maps_;
+  Matrix average_scale_;
   // Per group user, the total weight of the last averaging and whether z came from the plain
   // w-weighted mean (some mu_s are 0 and the user is active only there): z and its weight give
   // the sums back, which the leave-one-out averages of the bridges need.

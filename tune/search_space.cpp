@@ -44,6 +44,7 @@ double number(const std::string& item, const std::string& text, double minimum, 
 std::string Setting::describe() const {
   std::string out = solver::model_kind_name(kind);
   if (kind == solver::ModelKind::kColearn) out += " mu=" + number_text(mu);
+  if (scene_map_ridge > 0) out += " map=" + number_text(scene_map_ridge);
   return out + " lambda=" + number_text(lambda) + " alpha=" + number_text(alpha) +
          " iterations=" + std::to_string(iterations);
 }
@@ -56,9 +57,10 @@ std::vector<Setting> SearchSpace::candidates() const {
   std::vector<Setting> out;
   for (solver::ModelKind kind : kinds)
     for (float m : kind == solver::ModelKind::kColearn ? mu : std::vector<float>{0.0f})
-      for (float l : lambda)
-        for (float a : alpha)
-          for (int i : iterations) out.push_back({kind, m, l, a, i});
+      for (float g : m > 0 ? map : std::vector<float>{0.0f})
+        for (float l : lambda)
+          for (float a : alpha)
+            for (int i : iterations) out.push_back({kind, m, g, l, a, i});
   return out;
 }
 
@@ -67,7 +69,7 @@ std::string SearchSpace::describe() const {
   return "kind=" +
          list_text(kinds,
                    [](solver::ModelKind k) { return std::string(solver::model_kind_name(k)); }) +
-         " mu=" + list_text(mu, number) + " lambda=" + list_text(lambda, number) +
+         " mu=" + list_text(mu, number) + " map=" + list_text(map, number) + " lambda=" + list_text(lambda, number) +
          " alpha=" + list_text(alpha, number) +
          " iterations=" + list_text(iterations, [](int i) { return std::to_string(i); }) +
          " ridge=" + list_text(ridge, number) + " beta=" + list_text(beta, beta_text);
@@ -77,6 +79,7 @@ SearchSpace default_search_space(int iterations) {
   SearchSpace space;
   space.kinds = {solver::ModelKind::kColearn, solver::ModelKind::kPooled};
   space.mu = {0, 1, 10, 100};
+  space.map = {0, 10};
   space.lambda = {0.1f, 1};
   space.alpha = {1, 10};
   space.iterations = {iterations};
@@ -111,8 +114,9 @@ SearchSpace parse_search_space(const std::string& text, int iterations) {
         else
           refuse(item, "kind '" + v + "' is not colearn or pooled");
       }
-    } else if (name == "mu" || name == "lambda" || name == "alpha") {
+    } else if (name == "mu" || name == "map" || name == "lambda" || name == "alpha") {
       std::vector<float>& list = name == "mu"       ? space.mu
+                                 : name == "map"    ? space.map
                                  : name == "lambda" ? space.lambda
                                                     : space.alpha;
       list.clear();
@@ -135,7 +139,7 @@ SearchSpace parse_search_space(const std::string& text, int iterations) {
         space.beta.push_back(v == "popularity" ? kPopularityBeta : number(item, v, 0, false));
     } else {
       refuse(item, "unknown name '" + name +
-                       "' (known: kind, mu, lambda, alpha, iterations, ridge, beta)");
+                       "' (known: kind, mu, map, lambda, alpha, iterations, ridge, beta)");
     }
   }
   return space;

@@ -39,6 +39,21 @@ run_ranks 2 train "${base[@]}" --iterations 120 --output "$WORK/r2.h5" --checkpo
 grep -q "skipping checkpoint .*checkpoint-000200-0.h5" "$WORK/r2.err" || { cat "$WORK/r2.err"; fail "the damaged checkpoint was not reported"; }
 grep -q "resumed from" "$WORK/r2.log" || fail "did not resume from the older checkpoint"
 
+# With the per-scene map, z is not a function of x: the checkpoint stores the maps and z, and a
+# run resumed from the checkpoint after iteration 8 (at another rank count) ends as the
+# uninterrupted run.
+mapped=("${base[@]}" --iterations 10 --scene-map-ridge 2)
+run_ranks 2 train "${mapped[@]}" --output "$WORK/map-full.h5" --checkpoint-every 4 --checkpoint-dir "$WORK/ck-map" > "$WORK/map-full.log"
+ls "$WORK/ck-map/checkpoint-000008-0.h5" > /dev/null || fail "no checkpoint after iteration 8"
+"$PYTHON" - "$WORK/ck-map/checkpoint-000008-0.h5" <<'PY' || fail "the checkpoint has no scene maps"
+import sys, h5py
+with h5py.File(sys.argv[1]) as f:
+    assert all("scene_map" in f["scenes"][s] for s in f["scenes"]), list(f["scenes"])
+PY
+run_ranks 1 train "${mapped[@]}" --output "$WORK/map-resumed.h5" --checkpoint-dir "$WORK/ck-map" --resume > "$WORK/map-r.log"
+grep -q "resumed from" "$WORK/map-r.log" || fail "the run with the scene map did not resume"
+"$PYTHON" "$E2E_DIR/compare_embeddings.py" "$WORK/map-full.h5" "$WORK/map-resumed.h5" --tolerance 1e-4
+
 # Nothing to resume from: start from the beginning.
 run_ranks 2 train "${base[@]}" --iterations 2 --output "$WORK/fresh.h5" --checkpoint-dir "$WORK/none" --resume > "$WORK/fresh.log"
 grep -q "no checkpoint in $WORK/none: starting from the beginning" "$WORK/fresh.log" || fail "no 'starting from the beginning' line"

@@ -21,6 +21,15 @@ four=(--input "$WORK/four.csv" --factors 6 --iterations 8 --mu 0.5,music=0 --lam
 run_ranks 1 train "${four[@]}" --output "$WORK/four1.h5" --grid 1x1 > "$WORK/four1.log"
 run_ranks 4 train "${four[@]}" --output "$WORK/four4.h5" --grid 4x1 > "$WORK/four4.log"
 "$PYTHON" "$E2E_DIR/compare_embeddings.py" "$WORK/four1.h5" "$WORK/four4.h5" --tolerance 1e-4
+# With the per-scene map (fitted from sums reduced over each scene group) the same holds.
+mapped=("${common[@]}" --scene-map-ridge 2)
+run_ranks 1 train "${mapped[@]}" --output "$WORK/m1.h5" --grid 1x1 > "$WORK/m1.log"
+run_ranks 4 train "${mapped[@]}" --output "$WORK/m4.h5" --grid 2x2 > "$WORK/m4.log"
+"$PYTHON" "$E2E_DIR/compare_embeddings.py" "$WORK/m1.h5" "$WORK/m4.h5" --tolerance 1e-4
+# ... and the map changes the model (so the comparison above tests the map's path).
+if "$PYTHON" "$E2E_DIR/compare_embeddings.py" "$WORK/r1.h5" "$WORK/m1.h5" --tolerance 1e-4 >/dev/null 2>&1; then
+  fail "--scene-map-ridge 2 gave the same factors as no map"
+fi
 # Another seed is another model: the comparison must notice (so the check can fail).
 if "$PYTHON" "$E2E_DIR/compare_embeddings.py" "$WORK/r1.h5" "$WORK/other.h5" --tolerance 1e-4 >/dev/null 2>&1; then
   fail "compare_embeddings.py did not notice that another seed gives other factors"

@@ -30,16 +30,22 @@ std::string refusal(const std::string& text) {
 TEST(TuneSearchSpace, DefaultsCoverMuUpTo100PooledRidgeAndPopularity) {
   const SearchSpace space = parse_search_space("", 15);
   EXPECT_EQ(space.mu, (std::vector<float>{0, 1, 10, 100}));
+  EXPECT_EQ(space.map, (std::vector<float>{0, 10}));
   EXPECT_EQ(space.iterations, std::vector<int>{15});
   EXPECT_EQ(space.ridge, (std::vector<double>{10, 100}));
   EXPECT_EQ(space.beta.back(), kPopularityBeta);
-  // 4 mu x 2 lambda x 2 alpha colearn, and pooled once per (lambda, alpha): it has no mu.
+  // Colearn: mu 0 without a map, mu 1, 10, 100 with each map; 2 lambda x 2 alpha each. Pooled
+  // once per (lambda, alpha): it has no mu and no map.
   const std::vector<Setting> all = space.candidates();
-  EXPECT_EQ(all.size(), 16u + 4u);
+  EXPECT_EQ(all.size(), (1u + 3u * 2u) * 4u + 4u);
   EXPECT_EQ(std::count_if(all.begin(), all.end(),
                           [](const Setting& s) { return s.kind == solver::ModelKind::kPooled; }),
             4);
   EXPECT_EQ(all.front().describe(), "colearn mu=0 lambda=0.1 alpha=1 iterations=15");
+  EXPECT_EQ(std::count_if(all.begin(), all.end(),
+                          [](const Setting& s) { return s.scene_map_ridge > 0 && s.mu == 0; }),
+            0);
+  EXPECT_EQ(all[8].describe(), "colearn mu=1 map=10 lambda=0.1 alpha=1 iterations=15");
 }
 
 TEST(TuneSearchSpace, NamedDimensionsReplaceTheirDefaultsOnly) {
@@ -49,7 +55,7 @@ TEST(TuneSearchSpace, NamedDimensionsReplaceTheirDefaultsOnly) {
   EXPECT_EQ(space.lambda, std::vector<float>{2});
   EXPECT_EQ(space.alpha, (std::vector<float>{1, 10}));  // the default
   EXPECT_EQ(space.beta, (std::vector<double>{0, kPopularityBeta}));
-  EXPECT_EQ(space.candidates().size(), 2u * 1u * 2u * 2u);
+  EXPECT_EQ(space.candidates().size(), (1u + 1u * 2u) * 1u * 2u * 2u);  // mu 5 with each map
   EXPECT_EQ(parse_search_space(space.describe(), 15).describe(), space.describe());
 }
 
