@@ -200,7 +200,7 @@ bool TrainJob::tune() {
   als_.lambda = choice->setting.lambda;
   als_.alpha = choice->setting.alpha;
   iterations_ = choice->setting.iterations;
-  std::fill(mu_.begin(), mu_.end(), choice->setting.mu);
+  mu_ = choice->setting.mu.resolve(sharded_->data.scenes);
   scene_map_ridge_ = choice->setting.scene_map_ridge;
   ridge_by_scene_ = choice->ridge_by_scene;
   beta_by_scene_ = choice->beta_by_scene;

@@ -17,10 +17,15 @@
 #include "tune/blend.h"
 #include "tune/choice.h"
 #include "tune/halving.h"
+#include "tune/validation_sample.h"
 
 namespace sceneals::app {
 
 namespace {
+
+/// The validation rows that score the candidates of an early rung (all but the last), about
+/// (tune/validation_sample.h); the last rung and the per-scene choices see every user.
+constexpr std::int64_t kEarlyRungValidationRows = 15000;
 
 /// A candidate trained on the validation split's training part.
 struct TrainedModel {
@@ -41,6 +46,9 @@ class CandidateRunner {
     const SkippedScenes skipped =
         find_skipped_scenes(comm, data.scenes, layouts_, validation, request.base.als.factors);
     test_ = skipped.any() ? evaluable_test(validation.test, skipped) : validation.test;
+    early_test_ = tune::sample_validation_users(
+        test_, comm.sum(static_cast<std::int64_t>(test_.size())), kEarlyRungValidationRows,
+        request.seed, [&](std::int64_t row) { return std::string_view(data.users.id_of_row(row)); });
     if (can_pool) pooled_ = solver::pool_layouts(grid, data.items, layouts_);
     for (const solver::SceneLayout& layout : layouts_)
       counts_.push_back(solver::item_counts(grid.group_comm, layout));
@@ -53,7 +61,8 @@ class CandidateRunner {
     options.als.alpha = setting.alpha;
     options.iterations = iterations;
     const bool pooled = setting.kind == solver::ModelKind::kPooled;
-    options.mu.assign(data_.scenes.size(), pooled ? 0.0f : setting.mu);
+    options.mu = pooled ? std::vector<float>(data_.scenes.size(), 0.0f)
+                        : setting.mu.resolve(data_.scenes);
     options.scene_map_ridge = setting.scene_map_ridge > 0
                                   ? std::optional<double>(setting.scene_map_ridge)
                                   : std::nullopt;
@@ -76,14 +85,17 @@ class CandidateRunner {
                : solver::serve_model(data_, *model.trainer, model.setting.kind);
   }
 
-  /// Collective over the group; the sums at K = 20, complete on every rank of it.
-  eval::MetricSums evaluate(const std::vector<solver::ServedScene>& served) const {
+  /// Collective over the group; the sums at K = 20, complete on every rank of it. `early`: on
+  /// the sample of users that scores early rungs.
+  eval::MetricSums evaluate(const std::vector<solver::ServedScene>& served,
+                            bool early = false) const {
     std::vector<eval::SceneModel> models;
     for (std::size_t l = 0; l < layouts_.size(); ++l)
       models.push_back(
           {layouts_[l].scene, &served[l].users, &layouts_[l].item_rows, &served[l].items});
-    eval::MetricSums sums = eval::evaluate_model(grid_, data_.users, validation_.train, test_,
-                                                 models, {tune::kChoiceK});
+    eval::MetricSums sums = eval::evaluate_model(grid_, data_.users, validation_.train,
+                                                 early ? early_test_ : test_, models,
+                                                 {tune::kChoiceK});
     comm_.broadcast(sums.data().data(), static_cast<std::int64_t>(sums.data().size()), 0);
     return sums;
   }
@@ -106,6 +118,7 @@ class CandidateRunner {
   const TuningRequest& request_;
   std::vector<solver::SceneLayout> layouts_;
   std::vector<io::Rating> test_;
+  std::vector<io::Rating> early_test_;  ///< test_ of the sampled users (kEarlyRungValidationRows)
   std::optional<solver::PooledLayout> pooled_;
   std::vector<std::vector<float>> counts_;  ///< per layout: the items' training counts
 };
@@ -288,6 +301,7 @@ std::optional<TuningChoice> run_tuning(const mpi::Communicator& world, const mpi
   std::vector<tune::Setting> alive;
   mpi::run_agreed(world, [&] {
     alive = candidates_within_budget(request.space.candidates(), request, can_pool, note);
+    for (const tune::Setting& s : alive) s.mu.resolve(data.scenes);  // names the input's scenes
   });
   const int groups = tune::search_groups(request.groups, world.size());
   const std::unique_ptr<SearchGroup> group =
@@ -323,7 +337,7 @@ std::optional<TuningChoice> run_tuning(const mpi::Communicator& world, const mpi
         break;
       }
       const tune::CohortRecall recall =
-          tune::recall_of(runner.evaluate(runner.serve(*model)), -1, 0);
+          tune::recall_of(runner.evaluate(runner.serve(*model), rung < rungs - 1), -1, 0);
       if (group_comm.is_root()) results.set(c, recall);
       if (rung == rungs - 1 && recall.score() > best_score) {  // ties: the earlier candidate
         best_score = recall.score();

@@ -276,9 +276,10 @@ ParsedTrain parse_train_options(const std::vector<std::string>& args) {
         "trained on the whole training part. Rule: the best mean of warm and cold-scene "
         "recall@20 on validation")
     ("tune-space", po::value(&tune_space)->default_value(""),
-        "what --tune searches, e.g. 'mu=0,1,10,100 lambda=0.1,1 alpha=1,10 iterations=15 "
-        "ridge=10,100 beta=0,0.01,0.1,popularity kind=colearn,pooled'; names left out keep "
-        "these defaults (beta also 0.03, 0.3, 1; iterations: --iterations)")
+        "what --tune searches, e.g. 'mu=0,1,10,100 map=0,10 lambda=0.1,1 alpha=1,10 "
+        "iterations=15 ridge=10,100 beta=0,0.01,0.1,popularity kind=colearn,pooled'; names left "
+        "out keep these defaults (beta also 0.03, 0.3, 1; iterations: --iterations). A mu value "
+        "may differ per scene: 1/book=10 is 10 for book, 1 elsewhere")
     ("tune-budget", po::value(&c.tune_budget)->default_value(8.0, "8")->notifier(
         at_least("tune-budget", 0.0)),
         "--tune trains at most this many times --iterations iterations over all candidates")

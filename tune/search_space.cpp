@@ -39,11 +39,59 @@ double number(const std::string& item, const std::string& text, double minimum, 
   return value;
 }
 
+/// "1/book=10/music=0": an optional bare value first, then scene=value parts, each >= 0.
+MuValue parse_mu(const std::string& item, const std::string& text) {
+  MuValue mu;
+  std::istringstream parts(text);
+  std::string part;
+  bool first = true;
+  while (std::getline(parts, part, '/')) {
+    const std::size_t eq = part.find('=');
+    if (eq == std::string::npos) {
+      if (!first) refuse(item, "the bare mu '" + part + "' must come first in '" + text + "'");
+      mu.all = static_cast<float>(number(item, part, 0, false));
+    } else {
+      const std::string scene = part.substr(0, eq);
+      if (scene.empty()) refuse(item, "a scene name is missing in '" + text + "'");
+      for (const auto& [name, value] : mu.by_scene)
+        if (name == scene) refuse(item, "scene '" + scene + "' is given twice in '" + text + "'");
+      mu.by_scene.emplace_back(scene, static_cast<float>(number(item, part.substr(eq + 1), 0, false)));
+    }
+    first = false;
+  }
+  return mu;
+}
+
 }  // namespace
+
+bool MuValue::pulls() const {
+  if (all > 0) return true;
+  for (const auto& [scene, mu] : by_scene)
+    if (mu > 0) return true;
+  return false;
+}
+
+std::string MuValue::describe() const {
+  std::string out = number_text(all);
+  for (const auto& [scene, mu] : by_scene) out += "/" + scene + "=" + number_text(mu);
+  return out;
+}
+
+std::vector<float> MuValue::resolve(const std::vector<std::string>& scenes) const {
+  std::vector<float> out(scenes.size(), all);
+  for (const auto& [scene, mu] : by_scene) {
+    const auto at = std::find(scenes.begin(), scenes.end(), scene);
+    if (at == scenes.end())
+      throw InputError("--tune-space: mu names scene '" + scene +
+                       "', which is not in the input (in '" + describe() + "')");
+    out[static_cast<std::size_t>(at - scenes.begin())] = mu;
+  }
+  return out;
+}
 
 std::string Setting::describe() const {
   std::string out = solver::model_kind_name(kind);
-  if (kind == solver::ModelKind::kColearn) out += " mu=" + number_text(mu);
+  if (kind == solver::ModelKind::kColearn) out += " mu=" + mu.describe();
   if (scene_map_ridge > 0) out += " map=" + number_text(scene_map_ridge);
   return out + " lambda=" + number_text(lambda) + " alpha=" + number_text(alpha) +
          " iterations=" + std::to_string(iterations);
@@ -56,8 +104,8 @@ std::string beta_text(double beta) {
 std::vector<Setting> SearchSpace::candidates() const {
   std::vector<Setting> out;
   for (solver::ModelKind kind : kinds)
-    for (float m : kind == solver::ModelKind::kColearn ? mu : std::vector<float>{0.0f})
-      for (float g : m > 0 ? map : std::vector<float>{0.0f})
+    for (const MuValue& m : kind == solver::ModelKind::kColearn ? mu : std::vector<MuValue>{{}})
+      for (float g : m.pulls() ? map : std::vector<float>{0.0f})
         for (float l : lambda)
           for (float a : alpha)
             for (int i : iterations) out.push_back({kind, m, g, l, a, i});
@@ -69,7 +117,7 @@ std::string SearchSpace::describe() const {
   return "kind=" +
          list_text(kinds,
                    [](solver::ModelKind k) { return std::string(solver::model_kind_name(k)); }) +
-         " mu=" + list_text(mu, number) + " map=" + list_text(map, number) + " lambda=" + list_text(lambda, number) +
+         " mu=" + list_text(mu, [](const MuValue& m) { return m.describe(); }) + " map=" + list_text(map, number) + " lambda=" + list_text(lambda, number) +
          " alpha=" + list_text(alpha, number) +
          " iterations=" + list_text(iterations, [](int i) { return std::to_string(i); }) +
          " ridge=" + list_text(ridge, number) + " beta=" + list_text(beta, beta_text);
@@ -78,7 +126,7 @@ std::string SearchSpace::describe() const {
 SearchSpace default_search_space(int iterations) {
   SearchSpace space;
   space.kinds = {solver::ModelKind::kColearn, solver::ModelKind::kPooled};
-  space.mu = {0, 1, 10, 100};
+  space.mu = {{0, {}}, {1, {}}, {10, {}}, {100, {}}};
   space.map = {0, 10};
   space.lambda = {0.1f, 1};
   space.alpha = {1, 10};
@@ -114,9 +162,11 @@ SearchSpace parse_search_space(const std::string& text, int iterations) {
         else
           refuse(item, "kind '" + v + "' is not colearn or pooled");
       }
-    } else if (name == "mu" || name == "map" || name == "lambda" || name == "alpha") {
-      std::vector<float>& list = name == "mu"       ? space.mu
-                                 : name == "map"    ? space.map
+    } else if (name == "mu") {
+      space.mu.clear();
+      for (const std::string& v : values) space.mu.push_back(parse_mu(item, v));
+    } else if (name == "map" || name == "lambda" || name == "alpha") {
+      std::vector<float>& list = name == "map"      ? space.map
                                  : name == "lambda" ? space.lambda
                                                     : space.alpha;
       list.clear();

@@ -18,10 +18,26 @@ namespace sceneals::tune {
 /// training count, the model's score only breaking ties. Printed and stored as "popularity".
 inline constexpr double kPopularityBeta = 1e4;
 
+/// mu of a candidate: one value for every scene, or per-scene values over a default. Written
+/// "10" or "1/book=10/music=0" (a bare value, 0 when absent, then scene=value parts).
+struct MuValue {
+  float all = 0;
+  std::vector<std::pair<std::string, float>> by_scene;
+  bool operator==(const MuValue& other) const {
+    return all == other.all && by_scene == other.by_scene;
+  }
+  /// Some scene's mu is > 0 (the map matters only then).
+  bool pulls() const;
+  std::string describe() const;
+  /// mu per scene of `scenes` (the job's scene list); InputError naming --tune-space for a scene
+  /// that is not in it.
+  std::vector<float> resolve(const std::vector<std::string>& scenes) const;
+};
+
 /// One trained candidate.
 struct Setting {
   solver::ModelKind kind = solver::ModelKind::kColearn;
-  float mu = 0;  ///< every scene's mu (colearn only)
+  MuValue mu;  ///< colearn only
   float scene_map_ridge = 0;  ///< the scene map's ridge (colearn with mu > 0 only); 0: no map
   float lambda = 0.1f;
   float alpha = 10.0f;
@@ -33,7 +49,8 @@ struct Setting {
 
 struct SearchSpace {
   std::vector<solver::ModelKind> kinds;
-  std::vector<float> mu, lambda, alpha;
+  std::vector<MuValue> mu;
+  std::vector<float> lambda, alpha;
   std::vector<float> map;  ///< scene map ridges, 0 for none (solver/scene_map.h)
   std::vector<int> iterations;
   std::vector<double> ridge;
@@ -50,7 +67,8 @@ struct SearchSpace {
 /// iterations `iterations`, ridge 10, 100, beta 0, 0.01, 0.03, 0.1, 0.3, 1, popularity.
 SearchSpace default_search_space(int iterations);
 
-/// Pure. `text`: whitespace- or ';'-separated `name=value,value,...` items, names kind, mu,
+/// Pure. `text`: whitespace- or ';'-separated `name=value,value,...` items, names kind, mu
+/// (each value a MuValue, e.g. mu=0,10,1/book=10),
 /// map, lambda, alpha, iterations, ridge, beta (beta also takes `popularity`). InputError naming
 /// --tune-space for an unknown name, a bad or out-of-range value, or an empty list.
 SearchSpace parse_search_space(const std::string& text, int iterations);

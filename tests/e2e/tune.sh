@@ -79,7 +79,24 @@ run_ranks 2 train "${common[@]}" --output "$WORK/ck.h5" --tune --checkpoint-ever
 grep -q "tuning without pooled candidates" "$WORK/ck.log" || fail "no notice about pooled candidates"
 grep -q "^chosen: colearn" "$WORK/ck.log" || fail "a checkpointed tuning chose something else than colearn"
 
+# Per-scene mu values: a space of one such candidate with the map is chosen as given, and the
+# file's mu attribute has the per-scene values and the map's ridge.
+run_ranks 2 train "${common[@]}" --output "$WORK/ps.h5" \
+  --tune-space "kind=colearn mu=0.5/reading=4 map=3 lambda=0.1 alpha=1" --tune > "$WORK/ps.log"
+grep -q "^chosen: colearn mu=0.5/reading=4 map=3 lambda=0.1 alpha=1" "$WORK/ps.log" || { cat "$WORK/ps.log"; fail "the per-scene mu candidate was not chosen as given"; }
+"$PYTHON" - "$WORK/ps.h5" <<'PY'
+import sys, h5py
+with h5py.File(sys.argv[1], "r") as f:
+    text = lambda a: a.decode() if isinstance(a, bytes) else a
+    mu = dict(p.split("=") for p in text(f.attrs["mu"]).split(","))
+    assert {s: float(v) for s, v in mu.items()} == {"reading": 4.0, "shopping": 0.5, "video": 0.5}, mu
+    assert float(f.attrs["scene_map_ridge"]) == 3.0, f.attrs["scene_map_ridge"]
+    assert all("scene_map" in f["scenes"][s] for s in f["scenes"])
+PY
+
 # Bad settings.
+expect_one_error unknown_scene "mu names scene 'poetry', which is not in the input" train \
+  "${common[@]}" --output "$WORK/x.h5" --tune --tune-space mu=1/poetry=2
 expect_one_error empty_space "the search space is empty" train "${common[@]}" \
   --output "$WORK/x.h5" --tune --tune-space kind=pooled --grid 2x1
 expect_one_error small_budget "too few to train one candidate" train "${common[@]}" \

@@ -14,6 +14,7 @@
 #include "tune/choice.h"
 #include "tune/halving.h"
 #include "tune/search_space.h"
+#include "tune/validation_sample.h"
 
 namespace sceneals::tune {
 namespace {
@@ -29,7 +30,7 @@ std::string refusal(const std::string& text) {
 
 TEST(TuneSearchSpace, DefaultsCoverMuUpTo100PooledRidgeAndPopularity) {
   const SearchSpace space = parse_search_space("", 15);
-  EXPECT_EQ(space.mu, (std::vector<float>{0, 1, 10, 100}));
+  EXPECT_EQ(space.mu, (std::vector<MuValue>{{0, {}}, {1, {}}, {10, {}}, {100, {}}}));
   EXPECT_EQ(space.map, (std::vector<float>{0, 10}));
   EXPECT_EQ(space.iterations, std::vector<int>{15});
   EXPECT_EQ(space.ridge, (std::vector<double>{10, 100}));
@@ -43,7 +44,7 @@ TEST(TuneSearchSpace, DefaultsCoverMuUpTo100PooledRidgeAndPopularity) {
             4);
   EXPECT_EQ(all.front().describe(), "colearn mu=0 lambda=0.1 alpha=1 iterations=15");
   EXPECT_EQ(std::count_if(all.begin(), all.end(),
-                          [](const Setting& s) { return s.scene_map_ridge > 0 && s.mu == 0; }),
+                          [](const Setting& s) { return s.scene_map_ridge > 0 && !s.mu.pulls(); }),
             0);
   EXPECT_EQ(all[8].describe(), "colearn mu=1 map=10 lambda=0.1 alpha=1 iterations=15");
 }
@@ -51,7 +52,7 @@ TEST(TuneSearchSpace, DefaultsCoverMuUpTo100PooledRidgeAndPopularity) {
 TEST(TuneSearchSpace, NamedDimensionsReplaceTheirDefaultsOnly) {
   const SearchSpace space =
       parse_search_space("mu=0,5;lambda=2 kind=colearn beta=0,popularity iterations=3,9", 15);
-  EXPECT_EQ(space.mu, (std::vector<float>{0, 5}));
+  EXPECT_EQ(space.mu, (std::vector<MuValue>{{0, {}}, {5, {}}}));
   EXPECT_EQ(space.lambda, std::vector<float>{2});
   EXPECT_EQ(space.alpha, (std::vector<float>{1, 10}));  // the default
   EXPECT_EQ(space.beta, (std::vector<double>{0, kPopularityBeta}));
@@ -69,6 +70,29 @@ TEST(TuneSearchSpace, BadTextIsRefusedNamingTheOptionAndTheItem) {
   EXPECT_NE(refusal("kind=independent").find("not colearn or pooled"), std::string::npos);
   EXPECT_NE(refusal("alpha").find("name=value"), std::string::npos);
   EXPECT_NE(refusal("beta=x").find("'x' is not a number"), std::string::npos);
+  EXPECT_NE(refusal("mu=1/book=-2").find("'-2' must be >= 0"), std::string::npos);
+  EXPECT_NE(refusal("mu=book=1/2").find("the bare mu '2' must come first"), std::string::npos);
+  EXPECT_NE(refusal("mu=1/=2").find("scene name is missing"), std::string::npos);
+  EXPECT_NE(refusal("mu=book=1/book=2").find("'book' is given twice"), std::string::npos);
+}
+
+// A mu value may set scenes apart: "1/book=10" is 1 for every scene but book. Such a candidate
+// pulls (the map is searched with it) when any scene's mu is > 0, and names only known scenes.
+TEST(TuneSearchSpace, PerSceneMuValues) {
+  const SearchSpace space = parse_search_space("mu=0,1/book=10,music=2 map=0,5 kind=colearn", 15);
+  ASSERT_EQ(space.mu.size(), 3u);
+  EXPECT_EQ(space.mu[1], (MuValue{1, {{"book", 10.0f}}}));
+  EXPECT_EQ(space.mu[2], (MuValue{0, {{"music", 2.0f}}}));
+  EXPECT_EQ(space.mu[1].resolve({"book", "film", "music"}), (std::vector<float>{10, 1, 1}));
+  EXPECT_EQ(space.mu[2].resolve({"book", "music"}), (std::vector<float>{0, 2}));
+  EXPECT_TRUE(space.mu[2].pulls());
+  EXPECT_FALSE(space.mu[0].pulls());
+  EXPECT_THROW(space.mu[1].resolve({"film", "music"}), InputError);
+  // mu 0 once, each per-scene value with both maps; 2 lambda x 2 alpha.
+  EXPECT_EQ(space.candidates().size(), (1u + 2u * 2u) * 4u);
+  EXPECT_EQ(space.candidates()[4].describe(),
+            "colearn mu=1/book=10 lambda=0.1 alpha=1 iterations=15");
+  EXPECT_EQ(parse_search_space(space.describe(), 15).describe(), space.describe());
 }
 
 /// The halving as a plain loop: every rung trains the alive candidates, the best third goes on.
@@ -182,6 +206,37 @@ TEST(PopularityBlend, ScoresAreTheModelsPlusBetaLogCountOrTheCount) {
       EXPECT_EQ(x.row(u).dot(popular.row(i)), counts[static_cast<std::size_t>(i)]);
   std::vector<float> short_counts(3);
   EXPECT_THROW(solver::blend_popularity(popular, short_counts, 1.0), InternalError);
+}
+
+// The early rungs' sample: whole users (every row of a kept user, none of the others), about
+// the target share of them, the same users whatever order or split of the rows (so every rank
+// count and search group draws the same), and everything below the target.
+TEST(TuneValidationSample, KeepsWholeUsersAboutTheTargetShareByIdAlone) {
+  std::vector<std::string> ids;
+  std::vector<io::Rating> rows;
+  for (int u = 0; u < 4000; ++u) {
+    ids.push_back("user" + std::to_string(u));
+    for (int i = 0; i < 3; ++i) rows.push_back(io::Rating{u, i, 0, 1.0f, 0, 0});
+  }
+  const auto id_of = [&](std::int64_t row) {
+    return std::string_view(ids[static_cast<std::size_t>(row)]);
+  };
+  const std::int64_t total = static_cast<std::int64_t>(rows.size());
+  EXPECT_EQ(sample_validation_users(rows, total, total, 1, id_of).size(), rows.size());
+  const std::vector<io::Rating> kept = sample_validation_users(rows, total, total / 4, 1, id_of);
+  std::vector<int> per_user(ids.size(), 0);
+  for (const io::Rating& r : kept) ++per_user[static_cast<std::size_t>(r.user_row)];
+  for (int count : per_user) EXPECT_TRUE(count == 0 || count == 3);
+  EXPECT_NEAR(static_cast<double>(kept.size()) / static_cast<double>(total), 0.25, 0.03);
+  // Half the rows on one "rank", half on another: together they keep the same rows.
+  const std::vector<io::Rating> first(rows.begin(), rows.begin() + total / 2);
+  const std::vector<io::Rating> second(rows.begin() + total / 2, rows.end());
+  EXPECT_EQ(sample_validation_users(first, total, total / 4, 1, id_of).size() +
+                sample_validation_users(second, total, total / 4, 1, id_of).size(),
+            kept.size());
+  // Another seed draws other users.
+  EXPECT_NE(sample_validation_users(rows, total, total / 4, 2, id_of).front().user_row,
+            kept.front().user_row);
 }
 
 }  // namespace
