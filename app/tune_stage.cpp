@@ -301,7 +301,7 @@ std::optional<TuningChoice> run_tuning(const mpi::Communicator& world, const mpi
   std::vector<tune::Setting> alive;
   mpi::run_agreed(world, [&] {
     alive = candidates_within_budget(request.space.candidates(), request, can_pool, note);
-    for (const tune::Setting& s : alive) s.mu.resolve(data.scenes);  // names the input's scenes
+    for (const tune::MuValue& mu : request.space.mu) mu.resolve(data.scenes);  // known scenes
   });
   const int groups = tune::search_groups(request.groups, world.size());
   const std::unique_ptr<SearchGroup> group =

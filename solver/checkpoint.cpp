@@ -38,8 +38,13 @@ std::vector<std::string> list_checkpoints(const std::string& directory) {
 
 /// The maps and z of a checkpoint trained with the scene map (with it, z is not a function of x).
 /// Every rank reads every scene's map (the reads are collective), and its shard's rows of z.
-void restore_scene_maps(const io::EmbeddingFileReader& reader, const io::ShardedData& data,
-                        Trainer& trainer) {
+struct StoredSceneMaps {
+  std::vector<SceneMap> maps;  ///< per layout of the trainer
+  Matrix shared;               ///< this shard's rows of z
+};
+
+StoredSceneMaps read_scene_maps(const io::EmbeddingFileReader& reader, const io::ShardedData& data,
+                                const Trainer& trainer) {
   const std::int64_t k = trainer.options().als.factors;
   std::vector<SceneMap> by_scene(data.scenes.size(), SceneMap::identity(static_cast<int>(k)));
   for (std::size_t s = 0; s < data.scenes.size(); ++s) {
@@ -50,12 +55,12 @@ void restore_scene_maps(const io::EmbeddingFileReader& reader, const io::Sharded
     const Matrix map = reader.read_matrix_rows(name, 2, k, 0, 2);
     by_scene[s] = SceneMap{map.row(0).transpose(), map.row(1).transpose()};
   }
-  std::vector<SceneMap> maps;
+  StoredSceneMaps stored;
   for (const SceneLayout& layout : trainer.layouts())
-    maps.push_back(by_scene[static_cast<std::size_t>(layout.scene)]);
-  const Matrix shared = reader.read_matrix_rows("/shared/user_factors", reader.n_users(), k,
-                                                data.users.row_begin(), data.users.size());
-  trainer.restore_scene_maps(maps, shared);
+    stored.maps.push_back(by_scene[static_cast<std::size_t>(layout.scene)]);
+  stored.shared = reader.read_matrix_rows("/shared/user_factors", reader.n_users(), k,
+                                          data.users.row_begin(), data.users.size());
+  return stored;
 }
 
 }  // namespace
@@ -128,9 +133,13 @@ std::optional<TrainProgress> resume_from_checkpoint(const mpi::Communicator& wor
         users.push_back(&at->shard_users);
         items.push_back(&at->items);
       }
+      // Everything is read (and a checkpoint without maps refused) before the trainer changes,
+      // so a refused checkpoint leaves it as it was for the next one or a fresh start.
+      std::optional<StoredSceneMaps> stored;
+      if (trainer.has_scene_map()) stored = read_scene_maps(reader, data, trainer);
       mpi::run_agreed(world, [&] { trainer.restore(users, items); });
-      if (trainer.has_scene_map())
-        restore_scene_maps(reader, data, trainer);
+      if (stored)
+        trainer.restore_scene_maps(stored->maps, stored->shared);
       else
         trainer.run_phase(Phase::kAveraging);  // z and its sums are a function of x
       return TrainProgress{static_cast<int>(*iteration), static_cast<int>(*phases)};

@@ -207,13 +207,17 @@ void Trainer::plan_averaging() {
   check_invariant(data_.users.size() < std::numeric_limits<std::int32_t>::max(),
                   "a user shard holds fewer than 2^31 users");
   std::vector<std::int32_t> held(shard_users, 0);  // 1 where this group has the user
-  std::vector<std::int32_t> scenes(shard_users, 0);  // the user's scenes in this group
-  for (const SceneLayout& layout : layouts_)
+  // The user's scenes in this group that pull toward z (mu_s > 0): with one such scene, z is
+  // that scene's x (mapped back) whatever the others, and the penalty is eliminated.
+  std::vector<std::int32_t> scenes(shard_users, 0);
+  for (const SceneLayout& layout : layouts_) {
+    const bool pulls = options_.mu[static_cast<std::size_t>(layout.scene)] > 0.0f;
     for (std::int64_t u = 0; u < layout.local_users(); ++u) {
       const auto row = static_cast<std::size_t>(layout.local_user_row(u) - data_.users.row_begin());
       held[row] = 1;
-      ++scenes[row];
+      if (pulls) ++scenes[row];
     }
+  }
   group_index_.assign(shard_users, -1);
   group_users_.clear();
   for (std::size_t row = 0; row < shard_users; ++row)

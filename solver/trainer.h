@@ -177,8 +177,9 @@ class Trainer {
   std::vector<std::int32_t> group_users_;  // shard rows active in this rank's group, ascending
   std::vector<std::int32_t> group_index_;  // shard row -> position in group_users_, or -1
   std::vector<std::int32_t> exchanged_;    // shard rows active in >= 2 groups (same on the shard)
-  // Per shard row, 1 where the user is active in two or more scenes. Only those users carry the
-  // penalty: for a user of one scene, min over z of mu |x - z|^2 is 0 at z = x, so z is
+  // Per shard row, 1 where the user is active in two or more scenes with mu_s > 0. Only those
+  // users carry the penalty: for a user of one such scene, min over z of mu |x - z|^2 is 0 at
+  // z = x (mapped back with the scene map), so z is
   // eliminated exactly and the user step solves x without a prior. (Kept, the prior would only
   // hold x back toward its previous value: a damping of strength mu, no coupling.)
   std::vector<std::uint8_t> multi_scene_;

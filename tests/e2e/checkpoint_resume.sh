@@ -54,6 +54,16 @@ run_ranks 1 train "${mapped[@]}" --output "$WORK/map-resumed.h5" --checkpoint-di
 grep -q "resumed from" "$WORK/map-r.log" || fail "the run with the scene map did not resume"
 "$PYTHON" "$E2E_DIR/compare_embeddings.py" "$WORK/map-full.h5" "$WORK/map-resumed.h5" --tolerance 1e-4
 
+# A checkpoint without maps cannot resume a run with the map: it is skipped with a message, and
+# the run starts from the beginning, untouched by it (the same factors as a fresh run).
+mkdir -p "$WORK/ck-nomap"
+cp "$WORK/ck2/checkpoint-000100-0.h5" "$WORK/ck-nomap/"
+run_ranks 2 train "${base[@]}" --iterations 3 --scene-map-ridge 2 --output "$WORK/nomap.h5" --checkpoint-dir "$WORK/ck-nomap" --resume > "$WORK/nomap.log" 2> "$WORK/nomap.err"
+grep -q "skipping checkpoint .*scene_map" "$WORK/nomap.err" || { cat "$WORK/nomap.err"; fail "a checkpoint without maps was not refused"; }
+grep -q "starting from the beginning" "$WORK/nomap.log" || fail "no fresh start after the refused checkpoint"
+run_ranks 2 train "${base[@]}" --iterations 3 --scene-map-ridge 2 --output "$WORK/nomap-fresh.h5" > "$WORK/nomap-fresh.log"
+"$PYTHON" "$E2E_DIR/compare_embeddings.py" "$WORK/nomap-fresh.h5" "$WORK/nomap.h5" --tolerance 1e-5
+
 # Nothing to resume from: start from the beginning.
 run_ranks 2 train "${base[@]}" --iterations 2 --output "$WORK/fresh.h5" --checkpoint-dir "$WORK/none" --resume > "$WORK/fresh.log"
 grep -q "no checkpoint in $WORK/none: starting from the beginning" "$WORK/fresh.log" || fail "no 'starting from the beginning' line"
