@@ -66,7 +66,7 @@ class TrainJob {
   bool pooled_kind_;
   solver::AlsParams als_;
   int iterations_;
-  double scene_map_ridge_;  ///< 0: no scene map
+  double scene_map_ridge_;              ///< 0: no scene map
   std::vector<double> ridge_by_scene_;  ///< per global scene
   std::vector<double> beta_by_scene_;   ///< per global scene; empty: no blend
   std::vector<io::MetricRecord> tuning_records_;

@@ -48,7 +48,8 @@ class CandidateRunner {
     test_ = skipped.any() ? evaluable_test(validation.test, skipped) : validation.test;
     early_test_ = tune::sample_validation_users(
         test_, comm.sum(static_cast<std::int64_t>(test_.size())), kEarlyRungValidationRows,
-        request.seed, [&](std::int64_t row) { return std::string_view(data.users.id_of_row(row)); });
+        request.seed,
+        [&](std::int64_t row) { return std::string_view(data.users.id_of_row(row)); });
     if (can_pool) pooled_ = solver::pool_layouts(grid, data.items, layouts_);
     for (const solver::SceneLayout& layout : layouts_)
       counts_.push_back(solver::item_counts(grid.group_comm, layout));
@@ -61,11 +62,10 @@ class CandidateRunner {
     options.als.alpha = setting.alpha;
     options.iterations = iterations;
     const bool pooled = setting.kind == solver::ModelKind::kPooled;
-    options.mu = pooled ? std::vector<float>(data_.scenes.size(), 0.0f)
-                        : setting.mu.resolve(data_.scenes);
-    options.scene_map_ridge = setting.scene_map_ridge > 0
-                                  ? std::optional<double>(setting.scene_map_ridge)
-                                  : std::nullopt;
+    options.mu =
+        pooled ? std::vector<float>(data_.scenes.size(), 0.0f) : setting.mu.resolve(data_.scenes);
+    options.scene_map_ridge =
+        setting.scene_map_ridge > 0 ? std::optional<double>(setting.scene_map_ridge) : std::nullopt;
     options.learn_item_bias = true;
     TrainedModel model{
         setting,
@@ -93,9 +93,9 @@ class CandidateRunner {
     for (std::size_t l = 0; l < layouts_.size(); ++l)
       models.push_back(
           {layouts_[l].scene, &served[l].users, &layouts_[l].item_rows, &served[l].items});
-    eval::MetricSums sums = eval::evaluate_model(grid_, data_.users, validation_.train,
-                                                 early ? early_test_ : test_, models,
-                                                 {tune::kChoiceK});
+    eval::MetricSums sums =
+        eval::evaluate_model(grid_, data_.users, validation_.train, early ? early_test_ : test_,
+                             models, {tune::kChoiceK});
     comm_.broadcast(sums.data().data(), static_cast<std::int64_t>(sums.data().size()), 0);
     return sums;
   }

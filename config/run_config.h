@@ -22,7 +22,7 @@ struct TrainConfig {
   std::string mu =
       "0";  ///< one value for every scene, or "scene=value,..." with an optional default
   bool average_weight_count = false;
-  double ridge = 100.0;  ///< ridge of the per-scene bridge regression
+  double ridge = 100.0;        ///< ridge of the per-scene bridge regression
   double scene_map_ridge = 0;  ///< G of the per-scene map (solver/scene_map.h); 0: no map
   std::uint64_t seed = 42;
   io::SplitOptions split;

@@ -305,7 +305,8 @@ AgreedLayout agree_on_content(const mpi::Communicator& comm, const std::string& 
   const std::size_t matrix_kinds = std::size(kSceneMatrixDatasets);
   std::vector<std::int32_t> holders;  // per scene, per matrix kind
   for (const SceneEmbeddingBlock& s : c.scenes)
-    for (const SceneMatrixDataset& d : kSceneMatrixDatasets) holders.push_back((s.*d.member) ? 1 : 0);
+    for (const SceneMatrixDataset& d : kSceneMatrixDatasets)
+      holders.push_back((s.*d.member) ? 1 : 0);
   comm.allreduce_in_place(holders, mpi::ReduceOp::kSum);
   AgreedLayout layout;
   agreed([&] {
@@ -314,8 +315,8 @@ AgreedLayout agree_on_content(const mpi::Communicator& comm, const std::string& 
       for (std::size_t m = 0; m < matrix_kinds; ++m) {
         const std::int32_t held = holders[s * matrix_kinds + m];
         require(held <= 1, scene_group(c.scenes[s].name) + "/" + kSceneMatrixDatasets[m].name +
-                                " is held by " + std::to_string(held) +
-                                " ranks; exactly one must write it");
+                               " is held by " + std::to_string(held) +
+                               " ranks; exactly one must write it");
         layout.scene_has_matrix.back().push_back(held == 1);
       }
     }

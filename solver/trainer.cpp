@@ -188,9 +188,9 @@ void Trainer::user_step() {
     const SceneMap& map = scene_maps_[l];
     mapped_prior.resize(layout.local_users(), k_);
     for (std::int64_t u = 0; u < layout.local_users(); ++u)
-      mapped_prior.row(u) = shared_.row(prior_rows[static_cast<std::size_t>(u)])
-                                .cwiseProduct(map.scale.transpose()) +
-                            map.shift.transpose();
+      mapped_prior.row(u) =
+          shared_.row(prior_rows[static_cast<std::size_t>(u)]).cwiseProduct(map.scale.transpose()) +
+          map.shift.transpose();
     solve_rows(options_.als, k_, item_factors_[l], gram_y, layout.by_user.view(),
                prior_weights.data(), PriorRows(&mapped_prior), user_factors_[l]);
   }
@@ -403,9 +403,8 @@ void Trainer::fit_bridges(const std::vector<double>& ridge_by_scene) {
           const double total_scale = average_scale_(static_cast<Eigen::Index>(at), d);
           const double rest = total_scale - weight * a * a;
           z_other(d) = rest > 1e-6 * total_scale
-                           ? static_cast<float>((total_scale * z(d) -
-                                                 weight * a * (x(d) - map.shift(d))) /
-                                                rest)
+                           ? static_cast<float>(
+                                 (total_scale * z(d) - weight * a * (x(d) - map.shift(d))) / rest)
                            : 0.0f;
         }
       } else {
@@ -510,8 +509,8 @@ Objective Trainer::objective() const {
       const SceneMap& map = scene_maps_[l];
       const Eigen::RowVectorXf target =
           shared_.row(shard_row).cwiseProduct(map.scale.transpose()) + map.shift.transpose();
-      terms[2] += mu * user_weight(l, u) *
-                  (x.row(u).head(k_) - target).cast<double>().squaredNorm();
+      terms[2] +=
+          mu * user_weight(l, u) * (x.row(u).head(k_) - target).cast<double>().squaredNorm();
     }
     if (scene_map_on_ && grid_.group_comm.rank() == 0)  // once per scene
       terms[2] += mu * *options_.scene_map_ridge *

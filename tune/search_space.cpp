@@ -55,7 +55,8 @@ MuValue parse_mu(const std::string& item, const std::string& text) {
       if (scene.empty()) refuse(item, "a scene name is missing in '" + text + "'");
       for (const auto& [name, value] : mu.by_scene)
         if (name == scene) refuse(item, "scene '" + scene + "' is given twice in '" + text + "'");
-      mu.by_scene.emplace_back(scene, static_cast<float>(number(item, part.substr(eq + 1), 0, false)));
+      mu.by_scene.emplace_back(scene,
+                               static_cast<float>(number(item, part.substr(eq + 1), 0, false)));
     }
     first = false;
   }
@@ -117,7 +118,8 @@ std::string SearchSpace::describe() const {
   return "kind=" +
          list_text(kinds,
                    [](solver::ModelKind k) { return std::string(solver::model_kind_name(k)); }) +
-         " mu=" + list_text(mu, [](const MuValue& m) { return m.describe(); }) + " map=" + list_text(map, number) + " lambda=" + list_text(lambda, number) +
+         " mu=" + list_text(mu, [](const MuValue& m) { return m.describe(); }) +
+         " map=" + list_text(map, number) + " lambda=" + list_text(lambda, number) +
          " alpha=" + list_text(alpha, number) +
          " iterations=" + list_text(iterations, [](int i) { return std::to_string(i); }) +
          " ridge=" + list_text(ridge, number) + " beta=" + list_text(beta, beta_text);

@@ -37,7 +37,7 @@ struct MuValue {
 /// One trained candidate.
 struct Setting {
   solver::ModelKind kind = solver::ModelKind::kColearn;
-  MuValue mu;  ///< colearn only
+  MuValue mu;                 ///< colearn only
   float scene_map_ridge = 0;  ///< the scene map's ridge (colearn with mu > 0 only); 0: no map
   float lambda = 0.1f;
   float alpha = 10.0f;
@@ -63,8 +63,8 @@ struct SearchSpace {
   std::string describe() const;
 };
 
-/// The default space: kind colearn and pooled, mu 0, 1, 10, 100, map 0, 10, lambda 0.1, 1, alpha 1, 10,
-/// iterations `iterations`, ridge 10, 100, beta 0, 0.01, 0.03, 0.1, 0.3, 1, popularity.
+/// The default space: kind colearn and pooled, mu 0, 1, 10, 100, map 0, 10, lambda 0.1, 1, alpha 1,
+/// 10, iterations `iterations`, ridge 10, 100, beta 0, 0.01, 0.03, 0.1, 0.3, 1, popularity.
 SearchSpace default_search_space(int iterations);
 
 /// Pure. `text`: whitespace- or ';'-separated `name=value,value,...` items, names kind, mu

@@ -1,7 +1,8 @@
 // On real data (Douban book + music, two scenes, users shared), the objective of docs/design.md
 // never increases from one half-step (user step, cross-scene averaging, item step) to the next, for
-// every solver and feedback kind, with and without the per-scene map, at 1, 2 and 4 ranks. Tolerance: 1e-6 relative, the rounding of
-// float32 factors summed in double; a real increase from a wrong step is orders larger.
+// every solver and feedback kind, with and without the per-scene map, at 1, 2 and 4 ranks.
+// Tolerance: 1e-6 relative, the rounding of float32 factors summed in double; a real increase from
+// a wrong step is orders larger.
 #include <gtest/gtest.h>
 
 #include <filesystem>

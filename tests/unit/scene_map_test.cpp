@@ -27,7 +27,8 @@ Users random_users(int k, int n, unsigned seed) {
     Eigen::VectorXf z(k), x(k);
     for (int d = 0; d < k; ++d) {
       z(d) = normal(rng);
-      x(d) = 0.7f * static_cast<float>(d + 1) / static_cast<float>(k) * z(d) + 0.3f + 0.2f * normal(rng);
+      x(d) = 0.7f * static_cast<float>(d + 1) / static_cast<float>(k) * z(d) + 0.3f +
+             0.2f * normal(rng);
     }
     users.z.push_back(z);
     users.x.push_back(x);
