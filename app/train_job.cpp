@@ -214,7 +214,7 @@ bool TrainJob::train() {
   options_.als = als_;
   options_.iterations = iterations_;
   options_.mu = mu_;
-  if (scene_map_ridge_ > 0) options_.scene_map_ridge = scene_map_ridge_;
+  options_.scene_map_ridge = scene_map_ridge_;
   options_.average_weight =
       config_.average_weight_count ? solver::AverageWeight::kCount : solver::AverageWeight::kOne;
   options_.seed = config_.seed;

@@ -64,8 +64,7 @@ class CandidateRunner {
     const bool pooled = setting.kind == solver::ModelKind::kPooled;
     options.mu =
         pooled ? std::vector<float>(data_.scenes.size(), 0.0f) : setting.mu.resolve(data_.scenes);
-    options.scene_map_ridge =
-        setting.scene_map_ridge > 0 ? std::optional<double>(setting.scene_map_ridge) : std::nullopt;
+    options.scene_map_ridge = setting.scene_map_ridge;
     options.learn_item_bias = true;
     TrainedModel model{
         setting,

@@ -46,12 +46,13 @@ struct SceneEmbeddingBlock {
 struct SceneMatrixDataset {
   const char* name;
   std::optional<FactorMatrix> SceneEmbeddingBlock::*member;
-  int extra_rows;  ///< rows = k + extra_rows, or 2 when negative (the scene map)
-  std::int64_t rows(std::int64_t k) const { return extra_rows < 0 ? 2 : k + extra_rows; }
+  int k_rows;  ///< rows = k_rows * k + fixed_rows
+  int fixed_rows;
+  std::int64_t rows(std::int64_t k) const { return k_rows * k + fixed_rows; }
 };
 inline constexpr SceneMatrixDataset kSceneMatrixDatasets[] = {
-    {"bridge", &SceneEmbeddingBlock::bridge, 1},
-    {"scene_map", &SceneEmbeddingBlock::scene_map, -1},
+    {"bridge", &SceneEmbeddingBlock::bridge, 1, 1},        // (k + 1) x k
+    {"scene_map", &SceneEmbeddingBlock::scene_map, 0, 2},  // 2 x k
 };
 
 /// This rank's part of the whole file. Scalars, scene names and attributes are the same on

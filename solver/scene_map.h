@@ -20,6 +20,10 @@ struct SceneMap {
   Eigen::VectorXf scale;  ///< a_s, k values
   Eigen::VectorXf shift;  ///< c_s, k values
   static SceneMap identity(int k);
+  /// a * z + c for a row z of k values.
+  Eigen::RowVectorXf apply(const Eigen::Ref<const Eigen::RowVectorXf>& z) const {
+    return z.cwiseProduct(scale.transpose()) + shift.transpose();
+  }
 };
 
 class SceneMapStatistics {

@@ -98,9 +98,8 @@ Trainer::Trainer(const mpi::ProcessGrid& grid, const io::ShardedData& data,
   bridges_.assign(layouts_.size(), std::nullopt);
   mu_weights_dropped_ =
       std::all_of(options_.mu.begin(), options_.mu.end(), [](float mu) { return mu == 0.0f; });
-  check_invariant(!options_.scene_map_ridge || *options_.scene_map_ridge > 0,
-                  "the scene map's ridge is positive");
-  scene_map_on_ = options_.scene_map_ridge.has_value() && !mu_weights_dropped_;
+  check_invariant(options_.scene_map_ridge >= 0, "the scene map's ridge is not negative");
+  scene_map_on_ = options_.scene_map_ridge > 0 && !mu_weights_dropped_;
   scene_maps_.assign(layouts_.size(), SceneMap::identity(k_));
   initialise_factors();
 }
@@ -188,9 +187,7 @@ void Trainer::user_step() {
     const SceneMap& map = scene_maps_[l];
     mapped_prior.resize(layout.local_users(), k_);
     for (std::int64_t u = 0; u < layout.local_users(); ++u)
-      mapped_prior.row(u) =
-          shared_.row(prior_rows[static_cast<std::size_t>(u)]).cwiseProduct(map.scale.transpose()) +
-          map.shift.transpose();
+      mapped_prior.row(u) = map.apply(shared_.row(prior_rows[static_cast<std::size_t>(u)]));
     solve_rows(options_.als, k_, item_factors_[l], gram_y, layout.by_user.view(),
                prior_weights.data(), PriorRows(&mapped_prior), user_factors_[l]);
   }
@@ -257,7 +254,7 @@ void Trainer::fit_scene_maps() {
   allreduce_statistics(grid_.group_comm, stats);
   for (std::size_t l = 0; l < layouts_.size(); ++l)
     if (options_.mu[static_cast<std::size_t>(layouts_[l].scene)] != 0.0f)
-      scene_maps_[l] = stats[l].solve(*options_.scene_map_ridge);
+      scene_maps_[l] = stats[l].solve(options_.scene_map_ridge);
 }
 
 void Trainer::average_across_scenes(bool keep_shared) {
@@ -506,14 +503,12 @@ Objective Trainer::objective() const {
       terms[1] += lambda * (explicit_feedback ? n_obs : 1.0) * norm;
       const std::int64_t shard_row = layout.local_user_row(u) - data_.users.row_begin();
       if (!multi_scene_[static_cast<std::size_t>(shard_row)]) continue;  // z = x eliminated
-      const SceneMap& map = scene_maps_[l];
-      const Eigen::RowVectorXf target =
-          shared_.row(shard_row).cwiseProduct(map.scale.transpose()) + map.shift.transpose();
+      const Eigen::RowVectorXf target = scene_maps_[l].apply(shared_.row(shard_row));
       terms[2] +=
           mu * user_weight(l, u) * (x.row(u).head(k_) - target).cast<double>().squaredNorm();
     }
     if (scene_map_on_ && grid_.group_comm.rank() == 0)  // once per scene
-      terms[2] += mu * *options_.scene_map_ridge *
+      terms[2] += mu * options_.scene_map_ridge *
                   ((scene_maps_[l].scale.array() - 1.0f).matrix().cast<double>().squaredNorm() +
                    scene_maps_[l].shift.cast<double>().squaredNorm());
     for (std::int64_t i = 0; i < layout.local_items(); ++i) {

@@ -34,8 +34,8 @@ struct TrainOptions {
   std::uint64_t seed = 42;
   bool learn_item_bias = true;  ///< false: item rows are [y_is, 0] (the independent kind)
   /// The ridge G of the per-scene map (solver/scene_map.h): x_us is pulled toward a_s z_u + c_s.
-  /// None: the identity map (x_us pulled toward z_u), the model without the map.
-  std::optional<double> scene_map_ridge;
+  /// 0: the identity map (x_us pulled toward z_u), the model without the map.
+  double scene_map_ridge = 0;
 };
 
 /// The objective of docs/design.md split into its terms (sums over all ranks).

@@ -7,7 +7,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <optional>
 
 #include "io/interaction_reader.h"
 #include "io/sharded_data.h"
@@ -40,8 +39,7 @@ std::string convert_douban(const mpi::Communicator& world) {
   return path;
 }
 
-void check_objective_never_increases(solver::AlsParams als,
-                                     std::optional<double> scene_map_ridge = std::nullopt) {
+void check_objective_never_increases(solver::AlsParams als, double scene_map_ridge = 0) {
   const mpi::Communicator world = mpi::Communicator::world();
   io::ReadOptions read_options;
   read_options.path = convert_douban(world);
