@@ -4,7 +4,8 @@
 // (MPI_Reduce to rank 0). Warm pairs are scored with x_us; cold-scene pairs (no training data in
 // the scene) with the row the file holds for them (the bridged vector). Catalogue coverage needs
 // the union of all top-K lists of a scene: one byte per item, combined with MAX over the scene's
-// group (all users of a scene live there) and counted on the group's rank 0.
+// group (all users of a scene live there) and counted on the group's rank 0. Diversity and
+// novelty (eval/list_metrics.h) are per-pair sums like the ranking metrics.
 #pragma once
 
 #include <vector>
@@ -26,15 +27,26 @@ struct SceneModel {
   const io::RowSource* shard_users = nullptr;
   const std::vector<std::int64_t>* item_rows = nullptr;  ///< the scene's items (sorted global rows)
   const solver::Matrix* items = nullptr;                 ///< item_rows x (k+1)
+  /// The items' vectors for diversity (item_rows x d: their features); null: their factors.
+  const solver::Matrix* item_vectors = nullptr;
+  /// Items served from features (no training data at all; sorted global rows), their rows
+  /// W_s' [f_i, 1] and features; null or empty: none. The candidates of the cold-item cohort.
+  const std::vector<std::int64_t>* feature_item_rows = nullptr;
+  const solver::Matrix* feature_items = nullptr;
+  const solver::Matrix* feature_item_vectors = nullptr;
 };
 
 /// Collective over the grid. `train` and `test` are this rank's ratings (sorted by scene, user,
 /// item); a (user, scene) test pair is warm when the user has training ratings in the scene
-/// (they are masked), cold otherwise. `models` lists the scenes of this rank's group, in the
-/// same order and with the same item lists on every rank of the group. Coverage@K of a (scene,
-/// cohort) is over the scene's `item_rows`. Returns sums complete on world rank 0 only.
+/// (they are masked), cold otherwise. Test ratings on items of `cold_item_rows` (sorted global
+/// rows of items held out entirely) or on items served from features form a third cohort,
+/// cold-item, ranked among the scene's feature items. `models` lists the scenes of this rank's
+/// group, in the same order and with the same item lists on every rank of the group. Coverage@K
+/// of a (scene, cohort) is over the cohort's candidates. Novelty counts the training ratings of
+/// `train`. Returns sums complete on world rank 0 only.
 MetricSums evaluate_model(const mpi::ProcessGrid& grid, const io::Catalogue& users,
                           const std::vector<io::Rating>& train, const std::vector<io::Rating>& test,
-                          const std::vector<SceneModel>& models, const std::vector<int>& ks);
+                          const std::vector<SceneModel>& models, const std::vector<int>& ks,
+                          const std::vector<std::int64_t>& cold_item_rows = {});
 
 }  // namespace sceneals::eval

@@ -15,9 +15,9 @@ namespace sceneals::eval {
 
 namespace {
 
-constexpr Metric kAllMetrics[kMetricCount] = {Metric::kPrecision, Metric::kRecall, Metric::kF1,
-                                              Metric::kNdcg,      Metric::kMap,    Metric::kHitRate,
-                                              Metric::kCoverage};
+constexpr Metric kAllMetrics[kMetricCount] = {
+    Metric::kPrecision, Metric::kRecall,    Metric::kF1,      Metric::kNdcg,    Metric::kMap,
+    Metric::kHitRate,   Metric::kDiversity, Metric::kNovelty, Metric::kCoverage};
 
 }  // namespace
 
@@ -91,8 +91,15 @@ bool write_all(int fd, const std::string& text) {
 }  // namespace
 
 const char* cohort_name(int cohort) {
-  check_invariant(cohort == kWarm || cohort == kCold, "cohort_name: unknown cohort");
-  return cohort == kWarm ? "warm" : "cold";
+  switch (cohort) {
+    case kWarm:
+      return "warm";
+    case kCold:
+      return "cold";
+    case kColdItem:
+      return "cold-item";
+  }
+  throw InternalError("cohort_name: unknown cohort");
 }
 
 std::vector<MetricRecord> metric_records(const MetricSums& sums,
@@ -114,7 +121,7 @@ std::vector<MetricRecord> metric_records(const MetricSums& sums,
                          static_cast<std::int64_t>(pairs),
                          {}});
   };
-  for (const int cohort : {kWarm, kCold})
+  for (const int cohort : {kWarm, kCold, kColdItem})
     for (std::size_t ki = 0; ki < ks.size(); ++ki) {
       const int k_index = static_cast<int>(ki);
       for (std::size_t s = 0; s < scenes.size(); ++s) {
@@ -189,11 +196,15 @@ std::string format_metrics_table(const MetricSums& sums, const std::vector<std::
     pairs_width = std::max(pairs_width, std::to_string(r.pairs).size());
   }
   constexpr std::size_t kValueWidth = 8;
-  const char* const headers[kMetricCount] = {"prec", "recall", "f1", "ndcg", "map", "hit", "cov"};
+  constexpr std::size_t kCohortWidth = 9;  // "cold-item"
+  const char* const headers[kMetricCount] = {"prec", "recall", "f1",    "ndcg", "map",
+                                             "hit",  "divers", "novel", "cov"};
 
   std::string out;
   append_padded(out, "scene", scene_width, true);
-  out += " cohort ";
+  out += ' ';
+  append_padded(out, "cohort", kCohortWidth, true);
+  out += ' ';
   append_padded(out, "K", k_width, false);
   for (const char* header : headers) {
     out += ' ';
@@ -203,13 +214,13 @@ std::string format_metrics_table(const MetricSums& sums, const std::vector<std::
   append_padded(out, "pairs", pairs_width, false);
   out += '\n';
 
-  // metric_records gives each row's seven metrics consecutively, in Metric order.
+  // metric_records gives each row's nine metrics consecutively, in Metric order.
   char value[32];
   for (std::size_t row = 0; row + kMetricCount <= records.size(); row += kMetricCount) {
     const MetricRecord& first = records[row];
     append_padded(out, first.scene, scene_width, true);
     out += ' ';
-    append_padded(out, first.cohort, 6, true);
+    append_padded(out, first.cohort, kCohortWidth, true);
     out += ' ';
     append_padded(out, std::to_string(first.k), k_width, false);
     for (int m = 0; m < kMetricCount; ++m) {

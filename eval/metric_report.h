@@ -13,12 +13,12 @@ namespace sceneals::eval {
 
 using io::MetricRecord;
 
-/// The name of a cohort in reports: "warm" or "cold".
+/// The name of a cohort in reports: "warm", "cold" or "cold-item".
 const char* cohort_name(int cohort);
 
-/// One record per (cell, metric) for the cells with pairs > 0: for each cohort (warm, cold), each
-/// K, each scene in `scenes` order and then "overall", the seven metrics in Metric order (means
-/// over pairs, and coverage). `scenes` and `ks` name the sums' scene and K indices;
+/// One record per (cell, metric) for the cells with pairs > 0: for each cohort (warm, cold,
+/// cold-item), each K, each scene in `scenes` order and then "overall", the nine metrics in Metric
+/// order (means over pairs, and coverage). `scenes` and `ks` name the sums' scene and K indices;
 /// InternalError when their sizes differ from the sums' shape.
 std::vector<MetricRecord> metric_records(const MetricSums& sums,
                                          const std::vector<std::string>& scenes,
@@ -41,7 +41,7 @@ std::string metrics_json(const std::vector<MetricRecord>& records);
 void write_metrics_json(const std::string& path, const std::vector<MetricRecord>& records);
 
 /// The rank-0 table: a header and one row per (cohort, K, scene or overall) with pairs > 0, with
-/// the seven metrics and the pair count. Column widths follow the longest scene name, K and pair
+/// the nine metrics and the pair count. Column widths follow the longest scene name, K and pair
 /// count, so the columns stay aligned.
 std::string format_metrics_table(const MetricSums& sums, const std::vector<std::string>& scenes,
                                  const std::vector<int>& ks);

@@ -18,6 +18,10 @@ const char* metric_name(Metric metric) {
       return "map";
     case Metric::kHitRate:
       return "hit_rate";
+    case Metric::kDiversity:
+      return "diversity";
+    case Metric::kNovelty:
+      return "novelty";
     case Metric::kCoverage:
       return "coverage";
   }
@@ -41,7 +45,8 @@ std::size_t MetricSums::cell(int scene, int cohort, int k_index) const {
          kFields;
 }
 
-void MetricSums::add(int scene, int cohort, int k_index, const RankingMetrics& metrics) {
+void MetricSums::add(int scene, int cohort, int k_index, const RankingMetrics& metrics,
+                     const ListMetrics& list) {
   double* at = data_.data() + cell(scene, cohort, k_index);
   at[static_cast<int>(Metric::kPrecision)] += metrics.precision;
   at[static_cast<int>(Metric::kRecall)] += metrics.recall;
@@ -49,6 +54,8 @@ void MetricSums::add(int scene, int cohort, int k_index, const RankingMetrics& m
   at[static_cast<int>(Metric::kNdcg)] += metrics.ndcg;
   at[static_cast<int>(Metric::kMap)] += metrics.average_precision;
   at[static_cast<int>(Metric::kHitRate)] += metrics.hit_rate;
+  at[static_cast<int>(Metric::kDiversity)] += list.diversity;
+  at[static_cast<int>(Metric::kNovelty)] += list.novelty;
   at[kCountField] += 1.0;
 }
 

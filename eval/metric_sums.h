@@ -10,27 +10,46 @@
 
 namespace sceneals::eval {
 
-/// The reported metrics. The first six are per-pair metrics, summed and averaged over pairs (their
-/// values index the fields of one cell); coverage is a property of the whole cell.
-enum class Metric { kPrecision, kRecall, kF1, kNdcg, kMap, kHitRate, kCoverage };
-constexpr int kMetricCount = 7;
-/// The per-pair metrics, kPrecision .. kHitRate.
-constexpr int kPairMetricCount = 6;
+/// The reported metrics. The first eight are per-pair metrics, summed and averaged over pairs
+/// (their values index the fields of one cell); coverage is a property of the whole cell.
+enum class Metric {
+  kPrecision,
+  kRecall,
+  kF1,
+  kNdcg,
+  kMap,
+  kHitRate,
+  kDiversity,
+  kNovelty,
+  kCoverage
+};
+constexpr int kMetricCount = 9;
+/// The per-pair metrics, kPrecision .. kNovelty.
+constexpr int kPairMetricCount = 8;
 
-/// "precision", "recall", "f1", "ndcg", "map", "hit_rate", "coverage": names for tables and files.
+/// "precision", "recall", "f1", "ndcg", "map", "hit_rate", "diversity", "novelty", "coverage":
+/// names for tables and files.
 const char* metric_name(Metric metric);
 
 /// Warm pairs: the user has training data in the scene. Cold: held out entirely in that scene.
-enum Cohort { kWarm = 0, kCold = 1 };
-constexpr int kCohortCount = 2;
+/// Cold-item: the pair's held-out items have no training data at all (--cold-item-fraction, or
+/// new items of --item-features); they are ranked among the items served from features.
+enum Cohort { kWarm = 0, kCold = 1, kColdItem = 2 };
+constexpr int kCohortCount = 3;
 
-/// Per (scene, cohort, K index): sums of the six per-pair metrics, the pair count, and the two
+/// What a top-K list is beside its hits (eval/list_metrics.h computes them).
+struct ListMetrics {
+  double diversity = 0;  ///< mean pairwise (1 - cosine) of the listed items' vectors
+  double novelty = 0;    ///< mean -log2 of the listed items' training popularity share
+};
+
+/// Per (scene, cohort, K index): sums of the eight per-pair metrics, the pair count, and the two
 /// numbers of catalogue coverage. Layout of data(): cell (scene, cohort, k_index) starts at
-/// ((scene * 2 + cohort) * ks + k_index) * 9 and holds
-///   [0..6)  the six per-pair metric sums, in Metric order (kPrecision .. kHitRate)
-///   [6]     the number of (user, scene) pairs added
-///   [7]     recommended: the scene's items that appear in at least one top-K list of the cohort
-///   [8]     catalogue: the number of the scene's candidate items
+/// ((scene * 3 + cohort) * ks + k_index) * 11 and holds
+///   [0..8)  the eight per-pair metric sums, in Metric order (kPrecision .. kNovelty)
+///   [8]     the number of (user, scene) pairs added
+///   [9]     recommended: the scene's items that appear in at least one top-K list of the cohort
+///   [10]    catalogue: the number of the scene's candidate items of the cohort
 /// Counts are stored as doubles (exact below 2^53) so that one reduction carries everything.
 /// Coverage is not a sum over pairs: the evaluation finds each scene's two numbers on one rank
 /// (its group's rank 0) and leaves them 0 elsewhere, so the elementwise sum still gives them.
@@ -43,7 +62,8 @@ class MetricSums {
   int ks() const { return ks_; }
 
   /// Adds one (user, scene) pair's metrics at the K with index k_index.
-  void add(int scene, int cohort, int k_index, const RankingMetrics& metrics);
+  void add(int scene, int cohort, int k_index, const RankingMetrics& metrics,
+           const ListMetrics& list = ListMetrics());
 
   /// Adds a cell's coverage numbers: `recommended` of the scene's `catalogue` items appear in some
   /// top-K list of the cohort. Called once per cell (on one rank) per evaluation.
@@ -83,7 +103,7 @@ class MetricSums {
   const std::vector<double>& data() const { return data_; }
 
  private:
-  static constexpr int kCountField = kPairMetricCount;  // after the six sums
+  static constexpr int kCountField = kPairMetricCount;  // after the eight sums
   static constexpr int kRecommendedField = kCountField + 1;
   static constexpr int kCatalogueField = kCountField + 2;
   static constexpr int kFields = kCountField + 3;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <tuple>
+#include <unordered_map>
 
 #include "io/id_hash.h"
 
@@ -59,8 +61,26 @@ std::vector<std::int32_t> choose_cold_scenes(const mpi::ProcessGrid& grid, const
   return cold;
 }
 
-SplitRatings split_ratings(const mpi::ProcessGrid& grid, const ShardedData& data,
-                           const std::vector<Rating>& ratings, const SplitOptions& options) {
+bool is_cold_item(std::string_view item_id, const SplitOptions& options) {
+  return options.cold_item_fraction > 0 &&
+         hash_to_unit(hash_combine(hash_id(item_id), mix64(options.seed ^ 0x17E3C01DULL))) <
+             options.cold_item_fraction;
+}
+
+std::vector<std::int64_t> SplitRatings::cold_item_rows() const {
+  std::vector<std::int64_t> rows;
+  for (std::size_t i = 0; i < test.size(); ++i)
+    if (test_cold[i] == kColdItemTest) rows.push_back(test[i].item_row);
+  std::sort(rows.begin(), rows.end());
+  rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+  return rows;
+}
+
+namespace {
+
+/// The warm and cold-scene split of `ratings` (none of them on a held-out item).
+SplitRatings split_users(const mpi::ProcessGrid& grid, const ShardedData& data,
+                         const std::vector<Rating>& ratings, const SplitOptions& options) {
   const std::vector<std::int32_t> cold = choose_cold_scenes(grid, data, ratings, options);
   const std::int64_t row_begin = data.users.row_begin();
   const std::vector<SplitRole> roles = assign_split_roles(
@@ -79,9 +99,45 @@ SplitRatings split_ratings(const mpi::ProcessGrid& grid, const ShardedData& data
       out.train.push_back(ratings[i]);
     } else {
       out.test.push_back(ratings[i]);
-      out.test_cold.push_back(roles[i] == SplitRole::kTestCold ? 1 : 0);
+      out.test_cold.push_back(roles[i] == SplitRole::kTestCold ? kColdSceneTest : kWarmTest);
     }
   }
+  return out;
+}
+
+}  // namespace
+
+SplitRatings split_ratings(const mpi::ProcessGrid& grid, const ShardedData& data,
+                           const std::vector<Rating>& ratings, const SplitOptions& options) {
+  if (options.cold_item_fraction <= 0) return split_users(grid, data, ratings, options);
+  // The held-out items first: a function of the item id and the seed alone, like every choice
+  // of the split. Each item is decided once, not once per rating.
+  std::unordered_map<std::int64_t, bool> cold_item;
+  std::vector<Rating> kept, held;
+  for (const Rating& r : ratings) {
+    auto [at, added] = cold_item.try_emplace(r.item_row, false);
+    if (added) at->second = is_cold_item(data.item_ids_seen.at(r.item_row), options);
+    (at->second ? held : kept).push_back(r);
+  }
+  SplitRatings out = split_users(grid, data, kept, options);
+  // Both lists stay sorted by (scene, user, item): merge the held-out ratings in.
+  std::vector<Rating> test;
+  std::vector<std::uint8_t> kinds;
+  test.reserve(out.test.size() + held.size());
+  kinds.reserve(test.capacity());
+  const auto key = [](const Rating& r) { return std::tie(r.scene, r.user_row, r.item_row); };
+  std::size_t a = 0, b = 0;
+  while (a < out.test.size() || b < held.size()) {
+    if (b == held.size() || (a < out.test.size() && key(out.test[a]) < key(held[b]))) {
+      test.push_back(out.test[a]);
+      kinds.push_back(out.test_cold[a++]);
+    } else {
+      test.push_back(held[b++]);
+      kinds.push_back(kColdItemTest);
+    }
+  }
+  out.test = std::move(test);
+  out.test_cold = std::move(kinds);
   return out;
 }
 

@@ -5,11 +5,14 @@
 // holds out all of their interactions in one scene chosen by a seeded hash ("cold" test).
 // Every decision is a function of ids and the seed alone, so the split does not depend on the
 // number of ranks or the order of input lines. A validation split is the same function applied
-// to the training part with a derived seed.
+// to the training part with a derived seed. With cold_item_fraction, that share of the items
+// (by a seeded hash of the item id) is held out entirely first: every interaction with them goes
+// to the test split ("cold-item"), and the rest is split as above.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "io/sharded_data.h"
@@ -19,6 +22,7 @@ namespace sceneals::io {
 struct SplitOptions {
   double holdout = 0.2;
   double cold_fraction = 0.2;
+  double cold_item_fraction = 0;
   int min_interactions = 5;
   std::uint64_t seed = 42;
 };
@@ -43,10 +47,19 @@ std::vector<std::int32_t> choose_cold_scenes(const mpi::ProcessGrid& grid, const
                                              const std::vector<Rating>& ratings,
                                              const SplitOptions& options);
 
+enum TestKind : std::uint8_t { kWarmTest = 0, kColdSceneTest = 1, kColdItemTest = 2 };
+
+/// Whether the item with this id is held out entirely by a split with these options.
+bool is_cold_item(std::string_view item_id, const SplitOptions& options);
+
 struct SplitRatings {
-  std::vector<Rating> train;            ///< sorted by (scene, user, item)
-  std::vector<Rating> test;             ///< sorted by (scene, user, item)
-  std::vector<std::uint8_t> test_cold;  ///< 1 where the test rating belongs to a cold-scene pair
+  std::vector<Rating> train;  ///< sorted by (scene, user, item)
+  std::vector<Rating> test;   ///< sorted by (scene, user, item)
+  /// Per test rating: kWarmTest, kColdSceneTest (a cold-scene pair) or kColdItemTest (an item
+  /// held out entirely).
+  std::vector<std::uint8_t> test_cold;
+  /// Sorted global rows of this rank's held-out items (--cold-item-fraction).
+  std::vector<std::int64_t> cold_item_rows() const;
 };
 
 /// The seed of the validation split carved from the training part of the split with `seed`.

@@ -51,7 +51,10 @@ std::string format_lines(const ShardedData& data, const std::vector<Rating>& rat
       out.push_back(',');
       out.append(timestamp, written.ptr);
     }
-    if (cold != nullptr) out.append((*cold)[i] ? ",1" : ",0");
+    if (cold != nullptr) {  // the test kind: 0 warm, 1 cold-scene, 2 cold-item (io/split.h)
+      out.push_back(',');
+      out.push_back(static_cast<char>('0' + (*cold)[i]));
+    }
     out.push_back('\n');
   }
   return out;

@@ -1,8 +1,11 @@
 // The distributed evaluation against a brute-force single-process one: a small data set and a
 // model whose every factor is a closed-form function of (id, scene), so every rank can rebuild
 // the whole problem; the reference sorts all scores of every test user, masks training items and
-// applies the metric formulas directly. At 1, 2 and 4 ranks and with one or two scene groups,
-// every sum of rank 0 (counts, the six metric sums, coverage) must equal the reference's.
+// applies the metric formulas directly (diversity by explicit cosines of every pair of a list,
+// novelty from counted training interactions). Some items are held out entirely and served from
+// "features" (closed-form rows as well): their test interactions form the cold-item cohort,
+// ranked among them alone. At 1, 2 and 4 ranks and with one or two scene groups, every sum of
+// rank 0 (counts, the eight metric sums, coverage) must equal the reference's.
 #include "eval/evaluator.h"
 
 #include <gtest/gtest.h>
@@ -56,6 +59,8 @@ std::vector<Interaction> all_interactions() {
       for (int i : items) out.push_back({user, "i" + std::to_string(i), s});
       // An item only this user has, held out: relevant, but never a candidate of the scene.
       if (u % 10 == 3) out.push_back({user, "rare-" + user, s});
+      // A cold item (held out entirely, served from its features), for some users.
+      if (u % 4 == 2) out.push_back({user, "cold" + std::to_string((u + s) % 7), s});
     }
   }
   return out;
@@ -64,8 +69,10 @@ std::vector<Interaction> all_interactions() {
 /// The split: a sixth of the users are cold in one scene (all its interactions held out);
 /// otherwise a quarter of the interactions and every rare item are held out (a (user, scene)
 /// whose every interaction is held out is cold too: it has no training data there).
+bool is_cold_item(const std::string& item) { return item.rfind("cold", 0) == 0; }
+
 bool is_test(const std::string& user, const std::string& item, int scene) {
-  if (item.rfind("rare-", 0) == 0) return true;
+  if (item.rfind("rare-", 0) == 0 || is_cold_item(item)) return true;
   const std::uint64_t u = hash_of(user, 7);
   if (u % 6 == 0 && static_cast<int>((u >> 8) % 3) == scene) return true;
   return hash_of(user + "|" + item, static_cast<std::uint64_t>(scene)) % 4 == 0;
@@ -122,18 +129,54 @@ struct Reference {
   int relevant_outside_catalogue = 0;  // held-out items the scene's candidates lack
 };
 
+/// Mean over the list's pairs of 1 - cosine of the items' factors (the bias column left out).
+double reference_diversity(const std::vector<std::string>& top, int scene) {
+  double distance = 0, pairs = 0;
+  for (std::size_t a = 0; a < top.size(); ++a)
+    for (std::size_t b = a + 1; b < top.size(); ++b) {
+      double dot = 0, na = 0, nb = 0;
+      for (int c = 0; c < kFactors; ++c) {
+        const double x = item_factor(top[a], scene, c), y = item_factor(top[b], scene, c);
+        dot += x * y;
+        na += x * x;
+        nb += y * y;
+      }
+      if (na == 0 || nb == 0) continue;
+      distance += 1 - dot / std::sqrt(na * nb);
+      pairs += 1;
+    }
+  return pairs > 0 ? distance / pairs : 0;
+}
+
 Reference brute_force(const std::vector<Interaction>& all,
-                      const std::vector<std::vector<std::string>>& candidates) {
+                      const std::vector<std::vector<std::string>>& candidates,
+                      const std::vector<std::string>& cold_items) {
   Reference ref;
   for (int s = 0; s < static_cast<int>(kSceneNames.size()); ++s) {
-    const std::vector<std::string>& items = candidates[static_cast<std::size_t>(s)];
-    std::map<std::string, std::set<std::string>> test, train;
-    for (const Interaction& x : all)
-      if (x.scene == s) (is_test(x.user, x.item, s) ? test : train)[x.user].insert(x.item);
+    const std::vector<std::string>& trained_items = candidates[static_cast<std::size_t>(s)];
+    std::map<std::string, std::set<std::string>> test, cold_item_test, train;
+    std::map<std::string, double> count;  // training interactions per item of the scene
+    for (const Interaction& x : all) {
+      if (x.scene != s) continue;
+      if (is_cold_item(x.item))
+        cold_item_test[x.user].insert(x.item);
+      else if (is_test(x.user, x.item, s))
+        test[x.user].insert(x.item);
+      else
+        train[x.user].insert(x.item), count[x.item] += 1;
+    }
+    // Novelty: -log2 of the add-one share among every served item (trained and cold).
+    double total = static_cast<double>(trained_items.size() + cold_items.size());
+    for (const auto& [item, c] : count) total += c;
+    const auto novelty = [&](const std::vector<std::string>& top) {
+      double bits = 0;
+      for (const std::string& item : top) bits += -std::log2((count[item] + 1) / total);
+      return top.empty() ? 0.0 : bits / static_cast<double>(top.size());
+    };
     std::vector<std::set<std::string>> recommended(kCohortCount * kKs.size());
-    for (const auto& [user, relevant] : test) {
-      const std::set<std::string>& mask = train[user];
-      const int cohort = mask.empty() ? kCold : kWarm;
+    const auto add_pair = [&](const std::string& user, const std::set<std::string>& relevant,
+                              const std::vector<std::string>& items, int cohort,
+                              const std::set<std::string>& mask) {
       std::vector<double> score(items.size());
       std::vector<std::size_t> order;
       for (std::size_t j = 0; j < items.size(); ++j) {
@@ -152,18 +195,23 @@ Reference brute_force(const std::vector<Interaction>& all,
         std::vector<std::string> top;
         for (std::size_t r = 0; r < order.size() && r < static_cast<std::size_t>(kKs[ki]); ++r)
           top.push_back(items[order[r]]);
-        ref.sums.add(s, cohort, static_cast<int>(ki), reference_metrics(top, relevant, kKs[ki]));
+        ref.sums.add(s, cohort, static_cast<int>(ki), reference_metrics(top, relevant, kKs[ki]),
+                     {reference_diversity(top, s), novelty(top)});
         recommended[static_cast<std::size_t>(cohort) * kKs.size() + ki].insert(top.begin(),
                                                                                top.end());
       }
-    }
+    };
+    for (const auto& [user, relevant] : test)
+      add_pair(user, relevant, trained_items, train[user].empty() ? kCold : kWarm, train[user]);
+    for (const auto& [user, relevant] : cold_item_test)
+      add_pair(user, relevant, cold_items, kColdItem, {});
     for (int cohort = 0; cohort < kCohortCount; ++cohort)
       for (std::size_t ki = 0; ki < kKs.size(); ++ki)
         ref.sums.add_coverage(
             s, cohort, static_cast<int>(ki),
             static_cast<double>(
                 recommended[static_cast<std::size_t>(cohort) * kKs.size() + ki].size()),
-            static_cast<double>(items.size()));
+            static_cast<double>(cohort == kColdItem ? cold_items.size() : trained_items.size()));
   }
   return ref;
 }
@@ -195,11 +243,21 @@ TEST(Evaluator, DistributedSumsEqualTheBruteForceReference) {
     rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
     for (std::int64_t r : rows) candidates[s].push_back(item_order[static_cast<std::size_t>(r)]);
   }
-  const Reference reference = brute_force(all, candidates);
-  // The reference exercises what it should: both cohorts, items outside the catalogue, partial
+  // The cold items, served from features in every scene: global rows (sorted) and ids.
+  std::vector<std::int64_t> cold_item_rows;
+  std::vector<std::string> cold_items;
+  for (std::size_t r = 0; r < item_order.size(); ++r)
+    if (is_cold_item(item_order[r])) {
+      cold_item_rows.push_back(static_cast<std::int64_t>(r));
+      cold_items.push_back(item_order[r]);
+    }
+  const Reference reference = brute_force(all, candidates, cold_items);
+  // The reference exercises what it should: every cohort, items outside the catalogue, partial
   // coverage.
   EXPECT_GT(reference.sums.overall_count(kWarm, 0), 50);
   EXPECT_GT(reference.sums.overall_count(kCold, 0), 5);
+  EXPECT_GT(reference.sums.overall_count(kColdItem, 0), 5);
+  EXPECT_GT(reference.sums.overall_mean(kWarm, 1, Metric::kDiversity), 0.1);
   EXPECT_GT(reference.relevant_outside_catalogue, 0);
   EXPECT_GT(reference.sums.overall_coverage(kWarm, 0), 0.1);
   EXPECT_LT(reference.sums.overall_coverage(kWarm, 0), 0.9);
@@ -227,7 +285,7 @@ TEST(Evaluator, DistributedSumsEqualTheBruteForceReference) {
     }
 
     // The models of this rank's group, with the factors the formulas give.
-    std::vector<solver::Matrix> user_blocks, item_blocks;
+    std::vector<solver::Matrix> user_blocks, item_blocks, cold_item_blocks;
     std::vector<int> scenes;
     for (int s = 0; s < static_cast<int>(kSceneNames.size()); ++s)
       if (grid.plan.group_of_scene[static_cast<std::size_t>(s)] == grid.group) scenes.push_back(s);
@@ -241,23 +299,31 @@ TEST(Evaluator, DistributedSumsEqualTheBruteForceReference) {
       for (Eigen::Index i = 0; i < item_factors.rows(); ++i)
         for (int c = 0; c <= kFactors; ++c)
           item_factors(i, c) = item_factor(items[static_cast<std::size_t>(i)], s, c);
+      solver::Matrix cold(static_cast<Eigen::Index>(cold_items.size()), kFactors + 1);
+      for (Eigen::Index i = 0; i < cold.rows(); ++i)
+        for (int c = 0; c <= kFactors; ++c)
+          cold(i, c) = item_factor(cold_items[static_cast<std::size_t>(i)], s, c);
       user_blocks.push_back(std::move(users));
       item_blocks.push_back(std::move(item_factors));
+      cold_item_blocks.push_back(std::move(cold));
     }
     std::vector<io::RowSource> user_rows;
     for (const solver::Matrix& block : user_blocks) user_rows.push_back(io::rows_of(block));
     std::vector<SceneModel> models;
     for (std::size_t m = 0; m < scenes.size(); ++m)
       models.push_back({scenes[m], &user_rows[m],
-                        &candidate_rows[static_cast<std::size_t>(scenes[m])], &item_blocks[m]});
+                        &candidate_rows[static_cast<std::size_t>(scenes[m])], &item_blocks[m],
+                        nullptr, &cold_item_rows, &cold_item_blocks[m], nullptr});
 
     const MetricSums sums = evaluate_model(grid, data.users, train, test, models, kKs);
     // No ASSERT here: returning early on rank 0 would leave the others in the next collective.
     if (world.is_root() && sums.data().size() == reference.sums.data().size()) {
       for (std::size_t i = 0; i < sums.data().size(); ++i) {
         const double want = reference.sums.data()[i];
-        // Counts and coverage are exact; metric sums differ only by summation order.
-        EXPECT_NEAR(sums.data()[i], want, 1e-12 * std::max(1.0, std::abs(want)))
+        // Counts and coverage are exact; metric sums differ only by summation order, but for
+        // diversity (float cosines, field 6 of each cell of 11).
+        const double tolerance = i % 11 == 6 ? 1e-5 : 1e-12;
+        EXPECT_NEAR(sums.data()[i], want, tolerance * std::max(1.0, std::abs(want)))
             << "entry " << i << " with " << grid.plan.describe();
       }
     } else if (world.is_root()) {

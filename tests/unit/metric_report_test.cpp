@@ -234,19 +234,22 @@ const std::vector<std::string> kScenes = {"books", "a\"b\\c"};
 const std::vector<int> kKs = {5, 10};
 
 /// Scene 0 (books), warm, K=5: two pairs, 3 of 8 items recommended. Scene 1, warm, K=5: one
-/// pair, 2 of 4 items. Scene 1, cold, K=10: one pair, 1 of 4 items. Every other cell is empty.
+/// pair, 2 of 4 items. Scene 1, cold, K=10: one pair, 1 of 4 items. Scene 0, cold-item, K=10:
+/// one pair, 2 of 5 items. Every other cell is empty.
 MetricSums example_sums() {
   MetricSums sums(2, 2);
   const RankingMetrics a = metrics(0.2, 0.5, 2.0 / 7.0, 0.6, 0.3, 1);
   const RankingMetrics zero;
   const RankingMetrics b = metrics(0.4, 1.0, 4.0 / 7.0, 1.0, 1.0, 1);
-  sums.add(0, kWarm, 0, a);
-  sums.add(0, kWarm, 0, zero);
+  sums.add(0, kWarm, 0, a, {0.4, 5.0});
+  sums.add(0, kWarm, 0, zero, {0.2, 3.0});
   sums.add_coverage(0, kWarm, 0, 3, 8);
-  sums.add(1, kWarm, 0, b);
+  sums.add(1, kWarm, 0, b, {0.6, 8.0});
   sums.add_coverage(1, kWarm, 0, 2, 4);
-  sums.add(1, kCold, 1, a);
+  sums.add(1, kCold, 1, a, {0.5, 2.0});
   sums.add_coverage(1, kCold, 1, 1, 4);
+  sums.add(0, kColdItem, 1, b, {1.0, 9.0});
+  sums.add_coverage(0, kColdItem, 1, 2, 5);
   // Coverage numbers of cells without pairs (the evaluation writes them for every cell).
   sums.add_coverage(0, kCold, 1, 0, 8);
   sums.add_coverage(0, kWarm, 1, 0, 8);
@@ -258,21 +261,28 @@ struct Row {
   const char* cohort;
   int k;
   std::int64_t pairs;
-  double values[kMetricCount];  // precision, recall, f1, ndcg, map, hit_rate, coverage
+  double values[kMetricCount];  // precision, recall, f1, ndcg, map, hit, diversity, novelty, cov
 };
 
 TEST(MetricRecords, HandComputedMeansForCellsWithPairsOnly) {
   // Means worked out by hand from example_sums().
   const Row rows[] = {
-      {"books", "warm", 5, 2, {0.1, 0.25, 1.0 / 7.0, 0.3, 0.15, 0.5, 3.0 / 8.0}},
-      {"a\"b\\c", "warm", 5, 1, {0.4, 1.0, 4.0 / 7.0, 1.0, 1.0, 1.0, 0.5}},
+      {"books", "warm", 5, 2, {0.1, 0.25, 1.0 / 7.0, 0.3, 0.15, 0.5, 0.3, 4.0, 3.0 / 8.0}},
+      {"a\"b\\c", "warm", 5, 1, {0.4, 1.0, 4.0 / 7.0, 1.0, 1.0, 1.0, 0.6, 8.0, 0.5}},
       // Over the three pairs; coverage (3 + 2) / (8 + 4).
-      {"overall", "warm", 5, 3, {0.2, 0.5, 2.0 / 7.0, 1.6 / 3.0, 1.3 / 3.0, 2.0 / 3.0, 5.0 / 12}},
-      {"a\"b\\c", "cold", 10, 1, {0.2, 0.5, 2.0 / 7.0, 0.6, 0.3, 1.0, 0.25}},
+      {"overall",
+       "warm",
+       5,
+       3,
+       {0.2, 0.5, 2.0 / 7.0, 1.6 / 3.0, 1.3 / 3.0, 2.0 / 3.0, 0.4, 16.0 / 3.0, 5.0 / 12}},
+      {"a\"b\\c", "cold", 10, 1, {0.2, 0.5, 2.0 / 7.0, 0.6, 0.3, 1.0, 0.5, 2.0, 0.25}},
       // books has no cold pair at K=10: its catalogue of 8 stays out of the overall coverage.
-      {"overall", "cold", 10, 1, {0.2, 0.5, 2.0 / 7.0, 0.6, 0.3, 1.0, 0.25}},
+      {"overall", "cold", 10, 1, {0.2, 0.5, 2.0 / 7.0, 0.6, 0.3, 1.0, 0.5, 2.0, 0.25}},
+      {"books", "cold-item", 10, 1, {0.4, 1.0, 4.0 / 7.0, 1.0, 1.0, 1.0, 1.0, 9.0, 0.4}},
+      {"overall", "cold-item", 10, 1, {0.4, 1.0, 4.0 / 7.0, 1.0, 1.0, 1.0, 1.0, 9.0, 0.4}},
   };
-  const char* const names[] = {"precision", "recall", "f1", "ndcg", "map", "hit_rate", "coverage"};
+  const char* const names[] = {"precision", "recall",    "f1",      "ndcg",    "map",
+                               "hit_rate",  "diversity", "novelty", "coverage"};
   const std::vector<MetricRecord> records = metric_records(example_sums(), kScenes, kKs);
   ASSERT_EQ(records.size(), std::size(rows) * kMetricCount);
   std::size_t at = 0;
@@ -454,12 +464,12 @@ TEST(MetricsTable, RowsForCellsWithPairsAlignedWithLongAndNonAsciiNames) {
       if (line[i] != ' ' && line[i + 1] == ' ') out.push_back(column);
     }
     out.push_back(columns_of(line));
-    return std::vector<std::size_t>(out.end() - 9, out.end());  // K, 7 metrics, the line end
+    return std::vector<std::size_t>(out.end() - 11, out.end());  // K, 9 metrics, the line end
   };
   for (const std::string& line : lines) EXPECT_EQ(boundaries(line), boundaries(lines[0])) << line;
   EXPECT_NE(lines[0].find("cov"), std::string::npos);
-  EXPECT_EQ(lines[1].rfind("a-scene-name-longer-than-twenty-columns warm   100000   0.2500   "
-                           "0.5000   0.3333   0.7500   0.1250   1.0000   0.1250",
+  EXPECT_EQ(lines[1].rfind("a-scene-name-longer-than-twenty-columns warm      100000   0.2500   "
+                           "0.5000   0.3333   0.7500   0.1250   1.0000   0.0000   0.0000   0.1250",
                            0),
             0u)
       << lines[1];

@@ -14,34 +14,51 @@ namespace sceneals::eval {
 namespace {
 
 constexpr Metric kPairMetrics[] = {Metric::kPrecision, Metric::kRecall, Metric::kF1,
-                                   Metric::kNdcg,      Metric::kMap,    Metric::kHitRate};
+                                   Metric::kNdcg,      Metric::kMap,    Metric::kHitRate,
+                                   Metric::kDiversity, Metric::kNovelty};
+
+/// One pair's metrics of both kinds.
+struct PairMetrics {
+  RankingMetrics ranking;
+  ListMetrics list;
+};
 
 /// Distinct values per field, so a field stored in the wrong slot shows up.
-RankingMetrics distinct_metrics(double base) {
-  RankingMetrics m;
-  m.precision = base + 0.01;
-  m.recall = base + 0.02;
-  m.f1 = base + 0.03;
-  m.ndcg = base + 0.04;
-  m.average_precision = base + 0.05;
-  m.hit_rate = base + 0.06;
+PairMetrics distinct_metrics(double base) {
+  PairMetrics m;
+  m.ranking.precision = base + 0.01;
+  m.ranking.recall = base + 0.02;
+  m.ranking.f1 = base + 0.03;
+  m.ranking.ndcg = base + 0.04;
+  m.ranking.average_precision = base + 0.05;
+  m.ranking.hit_rate = base + 0.06;
+  m.list.diversity = base + 0.07;
+  m.list.novelty = base + 0.08;
   return m;
 }
 
-double field(const RankingMetrics& m, Metric metric) {
+void add(MetricSums& sums, int scene, int cohort, int k_index, const PairMetrics& m) {
+  sums.add(scene, cohort, k_index, m.ranking, m.list);
+}
+
+double field(const PairMetrics& m, Metric metric) {
   switch (metric) {
     case Metric::kPrecision:
-      return m.precision;
+      return m.ranking.precision;
     case Metric::kRecall:
-      return m.recall;
+      return m.ranking.recall;
     case Metric::kF1:
-      return m.f1;
+      return m.ranking.f1;
     case Metric::kNdcg:
-      return m.ndcg;
+      return m.ranking.ndcg;
     case Metric::kMap:
-      return m.average_precision;
+      return m.ranking.average_precision;
     case Metric::kHitRate:
-      return m.hit_rate;
+      return m.ranking.hit_rate;
+    case Metric::kDiversity:
+      return m.list.diversity;
+    case Metric::kNovelty:
+      return m.list.novelty;
     case Metric::kCoverage:  // not a per-pair metric
       break;
   }
@@ -52,8 +69,8 @@ TEST(MetricSums, StartsAtZeroWithFlatLayout) {
   MetricSums sums(3, 2);
   EXPECT_EQ(sums.scenes(), 3);
   EXPECT_EQ(sums.ks(), 2);
-  // 3 scenes x 2 cohorts x 2 Ks x (6 sums + 1 count + 2 coverage numbers).
-  ASSERT_EQ(sums.data().size(), 3u * 2u * 2u * 9u);
+  // 3 scenes x 3 cohorts x 2 Ks x (8 sums + 1 count + 2 coverage numbers).
+  ASSERT_EQ(sums.data().size(), 3u * 3u * 2u * 11u);
   for (double v : sums.data()) EXPECT_EQ(v, 0.0);
   EXPECT_EQ(sums.count(2, kCold, 1), 0.0);
   EXPECT_EQ(sums.mean(2, kCold, 1, Metric::kRecall), 0.0);  // empty cell: 0, not NaN
@@ -64,17 +81,18 @@ TEST(MetricSums, StartsAtZeroWithFlatLayout) {
 
 TEST(MetricSums, AddFillsOnlyItsCellAndMeansEachField) {
   MetricSums sums(3, 2);
-  sums.add(1, kCold, 1, distinct_metrics(0.1));
-  sums.add(1, kCold, 1, distinct_metrics(0.5));
-  // Exactly 7 entries changed: the cell's six sums and its count.
+  add(sums, 1, kCold, 1, distinct_metrics(0.1));
+  add(sums, 1, kCold, 1, distinct_metrics(0.5));
+  // Exactly 9 entries changed: the cell's eight sums and its count.
   int nonzero = 0;
   for (double v : sums.data()) nonzero += v != 0.0;
-  EXPECT_EQ(nonzero, 7);
-  // The documented offset: ((scene * 2 + cohort) * ks + k_index) * 9; count after the sums.
-  const std::size_t at = ((1 * 2 + 1) * 2 + 1) * 9;
+  EXPECT_EQ(nonzero, 9);
+  // The documented offset: ((scene * 3 + cohort) * ks + k_index) * 11; count after the sums.
+  const std::size_t at = ((1 * 3 + 1) * 2 + 1) * 11;
   EXPECT_DOUBLE_EQ(sums.data()[at + 0], 0.11 + 0.51);
   EXPECT_DOUBLE_EQ(sums.data()[at + 5], 0.16 + 0.56);
-  EXPECT_EQ(sums.data()[at + 6], 2.0);
+  EXPECT_DOUBLE_EQ(sums.data()[at + 7], 0.18 + 0.58);
+  EXPECT_EQ(sums.data()[at + 8], 2.0);
 
   EXPECT_EQ(sums.count(1, kCold, 1), 2.0);
   EXPECT_EQ(sums.count(1, kWarm, 1), 0.0);
@@ -91,13 +109,13 @@ TEST(MetricSums, MergeIsElementwiseSum) {
   MetricSums a(2, 3);
   MetricSums b(2, 3);
   MetricSums all(2, 3);
-  a.add(0, kWarm, 0, distinct_metrics(0.2));
-  a.add(1, kCold, 2, distinct_metrics(0.3));
-  b.add(0, kWarm, 0, distinct_metrics(0.4));
-  b.add(1, kWarm, 1, distinct_metrics(0.7));
+  add(a, 0, kWarm, 0, distinct_metrics(0.2));
+  add(a, 1, kCold, 2, distinct_metrics(0.3));
+  add(b, 0, kWarm, 0, distinct_metrics(0.4));
+  add(b, 1, kWarm, 1, distinct_metrics(0.7));
   for (const auto& [s, c, k, base] : {std::tuple{0, kWarm, 0, 0.2}, std::tuple{1, kCold, 2, 0.3},
                                       std::tuple{0, kWarm, 0, 0.4}, std::tuple{1, kWarm, 1, 0.7}})
-    all.add(s, c, k, distinct_metrics(base));
+    add(all, s, c, k, distinct_metrics(base));
 
   std::vector<double> by_hand = a.data();
   for (std::size_t i = 0; i < by_hand.size(); ++i) by_hand[i] += b.data()[i];
@@ -133,16 +151,16 @@ TEST(MetricSums, OverallMeanWeighsPairsNotScenes) {
 
 TEST(MetricSums, CoverageNumbersLandInTheirSlotsAndAddUp) {
   MetricSums sums(2, 3);
-  sums.add(1, kWarm, 2, distinct_metrics(0.1));
+  add(sums, 1, kWarm, 2, distinct_metrics(0.1));
   // Two contributions to one cell add up: (3 + 4) of (6 + 4).
   sums.add_coverage(1, kWarm, 2, 3, 6);
   sums.add_coverage(1, kWarm, 2, 4, 4);
-  const std::size_t at = ((1 * 2 + kWarm) * 3 + 2) * 9;
-  EXPECT_EQ(sums.data()[at + 7], 7.0);   // recommended
-  EXPECT_EQ(sums.data()[at + 8], 10.0);  // catalogue
+  const std::size_t at = ((1 * 3 + kWarm) * 3 + 2) * 11;
+  EXPECT_EQ(sums.data()[at + 9], 7.0);    // recommended
+  EXPECT_EQ(sums.data()[at + 10], 10.0);  // catalogue
   int nonzero = 0;
   for (double v : sums.data()) nonzero += v != 0.0;
-  EXPECT_EQ(nonzero, 9);  // the six sums, the count and the two coverage numbers of that cell
+  EXPECT_EQ(nonzero, 11);  // the eight sums, the count and the two coverage numbers of that cell
   EXPECT_EQ(sums.recommended_items(1, kWarm, 2), 7.0);
   EXPECT_EQ(sums.catalogue_items(1, kWarm, 2), 10.0);
   EXPECT_DOUBLE_EQ(sums.coverage(1, kWarm, 2), 0.7);
@@ -160,9 +178,9 @@ TEST(MetricSums, OverallCoverageIsTotalRecommendedOverTotalCatalogueOfScenesWith
   MetricSums sums(3, 2);
   // Scene 0: 2 of 4 items, one warm pair. Scene 1: 9 of 12, three warm pairs. Scene 2: 0 of 100
   // and no warm pair at K index 0 (only a cold one): left out of the warm overall.
-  sums.add(0, kWarm, 0, distinct_metrics(0.1));
-  for (int i = 0; i < 3; ++i) sums.add(1, kWarm, 0, distinct_metrics(0.2));
-  sums.add(2, kCold, 0, distinct_metrics(0.3));
+  add(sums, 0, kWarm, 0, distinct_metrics(0.1));
+  for (int i = 0; i < 3; ++i) add(sums, 1, kWarm, 0, distinct_metrics(0.2));
+  add(sums, 2, kCold, 0, distinct_metrics(0.3));
   sums.add_coverage(0, kWarm, 0, 2, 4);
   sums.add_coverage(1, kWarm, 0, 9, 12);
   sums.add_coverage(2, kWarm, 0, 0, 100);
@@ -179,7 +197,7 @@ TEST(MetricSums, OverallCoverageIsTotalRecommendedOverTotalCatalogueOfScenesWith
 TEST(MetricSums, RejectsOutOfRangeAndShapeMismatch) {
   MetricSums sums(2, 2);
   EXPECT_THROW(sums.add(2, kWarm, 0, RankingMetrics{}), InternalError);
-  EXPECT_THROW(sums.add(0, 2, 0, RankingMetrics{}), InternalError);
+  EXPECT_THROW(sums.add(0, 3, 0, RankingMetrics{}), InternalError);
   EXPECT_THROW(sums.add(0, kWarm, 2, RankingMetrics{}), InternalError);
   EXPECT_THROW(sums.mean(-1, kWarm, 0, Metric::kF1), InternalError);
   EXPECT_THROW(sums.merge(MetricSums(2, 3)), InternalError);
@@ -194,6 +212,8 @@ TEST(MetricSums, MetricNames) {
   EXPECT_EQ(std::string(metric_name(Metric::kNdcg)), "ndcg");
   EXPECT_EQ(std::string(metric_name(Metric::kMap)), "map");
   EXPECT_EQ(std::string(metric_name(Metric::kHitRate)), "hit_rate");
+  EXPECT_EQ(std::string(metric_name(Metric::kDiversity)), "diversity");
+  EXPECT_EQ(std::string(metric_name(Metric::kNovelty)), "novelty");
   EXPECT_EQ(std::string(metric_name(Metric::kCoverage)), "coverage");
 }
 
