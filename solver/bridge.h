@@ -9,26 +9,14 @@
 #include <cstdint>
 
 #include "solver/factor_types.h"
+#include "solver/ridge_statistics.h"
 
 namespace sceneals::solver {
 
-class BridgeStatistics {
+/// The bridge's statistics: x_us (k values) regressed on [z'_us, 1].
+class BridgeStatistics : public RidgeStatistics {
  public:
-  explicit BridgeStatistics(int k);
-  /// Adds one user: `z_other` is z'_us (k values), `x` is x_us (k values).
-  void add(const float* z_other, const float* x);
-  /// The statistics as one flat array (ata, then atx, then the count), for an Allreduce.
-  double* data() { return flat_.data(); }
-  std::int64_t size() const { return flat_.size(); }
-  std::int64_t count() const;
-
-  /// B = (sum a a' + ridge I)^-1 sum a x', (k+1) x k. Every coordinate of B, the intercept row
-  /// included, is shrunk by the same ridge: with no users, B = 0.
-  Matrix solve(double ridge) const;
-
- private:
-  int k_;
-  Eigen::VectorXd flat_;
+  explicit BridgeStatistics(int k) : RidgeStatistics(k, k) {}
 };
 
 /// Applies a bridge: [B' [z, 1], 1] as a user row of k + 1 values.
