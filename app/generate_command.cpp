@@ -6,6 +6,7 @@
 #include "app/command_options.h"
 #include "app/commands.h"
 #include "config/options.h"
+#include "generate/item_features.h"
 #include "generate/synthetic_data.h"
 #include "mpi/error_agreement.h"
 #include "mpi/parallel_text_file.h"
@@ -23,15 +24,27 @@ int run_generate(const mpi::Communicator& world, const std::vector<std::string>&
   spec.interactions = c.interactions;
   spec.scenes = c.scenes;
   spec.seed = c.seed;
-  std::string block;
+  std::string block, features;
+  const auto share = [&](std::int64_t n, int rank) { return n * rank / world.size(); };
   mpi::run_agreed(world, [&] {
     const generate::SyntheticGenerator generator(spec);
-    const std::int64_t begin = spec.interactions * world.rank() / world.size();
-    const std::int64_t end = spec.interactions * (world.rank() + 1) / world.size();
     if (world.is_root()) block = generate::SyntheticGenerator::header();
-    generator.append_lines(begin, end, block);
+    generator.append_lines(share(spec.interactions, world.rank()),
+                           share(spec.interactions, world.rank() + 1), block);
+    if (c.item_features.empty()) return;
+    const generate::ItemFeatureGenerator feature_generator(
+        generator, generate::FeatureSpec{c.feature_dimensions, c.feature_noise});
+    if (world.is_root()) features = feature_generator.header();
+    feature_generator.append_lines(share(spec.items, world.rank()),
+                                   share(spec.items, world.rank() + 1), features);
   });
   mpi::write_text_collectively(world, c.output, block);
+  if (!c.item_features.empty()) {
+    mpi::write_text_collectively(world, c.item_features, features);
+    if (world.is_root())
+      std::printf("item features (%d per item, noise %g) written to %s\n", c.feature_dimensions,
+                  c.feature_noise, c.item_features.c_str());
+  }
   if (world.is_root())
     std::printf(
         "generated %lld interactions (%lld users, %lld items, %d scenes, seed %llu) in %s\n",

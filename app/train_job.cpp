@@ -19,6 +19,7 @@
 #include "mpi/error_agreement.h"
 #include "solver/attainable_flops.h"
 #include "solver/checkpoint.h"
+#include "solver/feature_items.h"
 #include "solver/flop_count.h"
 #include "solver/threads.h"
 #include "tune/blend.h"
@@ -102,6 +103,8 @@ void TrainJob::prepare() {
 void TrainJob::read() {
   read_.emplace(io::read_interactions(world_, config_.read));
   bench_.file_bytes = read_->file_bytes;
+  if (!config_.item_features.empty())
+    feature_read_.emplace(io::read_item_features(world_, config_.item_features));
   if (!root_) return;
   std::printf("read %lld interactions from %s on %d rank%s",
               static_cast<long long>(read_->total_records), config_.read.path.c_str(),
@@ -110,6 +113,10 @@ void TrainJob::read() {
     std::printf(" (skipped %lld bad lines; first: %s)",
                 static_cast<long long>(read_->skipped_lines), read_->first_skipped.c_str());
   std::printf("\n");
+  if (feature_read_)
+    std::printf("read features of %lld items (%d each) from %s\n",
+                static_cast<long long>(feature_read_->total), feature_read_->dimensions(),
+                config_.item_features.c_str());
 }
 
 void TrainJob::shard() {
@@ -117,8 +124,15 @@ void TrainJob::shard() {
   // so that pooled can be one of its candidates.
   const int groups =
       (pooled_kind_ || config_.tune) && config_.grid_groups == 0 ? 1 : config_.grid_groups;
-  sharded_.emplace(io::shard_interactions(world_, std::move(*read_), groups));
+  sharded_.emplace(
+      io::shard_interactions(world_, std::move(*read_), groups,
+                             feature_read_ ? feature_read_->ids : std::vector<std::string>()));
   read_.reset();
+  if (feature_read_) {
+    features_.emplace(world_, std::move(*feature_read_), sharded_->extra_item_rows,
+                      config_.item_features);
+    feature_read_.reset();
+  }
   const mpi::ProcessGrid& grid = sharded_->grid;
   const io::ShardedData& data = sharded_->data;
   mpi::run_agreed(world_, [&] { mu_ = config::resolve_mu(config_.mu, data.scenes); });
@@ -139,15 +153,19 @@ void TrainJob::split() {
   const io::ShardedData& data = sharded_->data;
   split_ = io::split_ratings(grid, data, data.ratings, config_.split);
   std::vector<io::Rating>().swap(sharded_->data.ratings);  // the split holds them from here on
-  std::int64_t counts[3] = {static_cast<std::int64_t>(split_.train.size()), 0, 0};
-  for (std::uint8_t cold : split_.test_cold) ++counts[cold ? 2 : 1];
-  world_.allreduce_in_place(counts, 3, mpi::ReduceOp::kSum);
-  if (root_)
-    std::printf("split (seed %llu, %s holdout): %lld train, %lld warm test, %lld cold-scene test\n",
+  std::int64_t counts[4] = {static_cast<std::int64_t>(split_.train.size()), 0, 0, 0};
+  for (std::uint8_t kind : split_.test_cold) ++counts[1 + kind];
+  world_.allreduce_in_place(counts, 4, mpi::ReduceOp::kSum);
+  if (root_) {
+    std::printf("split (seed %llu, %s holdout): %lld train, %lld warm test, %lld cold-scene test",
                 static_cast<unsigned long long>(config_.seed),
                 data.has_timestamps ? "latest-by-timestamp" : "random",
                 static_cast<long long>(counts[0]), static_cast<long long>(counts[1]),
                 static_cast<long long>(counts[2]));
+    if (config_.split.cold_item_fraction > 0)
+      std::printf(", %lld cold-item test", static_cast<long long>(counts[3]));
+    std::printf("\n");
+  }
   if (!config_.write_split.empty()) {
     io::write_split(world_, config_.write_split, data, split_);
     if (root_)
@@ -218,6 +236,11 @@ bool TrainJob::train() {
   options_.average_weight =
       config_.average_weight_count ? solver::AverageWeight::kCount : solver::AverageWeight::kOne;
   options_.seed = config_.seed;
+  if (features_) {
+    options_.item_features = &*features_;
+    options_.feature_weight = config_.feature_weight;
+    options_.feature_ridge = config_.feature_ridge;
+  }
   if (kind_ == solver::ModelKind::kIndependent || pooled_kind_) {
     std::fill(options_.mu.begin(), options_.mu.end(), 0.0f);  // independent scenes by definition
     options_.learn_item_bias = pooled_kind_;
@@ -301,6 +324,19 @@ void TrainJob::bridge() {
   served_ = pooled_kind_ ? solver::serve_pooled(data, scene_layouts_, *pooled_, trainer)
                          : solver::serve_model(data, trainer, kind_);
   if (!beta_by_scene_.empty()) blend_popularity();
+  if (features_) {  // after the blend: the maps reproduce the rows as they are served
+    const std::vector<solver::SceneLayout>& layouts =
+        pooled_kind_ ? scene_layouts_ : trainer.layouts();
+    const std::vector<std::int64_t> rows =
+        solver::untrained_feature_items(sharded_->grid, *features_, layouts);
+    solver::serve_from_features(sharded_->grid, *features_, config_.feature_ridge, rows, layouts,
+                                served_);
+    if (root_)
+      std::printf(
+          "item features: %zu items, %zu of them without training data served from "
+          "features\n",
+          features_->rows().size(), rows.size());
+  }
 }
 
 void TrainJob::blend_popularity() {
@@ -323,12 +359,21 @@ void TrainJob::evaluate() {
   const io::SplitRatings& fitted = on_validation ? validation_ : split_;
   const auto start = std::chrono::steady_clock::now();
   std::vector<eval::SceneModel> models;
+  // With features, diversity compares the items' standardised features.
+  std::vector<solver::Matrix> item_vectors, feature_item_vectors;
+  for (std::size_t l = 0; l < layouts.size() && features_; ++l) {
+    item_vectors.push_back(solver::standardised_features(*features_, layouts[l].item_rows));
+    feature_item_vectors.push_back(
+        solver::standardised_features(*features_, served_[l].feature_item_rows));
+  }
   for (std::size_t l = 0; l < layouts.size(); ++l)
-    models.push_back(
-        {layouts[l].scene, &served_[l].users, &layouts[l].item_rows, &served_[l].items});
-  const eval::MetricSums sums = eval::evaluate_model(
-      sharded_->grid, data.users, fitted.train,
-      skipped_.any() ? evaluable_test(fitted.test, skipped_) : fitted.test, models, config_.ks);
+    models.push_back({layouts[l].scene, &served_[l].users, &layouts[l].item_rows, &served_[l].items,
+                      features_ ? &item_vectors[l] : nullptr, &served_[l].feature_item_rows,
+                      &served_[l].feature_items, features_ ? &feature_item_vectors[l] : nullptr});
+  const eval::MetricSums sums =
+      eval::evaluate_model(sharded_->grid, data.users, fitted.train,
+                           skipped_.any() ? evaluable_test(fitted.test, skipped_) : fitted.test,
+                           models, config_.ks, fitted.cold_item_rows());
   // --benchmark's evaluation figure is the scoring alone, as it always was; the stage also
   // prints the table and writes the JSON.
   const double seconds =
@@ -369,7 +414,8 @@ void TrainJob::write() {
   split_ = io::SplitRatings();
   validation_ = io::SplitRatings();
   io::EmbeddingFileContent content = solver::export_embeddings(
-      sharded_->grid, data, trainer_->shared_factors(), layouts, std::move(served_));
+      sharded_->grid, data, trainer_->shared_factors(), layouts, std::move(served_),
+      features_ ? features_->names() : std::vector<std::string>());
   content.metrics = std::move(metrics_);
   content.tuning = std::move(tuning_records_);
   content.attributes = run_attributes();
@@ -422,6 +468,11 @@ std::vector<std::pair<std::string, io::AttributeValue>> TrainJob::run_attributes
       {"program_version", std::string(kVersion)},
       {"configuration", config_.configuration_text},
   };
+  if (features_) {
+    attributes.emplace_back("item_features", config_.item_features);
+    attributes.emplace_back("feature_weight", config_.feature_weight);
+    attributes.emplace_back("feature_ridge", config_.feature_ridge);
+  }
   if (config_.tune) {  // what the tuning chose per scene (the /tuning group has the table)
     attributes.emplace_back("ridge_by_scene", join_per_scene(scenes, ridge_by_scene_));
     std::vector<std::string> blend;

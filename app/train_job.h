@@ -13,6 +13,7 @@
 #include "app/stage_runner.h"
 #include "config/run_config.h"
 #include "io/interaction_reader.h"
+#include "io/item_feature_table.h"
 #include "io/metric_record.h"
 #include "io/sharded_data.h"
 #include "io/split.h"
@@ -73,7 +74,9 @@ class TrainJob {
   BenchmarkFigures bench_;  // filled only with --benchmark
 
   std::optional<io::ReadResult> read_;
+  std::optional<io::ItemFeatureRead> feature_read_;
   std::optional<io::ShardingResult> sharded_;
+  std::optional<io::ItemFeatureTable> features_;  ///< --item-features, once the rows are known
   std::vector<float> mu_;
   io::SplitRatings split_;
   io::SplitRatings validation_;

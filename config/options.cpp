@@ -222,6 +222,17 @@ ParsedTrain parse_train_options(const std::vector<std::string>& args) {
         "with --mu > 0, pull x_us toward a_s * z_u + c_s, a per-scene diagonal scale and shift "
         "fitted every iteration with this ridge toward the identity (0: no map, x_us pulled "
         "toward z_u)")
+    ("item-features", po::value(&c.item_features),
+        "item content features (CSV item,<name>,... or HDF5 /items/id, /items/features): each "
+        "scene's items are regressed on them, and items without interactions are served from "
+        "them (docs/item-features.md)")
+    ("feature-weight", po::value(&c.feature_weight)->default_value(0.0, "0")->notifier(
+        at_least("feature-weight", 0.0)),
+        "with --item-features, pull each item's row toward what its features predict with this "
+        "weight in every item step (0: the feature map is only fitted after training)")
+    ("feature-ridge", po::value(&c.feature_ridge)->default_value(1.0, "1")->notifier(
+        at_least("feature-ridge", 1e-12)),
+        "ridge (> 0) of each scene's feature map, on standardised features")
     ("average-weight", po::value(&average_weight)->default_value("one")->notifier(
         one_of("average-weight", {"one", "count"})),
         "w_us in the cross-scene average: one, or the user's interaction count in the scene")
@@ -240,13 +251,17 @@ ParsedTrain parse_train_options(const std::vector<std::string>& args) {
     ("cold-fraction", po::value(&c.split.cold_fraction)->default_value(0.2, "0.2")->notifier(
         in_range("cold-fraction", 0.0, 1.0, true)),
         "fraction of multi-scene users made cold in one scene for testing")
+    ("cold-item-fraction", po::value(&c.split.cold_item_fraction)->default_value(0.0, "0")
+        ->notifier(in_range("cold-item-fraction", 0.0, 1.0, false)),
+        "fraction of items held out entirely (seeded): all their interactions are tested as the "
+        "cold-item cohort, ranked among the items served from --item-features")
     ("min-interactions", po::value(&c.split.min_interactions)->default_value(5)->notifier(
         at_least("min-interactions", 1)),
         "a (user, scene) needs this many interactions to get a warm holdout")
     ("write-split", po::value(&c.write_split), "write train.csv and test.csv of the split here")
     ("evaluate", po::bool_switch(&c.evaluate),
-        "after training, compute precision, recall, F1, NDCG, MAP and hit rate at each K on the "
-        "held-out split, for warm and cold-scene pairs")
+        "after training, compute precision, recall, F1, NDCG, MAP, hit rate, diversity, novelty "
+        "and coverage at each K on the held-out split, for warm, cold-scene and cold-item pairs")
     ("evaluate-on", po::value(&evaluate_on)->default_value("test")->notifier(
         one_of("evaluate-on", {"test", "validation"})),
         "test, or validation: carve a validation split from the training part the same way "
@@ -369,7 +384,15 @@ ParsedGenerate parse_generate_options(const std::vector<std::string>& args) {
         at_least<std::int64_t>("interactions", 1)), "number of interaction lines")
     ("scenes", po::value(&c.scenes)->default_value(3)->notifier(in_range("scenes", 1, 1000, true)),
         "number of scenes")
-    ("seed", po::value(&c.seed)->default_value(42), "random seed");
+    ("seed", po::value(&c.seed)->default_value(42), "random seed")
+    ("item-features", po::value(&c.item_features),
+        "also write the items' content features (CSV item,f0,...) here: a noisy projection of "
+        "each item's planted topic, for train --item-features")
+    ("feature-dimensions", po::value(&c.feature_dimensions)->default_value(16)->notifier(
+        in_range("feature-dimensions", 1, 4096, true)), "features per item")
+    ("feature-noise", po::value(&c.feature_noise)->default_value(0.5, "0.5")->notifier(
+        at_least("feature-noise", 0.0)),
+        "noise of the features, relative to the topic's signal (0: they name the topic)");
   // clang-format on
   const po::variables_map vm = parse(d, args);
   if (vm.count("help")) {

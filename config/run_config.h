@@ -24,6 +24,9 @@ struct TrainConfig {
   bool average_weight_count = false;
   double ridge = 100.0;        ///< ridge of the per-scene bridge regression
   double scene_map_ridge = 0;  ///< G of the per-scene map (solver/scene_map.h); 0: no map
+  std::string item_features;   ///< --item-features FILE (docs/item-features.md), or empty
+  double feature_weight = 0;   ///< eta of the item step's feature prior; 0: map fitted after
+  double feature_ridge = 1;    ///< G of the per-scene feature map
   std::uint64_t seed = 42;
   io::SplitOptions split;
   std::string write_split;              ///< directory, or empty
@@ -50,6 +53,9 @@ struct GenerateConfig {
   std::int64_t users = 0, items = 0, interactions = 0;
   int scenes = 0;
   std::uint64_t seed = 0;
+  std::string item_features;  ///< also write the items' features here, or empty
+  int feature_dimensions = 16;
+  double feature_noise = 0.5;
 };
 
 struct EvaluateConfig {

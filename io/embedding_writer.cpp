@@ -118,13 +118,20 @@ void check_local_content(const EmbeddingFileContent& c) {
     require(static_cast<std::int64_t>(s.item_active.size()) == item_rows,
             group + "/item_active has " + std::to_string(s.item_active.size()) + " flags for " +
                 std::to_string(item_rows) + " factor rows");
+    require(s.item_from_features.empty() ||
+                static_cast<std::int64_t>(s.item_from_features.size()) == item_rows,
+            group + "/item_from_features has " + std::to_string(s.item_from_features.size()) +
+                " flags for " + std::to_string(item_rows) + " factor rows");
+    require(!c.feature_names.empty() || s.item_from_features.empty(),
+            group + "/item_from_features given without feature names");
+    const auto d_features = static_cast<std::int64_t>(c.feature_names.size());
     for (const SceneMatrixDataset& d : kSceneMatrixDatasets) {
       const std::optional<FactorMatrix>& m = s.*d.member;
       if (m)
-        require(m->rows() == d.rows(k) && m->cols() == k,
+        require(m->rows() == d.rows(k, d_features) && m->cols() == d.columns(k),
                 group + "/" + d.name + " is " + std::to_string(m->rows()) + "x" +
-                    std::to_string(m->cols()) + ", expected " + std::to_string(d.rows(k)) + "x" +
-                    std::to_string(k));
+                    std::to_string(m->cols()) + ", expected " +
+                    std::to_string(d.rows(k, d_features)) + "x" + std::to_string(d.columns(k)));
     }
   }
   std::set<std::string> attribute_names = {"format", "format_version"};
@@ -151,6 +158,7 @@ std::vector<std::pair<const char*, std::string>> replicated_parts(const Embeddin
   field(sizes, std::to_string(c.n_users));
   field(sizes, std::to_string(c.n_items));
   field(sizes, std::to_string(c.factors));
+  for (const std::string& name : c.feature_names) field(sizes, name);
   std::string scenes;
   for (const SceneEmbeddingBlock& s : c.scenes) field(scenes, s.name);
   std::string attributes;
@@ -158,7 +166,7 @@ std::vector<std::pair<const char*, std::string>> replicated_parts(const Embeddin
     field(attributes, name);
     field(attributes, attribute_text(value));
   }
-  return {{"n_users, n_items and factors", sizes},
+  return {{"n_users, n_items, factors and feature names", sizes},
           {"the scene list", scenes},
           {"the root attributes", attributes}};
 }
@@ -208,6 +216,7 @@ struct RecordTableShape {
 struct AgreedLayout {
   std::int64_t user_id_length = 1;  // fixed string lengths: the longest id of any rank, >= 1
   std::int64_t item_id_length = 1;
+  std::int64_t feature_name_length = 1;
   /// Per scene, per kSceneMatrixDatasets entry: whether some rank holds it.
   std::vector<std::vector<bool>> scene_has_matrix;
   RecordTableShape metrics;
@@ -323,6 +332,7 @@ AgreedLayout agree_on_content(const mpi::Communicator& comm, const std::string& 
   });
   layout.user_id_length = comm.max(longest(c.user_ids));
   layout.item_id_length = comm.max(longest(c.item_ids));
+  layout.feature_name_length = comm.max(longest(c.feature_names));
   // Only rank 0 holds the records; the others learn their count and string lengths from it.
   layout.metrics = agree_on_table(comm, metrics);
   layout.tuning = agree_on_table(comm, tuning);
@@ -568,7 +578,7 @@ void write_record_table(ParallelFileWriter& w, const std::string& group, const M
 
 void write_contents(ParallelFileWriter& w, const EmbeddingFileContent& c,
                     const MetricColumns& metrics, const MetricColumns& tuning,
-                    const AgreedLayout& layout) {
+                    const AgreedLayout& layout, bool root) {
   w.write_root_attribute("format", std::string(kEmbeddingFormat));
   w.write_root_attribute("format_version", kEmbeddingFormatVersion);
   for (const auto& [name, value] : c.attributes) w.write_root_attribute(name, value);
@@ -577,6 +587,12 @@ void write_contents(ParallelFileWriter& w, const EmbeddingFileContent& c,
   w.write_strings("/users/id", c.n_users, layout.user_id_length, c.user_id_begin, c.user_ids);
   w.create_group("/items");
   w.write_strings("/items/id", c.n_items, layout.item_id_length, c.item_id_begin, c.item_ids);
+  if (!c.feature_names.empty()) {  // rank 0 writes the names, the others take part with none
+    w.create_group("/features");
+    const auto names = static_cast<std::int64_t>(c.feature_names.size());
+    w.write_strings("/features/name", names, layout.feature_name_length, 0,
+                    root ? c.feature_names : std::vector<std::string>());
+  }
   w.create_group("/shared");
   // Factor rows (except the bridge's) always go in slabs, also from dense rows: the number of
   // collective transfers must not depend on which ranks compute their rows and which hold them.
@@ -596,12 +612,21 @@ void write_contents(ParallelFileWriter& w, const EmbeddingFileContent& c,
                           computed_rows(scene.item_factors, scene.computed_item_factors));
     w.write_rows(group + "/item_active", H5T_STD_U8LE, H5T_NATIVE_UINT8,
                  slice_of(c.n_items, scene.item_row_begin, scene.item_active));
+    if (!c.feature_names.empty()) {
+      // Every rank writes its block: zeros where it computed no flags (all rows trained).
+      std::vector<std::uint8_t> flags = scene.item_from_features;
+      flags.resize(scene.item_active.size(), 0);
+      w.write_rows(group + "/item_from_features", H5T_STD_U8LE, H5T_NATIVE_UINT8,
+                   slice_of(c.n_items, scene.item_row_begin, flags));
+    }
     for (std::size_t m = 0; m < std::size(kSceneMatrixDatasets); ++m) {
       if (!layout.scene_has_matrix[s][m]) continue;
       const SceneMatrixDataset& d = kSceneMatrixDatasets[m];
-      const std::int64_t k = c.factors, rows = d.rows(k);
+      const std::int64_t k = c.factors, columns = d.columns(k),
+                         rows = d.rows(k, static_cast<std::int64_t>(c.feature_names.size()));
       const std::optional<FactorMatrix>& held = scene.*d.member;
-      const RowSlice slice = held ? slice_of(rows, 0, *held) : RowSlice{rows, k, 0, 0, nullptr};
+      const RowSlice slice =
+          held ? slice_of(rows, 0, *held) : RowSlice{rows, columns, 0, 0, nullptr};
       w.write_rows(group + "/" + d.name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, slice);
     }
   }
@@ -682,7 +707,7 @@ void write_embedding_file(const mpi::Communicator& comm, const std::string& fina
     Hdf5ErrorPrintingOff quiet;
     ParallelFileWriter writer(comm, temp_path);
     created = true;
-    write_contents(writer, local, metrics, tuning, layout);
+    write_contents(writer, local, metrics, tuning, layout, comm.is_root());
     writer.close();
   } catch (const AgreedError& e) {  // a failed transfer (full disk): every rank is here
     error = mpi::LocalError{e.code(), output_error(final_path, e.what())};

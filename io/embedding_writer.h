@@ -33,26 +33,38 @@ struct SceneEmbeddingBlock {
   FactorMatrix item_factors;              ///< rows x (k+1), rows item_row_begin..; may have 0 rows
   ComputedRows computed_item_factors;     ///< instead of item_factors, which then stays empty
   std::vector<std::uint8_t> item_active;  ///< one flag per item row
+  /// One flag per item row, 1 where the row was predicted from the item's features (a new or
+  /// held-out item, docs/item-features.md); empty on every rank: no item_from_features dataset.
+  std::vector<std::uint8_t> item_from_features;
   /// (k+1) x k, held by exactly one rank (the others: nullopt). When no rank holds one, the
   /// scene gets no bridge dataset.
   std::optional<FactorMatrix> bridge;
   /// 2 x k, the per-scene map of training (row 0 the scale a_s, row 1 the shift c_s), held like
   /// the bridge by at most one rank; none: no scene_map dataset.
   std::optional<FactorMatrix> scene_map;
+  /// (d+1) x (k+1), the item feature map in raw feature units (W_s' [f, 1] is an item row),
+  /// held like the bridge by at most one rank; none: no feature_map dataset.
+  std::optional<FactorMatrix> feature_map;
 };
 
 /// The per-scene small matrices a scene group may hold, each written by one rank: its dataset
-/// name, member and shape (rows as a function of k; k columns).
+/// name, member and shape (rows as a function of k and the feature count d; k + extra columns).
 struct SceneMatrixDataset {
   const char* name;
   std::optional<FactorMatrix> SceneEmbeddingBlock::*member;
-  int k_rows;  ///< rows = k_rows * k + fixed_rows
+  int k_rows;  ///< rows = k_rows * k + d_rows * d + fixed_rows
+  int d_rows;
   int fixed_rows;
-  std::int64_t rows(std::int64_t k) const { return k_rows * k + fixed_rows; }
+  int extra_columns;  ///< columns = k + extra_columns
+  std::int64_t rows(std::int64_t k, std::int64_t d) const {
+    return k_rows * k + d_rows * d + fixed_rows;
+  }
+  std::int64_t columns(std::int64_t k) const { return k + extra_columns; }
 };
 inline constexpr SceneMatrixDataset kSceneMatrixDatasets[] = {
-    {"bridge", &SceneEmbeddingBlock::bridge, 1, 1},        // (k + 1) x k
-    {"scene_map", &SceneEmbeddingBlock::scene_map, 0, 2},  // 2 x k
+    {"bridge", &SceneEmbeddingBlock::bridge, 1, 0, 1, 0},            // (k + 1) x k
+    {"scene_map", &SceneEmbeddingBlock::scene_map, 0, 0, 2, 0},      // 2 x k
+    {"feature_map", &SceneEmbeddingBlock::feature_map, 0, 1, 1, 1},  // (d + 1) x (k + 1)
 };
 
 /// This rank's part of the whole file. Scalars, scene names and attributes are the same on
@@ -69,6 +81,9 @@ struct EmbeddingFileContent {
   FactorMatrix shared_user_factors;      ///< rows x k, block of /shared/user_factors
   ComputedRows computed_shared_factors;  ///< instead of shared_user_factors
   std::vector<SceneEmbeddingBlock> scenes;
+  /// The names of the item features (every rank alike), written to /features/name; empty: the
+  /// model has no item features.
+  std::vector<std::string> feature_names;
   /// Root attributes besides `format` and `format_version`, which the writer adds itself.
   std::vector<std::pair<std::string, AttributeValue>> attributes;
   /// The evaluation results, as rank 0 holds them: only rank 0's records are written (other ranks

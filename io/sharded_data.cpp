@@ -480,7 +480,8 @@ std::vector<Rating> encode_merged_ratings(
 
 /// Shards every input with one grid and one catalogue; each input keeps its own ratings.
 MultiShardingResult shard_all(const mpi::Communicator& world, std::vector<ReadResult>& inputs,
-                              int requested_groups) {
+                              int requested_groups, const std::vector<std::string>& extra_item_ids,
+                              std::vector<std::int64_t>& extra_item_rows) {
   ShardedData data;
   for (const ReadResult& input : inputs) data.has_timestamps |= input.has_timestamps;
   std::vector<std::int64_t> loads;
@@ -506,9 +507,13 @@ MultiShardingResult shard_all(const mpi::Communicator& world, std::vector<ReadRe
   const FieldIds users = collect_field(routed, &RoutedRecords::users);
   std::vector<std::int64_t> user_rows;
   data.users = build_catalogue(grid, users.distinct, user_rows);
-  const FieldIds items = collect_field(routed, &RoutedRecords::items);
+  FieldIds items = collect_field(routed, &RoutedRecords::items);
+  std::vector<std::uint32_t> extra_codes;
+  for (const std::string& id : extra_item_ids)
+    extra_codes.push_back(items.distinct.intern(id, hash_id(id)));
   std::vector<std::int64_t> item_rows;
   encode_items(grid, items.distinct, data.items, item_rows);
+  for (const std::uint32_t code : extra_codes) extra_item_rows.push_back(item_rows[code]);
   for (const std::vector<std::int64_t>* rows : {&user_rows, &item_rows})
     for (const std::int64_t row : *rows) check_invariant(row >= 0, "every routed id has a row");
 
@@ -562,18 +567,22 @@ void check_disjoint(const ShardedData& data, const std::vector<std::vector<Ratin
 }  // namespace
 
 ShardingResult shard_interactions(const mpi::Communicator& world, ReadResult&& read,
-                                  int requested_groups) {
+                                  int requested_groups,
+                                  const std::vector<std::string>& extra_item_ids) {
   std::vector<ReadResult> inputs;
   inputs.push_back(std::move(read));
-  MultiShardingResult all = shard_all(world, inputs, requested_groups);
+  std::vector<std::int64_t> extra_item_rows;
+  MultiShardingResult all =
+      shard_all(world, inputs, requested_groups, extra_item_ids, extra_item_rows);
   all.data.ratings = std::move(all.ratings.front());
-  return ShardingResult{std::move(all.grid), std::move(all.data)};
+  return ShardingResult{std::move(all.grid), std::move(all.data), std::move(extra_item_rows)};
 }
 
 MultiShardingResult shard_inputs(const mpi::Communicator& world, std::vector<ReadResult>&& inputs,
                                  const std::vector<std::string>& names, int requested_groups) {
   check_invariant(names.size() == inputs.size(), "shard_inputs: one name per input");
-  MultiShardingResult result = shard_all(world, inputs, requested_groups);
+  std::vector<std::int64_t> no_rows;
+  MultiShardingResult result = shard_all(world, inputs, requested_groups, {}, no_rows);
   mpi::run_agreed(world, [&] { check_disjoint(result.data, result.ratings, names); });
   return result;
 }

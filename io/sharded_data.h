@@ -58,13 +58,17 @@ void sort_ids_in_row_order(std::vector<std::string>& ids);
 
 /// Collective over world. Plans the grid from the scenes' loads (requested_groups = 0: automatic),
 /// routes each record to its owner with MPI_Alltoallv, builds the user and item catalogues, and
-/// sums duplicate (user, item, scene) rows. Consumes `read`.
+/// sums duplicate (user, item, scene) rows. Consumes `read`. `extra_item_ids` (this rank's;
+/// items of --item-features, which may not occur in the log) join the item catalogue too, and
+/// their global rows come back in extra_item_rows, in the same order.
 struct ShardingResult {
   mpi::ProcessGrid grid;
   ShardedData data;
+  std::vector<std::int64_t> extra_item_rows;
 };
 ShardingResult shard_interactions(const mpi::Communicator& world, ReadResult&& read,
-                                  int requested_groups);
+                                  int requested_groups,
+                                  const std::vector<std::string>& extra_item_ids = {});
 
 /// Several inputs that share one grid and one user/item catalogue (the train and test files of
 /// a split): `data` is built from all of them, but each input keeps its own ratings.

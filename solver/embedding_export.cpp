@@ -63,16 +63,19 @@ class ServedUserRows {
 };
 
 /// Served item rows of one scene in the rows of this rank's item shard: the scene's row of an
-/// item in it, a zero row for an item absent from it. Owns the scene's items (the layout may be
-/// gone by the time the file is written).
+/// item in it (trained, or served from features), a zero row for an item absent from it. Owns
+/// the scene's items (the layout may be gone by the time the file is written).
 class ShardItemRows {
  public:
-  ShardItemRows(const io::ShardedData& data, const SceneLayout& layout, Matrix&& items)
+  ShardItemRows(const io::ShardedData& data, const SceneLayout& layout, Matrix&& items,
+                const std::vector<std::int64_t>& feature_rows, Matrix&& feature_items)
       : shard_begin_(data.items.row_begin()),
         rows_(layout.item_rows.begin() + layout.item_begin,
               layout.item_rows.begin() + layout.item_end),
         first_item_(layout.item_begin),
-        items_(std::make_shared<const Matrix>(std::move(items))) {}
+        items_(std::make_shared<const Matrix>(std::move(items))),
+        feature_rows_(feature_rows),
+        feature_items_(std::make_shared<const Matrix>(std::move(feature_items))) {}
 
   void operator()(std::int64_t first, std::int64_t count, float* out) const {
     Eigen::Map<Matrix> rows(out, count, items_->cols());
@@ -81,6 +84,9 @@ class ShardItemRows {
                      [&](std::ptrdiff_t item, std::int64_t row) {
                        rows.row(row) = items_->row(first_item_ + item);
                      });
+    for_rows_in_slab(
+        feature_rows_.begin(), feature_rows_.end(), shard_begin_ + first, count,
+        [&](std::ptrdiff_t item, std::int64_t row) { rows.row(row) = feature_items_->row(item); });
   }
 
  private:
@@ -88,6 +94,8 @@ class ShardItemRows {
   std::vector<std::int64_t> rows_;       ///< global rows of the scene's items in this shard, sorted
   std::int64_t first_item_;              ///< the row of items_ of rows_[0]
   std::shared_ptr<const Matrix> items_;  ///< shared: std::function copies what it holds
+  std::vector<std::int64_t> feature_rows_;  ///< every item served from features, sorted
+  std::shared_ptr<const Matrix> feature_items_;
 };
 
 }  // namespace
@@ -132,10 +140,12 @@ std::vector<ServedScene> serve_model(const io::ShardedData& data, const Trainer&
 io::EmbeddingFileContent export_embeddings(const mpi::ProcessGrid& grid,
                                            const io::ShardedData& data, const Matrix& shared,
                                            const std::vector<SceneLayout>& scenes,
-                                           std::vector<ServedScene>&& served) {
+                                           std::vector<ServedScene>&& served,
+                                           const std::vector<std::string>& feature_names) {
   const int k = static_cast<int>(shared.cols());
   const bool writes_ids = grid.group == 0;  // one rank per shard writes the shard's ids and z
   io::EmbeddingFileContent content;
+  content.feature_names = feature_names;
   content.n_users = data.users.total();
   content.n_items = data.items.total();
   content.factors = k;
@@ -166,17 +176,28 @@ io::EmbeddingFileContent export_embeddings(const mpi::ProcessGrid& grid,
     block.computed_user_factors = {static_cast<std::int64_t>(scene.active.size()),
                                    std::move(scene.users)};
     block.user_active = std::move(scene.active);
-    if (grid.shard == 0) {  // one rank writes B_s and the map
+    if (grid.shard == 0) {  // one rank writes B_s and the maps
       block.bridge = scene.bridge;
       block.scene_map = scene.scene_map;
+      block.feature_map = scene.feature_map;
     }
     // Items of this rank's item shard: zero rows for items absent from the scene.
+    const auto shard_position = [&](std::int64_t row) {
+      return static_cast<std::size_t>(row - data.items.row_begin());
+    };
     block.item_active.assign(static_cast<std::size_t>(data.items.size()), 0);
     for (std::int64_t i = layout.item_begin; i < layout.item_end; ++i)
-      block.item_active[static_cast<std::size_t>(layout.item_rows[static_cast<std::size_t>(i)] -
-                                                 data.items.row_begin())] = 1;
-    block.computed_item_factors = {data.items.size(),
-                                   ShardItemRows(data, layout, std::move(scene.items))};
+      block.item_active[shard_position(layout.item_rows[static_cast<std::size_t>(i)])] = 1;
+    if (!feature_names.empty()) {
+      block.item_from_features.assign(block.item_active.size(), 0);
+      for (const std::int64_t row : scene.feature_item_rows)
+        if (data.items.shard_of_row(row) == data.items.shard)
+          block.item_active[shard_position(row)] = block.item_from_features[shard_position(row)] =
+              1;
+    }
+    block.computed_item_factors = {
+        data.items.size(), ShardItemRows(data, layout, std::move(scene.items),
+                                         scene.feature_item_rows, std::move(scene.feature_items))};
     ++layout_at;
     content.scenes.push_back(std::move(block));
   }

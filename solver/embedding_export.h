@@ -29,6 +29,12 @@ struct ServedScene {
   Matrix items;                      ///< every item of the scene (layout item_rows order) x (k+1)
   std::optional<Matrix> bridge;      ///< B_s, colearn only
   std::optional<Matrix> scene_map;   ///< [a_s; c_s] (2 x k), when trained with the scene map
+  /// Items served from features (solver/feature_items.h): sorted global rows, rows x (k+1), and
+  /// the feature map in raw units ((d+1) x (k+1), on the rank that writes it). Empty without
+  /// --item-features.
+  std::vector<std::int64_t> feature_item_rows;
+  Matrix feature_items;
+  std::optional<Matrix> feature_map;
 };
 
 /// Collective over the group (popularity travels). One entry per layout of the trainer.
@@ -40,10 +46,12 @@ std::vector<ServedScene> serve_model(const io::ShardedData& data, const Trainer&
 /// `scenes` are the per-scene layouts `served` belongs to (the trainer's, or the ones a pooled
 /// model was built from); `shared` is z_u of the shard's users. The served row sources move
 /// into the blocks, and the shared rows are read from `shared` as they are written: it must
-/// outlive the content. The served items move into the blocks as well.
+/// outlive the content. The served items move into the blocks as well. `feature_names`: the item
+/// features' names when the model has them (then every scene gets item_from_features).
 io::EmbeddingFileContent export_embeddings(const mpi::ProcessGrid& grid,
                                            const io::ShardedData& data, const Matrix& shared,
                                            const std::vector<SceneLayout>& scenes,
-                                           std::vector<ServedScene>&& served);
+                                           std::vector<ServedScene>&& served,
+                                           const std::vector<std::string>& feature_names = {});
 
 }  // namespace sceneals::solver

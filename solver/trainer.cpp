@@ -9,6 +9,7 @@
 #include "mpi/error.h"
 #include "solver/bridge.h"
 #include "solver/factor_init.h"
+#include "solver/feature_map.h"
 #include "solver/finite_check.h"
 #include "solver/flop_count.h"
 #include "solver/gram.h"
@@ -66,21 +67,6 @@ void sum_rows_over(const mpi::Communicator& comm, const std::vector<std::int32_t
   }
 }
 
-/// Sums every scene's sufficient statistics (bridge or scene map) over `comm` in one Allreduce.
-template <class Statistics>
-void allreduce_statistics(const mpi::Communicator& comm, std::vector<Statistics>& stats) {
-  if (stats.empty()) return;
-  const std::int64_t each = stats.front().size();
-  std::vector<double> packed(stats.size() * static_cast<std::size_t>(each));
-  for (std::size_t l = 0; l < stats.size(); ++l)
-    std::copy(stats[l].data(), stats[l].data() + each,
-              packed.begin() + static_cast<std::ptrdiff_t>(l) * each);
-  comm.allreduce_in_place(packed, mpi::ReduceOp::kSum);
-  for (std::size_t l = 0; l < stats.size(); ++l)
-    std::copy(packed.begin() + static_cast<std::ptrdiff_t>(l) * each,
-              packed.begin() + static_cast<std::ptrdiff_t>(l + 1) * each, stats[l].data());
-}
-
 }  // namespace
 
 Trainer::Trainer(const mpi::ProcessGrid& grid, const io::ShardedData& data,
@@ -101,6 +87,14 @@ Trainer::Trainer(const mpi::ProcessGrid& grid, const io::ShardedData& data,
   check_invariant(options_.scene_map_ridge >= 0, "the scene map's ridge is not negative");
   scene_map_on_ = options_.scene_map_ridge > 0 && !mu_weights_dropped_;
   scene_maps_.assign(layouts_.size(), SceneMap::identity(k_));
+  check_invariant(options_.feature_weight >= 0 && options_.feature_ridge > 0,
+                  "the feature prior's weight and ridge are valid");
+  // The prior works on per-scene layouts; the pooled model's single layout has none.
+  const bool pooled = layouts_.size() == 1 && !layouts_[0].item_scene.empty();
+  if (options_.item_features != nullptr && options_.feature_weight > 0 && !pooled)
+    for (const SceneLayout& layout : layouts_)
+      feature_positions_.push_back(feature_positions(*options_.item_features, layout.item_rows,
+                                                     layout.item_begin, layout.item_end));
   initialise_factors();
 }
 
@@ -418,7 +412,36 @@ void Trainer::fit_bridges(const std::vector<double>& ridge_by_scene) {
   }
 }
 
+void Trainer::fit_feature_maps() {
+  const io::ItemFeatureTable& features = *options_.item_features;
+  const int unknowns = options_.learn_item_bias ? k_ + 1 : k_;
+  std::vector<RidgeStatistics> stats(layouts_.size(),
+                                     RidgeStatistics(features.dimensions(), unknowns));
+  for (std::size_t l = 0; l < layouts_.size(); ++l)
+    add_feature_examples(features, feature_positions_[l], item_factors_[l], layouts_[l].item_begin,
+                         stats[l]);
+  allreduce_statistics(grid_.group_comm, stats);  // every scene of the group at once
+  feature_maps_.resize(layouts_.size());
+  feature_prior_weights_.resize(layouts_.size());
+  feature_prior_targets_.resize(layouts_.size());
+  for (std::size_t l = 0; l < layouts_.size(); ++l) {
+    feature_maps_[l] = stats[l].solve(options_.feature_ridge);
+    const std::vector<std::int64_t>& positions = feature_positions_[l];
+    std::vector<float>& weights = feature_prior_weights_[l];
+    Matrix& targets = feature_prior_targets_[l];
+    weights.assign(positions.size(), 0.0f);
+    targets.setZero(static_cast<Eigen::Index>(positions.size()), unknowns);
+    for (std::size_t i = 0; i < positions.size(); ++i) {
+      if (positions[i] < 0) continue;
+      weights[i] = static_cast<float>(options_.feature_weight);
+      predict_from_features(feature_maps_[l], features.standardised().row(positions[i]).data(),
+                            targets.row(static_cast<Eigen::Index>(i)).data());
+    }
+  }
+}
+
 void Trainer::item_step() {
+  if (feature_prior_on()) fit_feature_maps();  // W_s from the current Y_s, then Y_s given W_s
   Matrix gathered_users;
   for (std::size_t l = 0; l < layouts_.size(); ++l) {
     const SceneLayout& layout = layouts_[l];
@@ -429,8 +452,12 @@ void Trainer::item_step() {
     const Eigen::MatrixXf gram_x = gram(all_users);
     Matrix my_items = item_factors_[l].middleRows(layout.item_begin, layout.local_items());
     const int unknowns = options_.learn_item_bias ? k_ + 1 : k_;  // k: the bias stays 0
-    solve_rows(options_.als, unknowns, all_users, gram_x, layout.by_item.view(), nullptr, nullptr,
-               my_items);
+    if (feature_prior_on())
+      solve_rows(options_.als, unknowns, all_users, gram_x, layout.by_item.view(),
+                 feature_prior_weights_[l].data(), &feature_prior_targets_[l], my_items);
+    else
+      solve_rows(options_.als, unknowns, all_users, gram_x, layout.by_item.view(), nullptr, nullptr,
+                 my_items);
     item_factors_[l] = gather_rows(grid_.group_comm, my_items);  // Y_s
   }
 }
@@ -517,7 +544,16 @@ Objective Trainer::objective() const {
           static_cast<double>(layout.by_item.offsets[at + 1] - layout.by_item.offsets[at]);
       terms[1] += lambda * (explicit_feedback ? n_obs : 1.0) *
                   y.row(layout.item_begin + i).cast<double>().squaredNorm();
+      if (feature_prior_on() && feature_prior_weights_.size() == layouts_.size())
+        terms[2] += feature_prior_weights_[l][at] *
+                    (y.row(layout.item_begin + i).head(feature_prior_targets_[l].cols()) -
+                     feature_prior_targets_[l].row(i))
+                        .cast<double>()
+                        .squaredNorm();
     }
+    if (feature_prior_on() && feature_maps_.size() == layouts_.size() &&
+        grid_.group_comm.rank() == 0)  // once per scene
+      terms[2] += options_.feature_ridge * feature_maps_[l].cast<double>().squaredNorm();
   }
   grid_.group_comm.allreduce_in_place(terms, 3, mpi::ReduceOp::kSum);
   grid_.shard_comm.allreduce_in_place(terms, 3, mpi::ReduceOp::kSum);

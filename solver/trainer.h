@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "io/item_feature_table.h"
 #include "io/sharded_data.h"
 #include "mpi/process_grid.h"
 #include "solver/als_params.h"
@@ -36,6 +37,11 @@ struct TrainOptions {
   /// The ridge G of the per-scene map (solver/scene_map.h): x_us is pulled toward a_s z_u + c_s.
   /// 0: the identity map (x_us pulled toward z_u), the model without the map.
   double scene_map_ridge = 0;
+  /// Item content features (solver/feature_map.h); null: none. With feature_weight > 0 every
+  /// scene's item step pulls the items with features toward W_s' [f_i, 1] with that weight.
+  const io::ItemFeatureTable* item_features = nullptr;
+  double feature_weight = 0;
+  double feature_ridge = 1;  ///< G of the feature map
 };
 
 /// The objective of docs/design.md split into its terms (sums over all ranks).
@@ -43,7 +49,8 @@ struct Objective {
   double data = 0;            ///< sum_s sum_(u,i) c (p - x.y)^2 (explicit: observed squared error)
   double regularisation = 0;  ///< lambda terms of users and items
   /// sum_s mu_s sum_u w_us |x_us - a_s z_u - c_s|^2 over users of two or more scenes, plus
-  /// sum_s mu_s G (|a_s - 1|^2 + |c_s|^2) with the scene map (a_s = 1, c_s = 0 without it)
+  /// sum_s mu_s G (|a_s - 1|^2 + |c_s|^2) with the scene map (a_s = 1, c_s = 0 without it), plus
+  /// with the feature prior sum_s (eta sum_i |y_is - W_s' [f_i, 1]|^2 + G_f |W_s|^2)
   double penalty = 0;
   double total() const { return data + regularisation + penalty; }
 };
@@ -161,6 +168,10 @@ class Trainer {
   /// Weight of x_us in z_u: mu_s w_us, or w_us when the mu weights are dropped.
   double averaging_weight(std::size_t layout, std::int64_t local_user) const;
   void item_step();
+  /// With the feature prior: each layout's W_s from the current item rows (collective over the
+  /// group), and the prior's weight and target of this rank's items.
+  void fit_feature_maps();
+  bool feature_prior_on() const { return !feature_positions_.empty(); }
   float user_weight(std::size_t layout, std::int64_t local_user) const;
   void check_finite(Phase phase) const;
 
@@ -201,6 +212,12 @@ class Trainer {
   // False while only the group users' rows of shared_ are current (after an averaging).
   bool shared_complete_ = false;
   std::vector<std::optional<Matrix>> bridges_;
+  // The feature prior (empty when off): per layout, the positions in the feature table of this
+  // rank's items (-1: no features), W_s, and the items' prior weights and targets.
+  std::vector<std::vector<std::int64_t>> feature_positions_;
+  std::vector<Matrix> feature_maps_;
+  std::vector<std::vector<float>> feature_prior_weights_;
+  std::vector<Matrix> feature_prior_targets_;
   bool mu_weights_dropped_ = false;  // every mu_s is 0: z is the plain w-weighted mean
   // With every mu_s = 0, z pulls on nothing while training: the averaging runs only where z is
   // read (the last iteration, before a checkpoint). True while z is older than the x's.
