@@ -96,12 +96,15 @@ int run_evaluate(const mpi::Communicator& world, const std::vector<std::string>&
   const std::vector<io::SceneFactors> factors =
       model.read_scenes(grid, data.users, data.items, data.scenes);
 
-  // A scene's candidate items are the model's active items of the scene.
+  // A scene's candidate items are the model's trained items of the scene, and for the cold-item
+  // cohort those it serves from features. Diversity compares the items' factors (this command
+  // has no features file; train --evaluate compares the features when it has them).
   std::vector<io::RowSource> user_rows;
   for (const io::SceneFactors& scene : factors) user_rows.push_back(io::rows_of(scene.shard_users));
   std::vector<eval::SceneModel> models;
   for (std::size_t s = 0; s < factors.size(); ++s)
-    models.push_back({factors[s].scene, &user_rows[s], &factors[s].item_rows, &factors[s].items});
+    models.push_back({factors[s].scene, &user_rows[s], &factors[s].item_rows, &factors[s].items,
+                      nullptr, &factors[s].feature_item_rows, &factors[s].feature_items, nullptr});
   const eval::MetricSums sums =
       eval::evaluate_model(grid, data.users, split.ratings[0], split.ratings[1], models, config.ks);
   if (root)

@@ -17,6 +17,7 @@
 #include "eval/rank_items.h"
 #include "eval/recommendation_format.h"
 #include "io/embedding_reader.h"
+#include "io/item_features.h"
 #include "io/serving_scene.h"
 #include "io/user_items.h"
 #include "io/user_list.h"
@@ -32,7 +33,7 @@ namespace sceneals::app {
 
 namespace {
 
-using eval::UserSource;
+using eval::ScoreSource;
 
 /// The users this rank answers for, in the input's order.
 struct Requests {
@@ -114,12 +115,12 @@ StoredUsers read_stored_users(const io::EmbeddingFileReader& model, const io::Se
   return out;
 }
 
-UserSource stored_source(solver::ModelKind kind, bool active, bool has_bridge) {
-  if (kind == solver::ModelKind::kPopularity) return UserSource::kPopularity;
-  if (active) return UserSource::kTrained;
-  if (kind == solver::ModelKind::kIndependent) return UserSource::kPopularity;
-  if (kind == solver::ModelKind::kColearn && has_bridge) return UserSource::kBridged;
-  return UserSource::kShared;
+ScoreSource stored_source(solver::ModelKind kind, bool active, bool has_bridge) {
+  if (kind == solver::ModelKind::kPopularity) return ScoreSource::kPopularity;
+  if (active) return ScoreSource::kTrained;
+  if (kind == solver::ModelKind::kIndependent) return ScoreSource::kPopularity;
+  if (kind == solver::ModelKind::kColearn && has_bridge) return ScoreSource::kBridged;
+  return ScoreSource::kShared;
 }
 
 /// --items as observations of the scene's items (repeats summed). Errors name the item.
@@ -209,6 +210,52 @@ eval::ExplanationParts explanation_of(const solver::ScoreExplainer& explainer,
   return out;
 }
 
+/// --new-items: every rank reads its share of the file, then all of them hold every new item,
+/// embedded with the scene's feature map W_s' [f, 1] and appended to the scene's items (file row
+/// n_items + j, source features). Collective.
+void add_new_items(const mpi::Communicator& world, const config::RecommendConfig& config,
+                   io::ServingScene& scene) {
+  io::ItemFeatureRead read = io::read_item_features(world, config.new_items);
+  const std::vector<std::string> ids = world.allgatherv_strings(read.ids);
+  const std::vector<std::int64_t> lines = world.allgatherv(read.lines);
+  const std::vector<float> values = world.allgatherv(read.values);
+  mpi::run_agreed(world, [&] {
+    if (!scene.feature_map)
+      throw InputError(config.model + ": scene '" + scene.name +
+                       "' has no feature map (train with --item-features to serve new items)");
+    if (read.names != scene.feature_names)
+      throw InputError(config.new_items, 1,
+                       "the feature columns differ from the model's (" +
+                           std::to_string(scene.feature_names.size()) +
+                           " features named in /features/name; they must match in order)");
+    std::unordered_map<std::string, std::int64_t> line_of;
+    for (std::size_t r = 0; r < scene.ids.size(); ++r) line_of.emplace(scene.ids[r], 0);
+    for (std::size_t j = 0; j < ids.size(); ++j) {
+      const auto [at, added] = line_of.emplace(ids[j], lines[j]);
+      if (added) continue;
+      throw InputError(
+          config.new_items, lines[j],
+          "item '" + ids[j] + "' " +
+              (at->second == 0 ? "is already in the model"
+                               : "is given twice (line " + std::to_string(at->second) + ")"));
+    }
+  });
+  const auto d = static_cast<Eigen::Index>(read.names.size());
+  const solver::Matrix& map = *scene.feature_map;
+  const auto first = static_cast<Eigen::Index>(scene.rows.size());
+  scene.items.conservativeResize(first + static_cast<Eigen::Index>(ids.size()), Eigen::NoChange);
+  scene.from_features.resize(scene.rows.size(), 0);
+  for (std::size_t j = 0; j < ids.size(); ++j) {
+    const Eigen::Map<const Eigen::RowVectorXf> features(
+        values.data() + j * static_cast<std::size_t>(d), d);
+    scene.items.row(first + static_cast<Eigen::Index>(j)) = map.row(d) + features * map.topRows(d);
+    scene.position_of_row.push_back(static_cast<std::int32_t>(scene.rows.size()));
+    scene.rows.push_back(static_cast<std::int64_t>(scene.ids.size()));
+    scene.ids.push_back(ids[j]);
+    scene.from_features.push_back(1);
+  }
+}
+
 /// --items and --explain rebuild the trainer's user step: they need its parameters, a model kind
 /// whose user step is one scene's, and (fold-in) implicit feedback. Collective.
 void check_solvable(const mpi::Communicator& world, const config::RecommendConfig& config,
@@ -283,7 +330,7 @@ std::string format_lines(const mpi::Communicator& world, const config::Recommend
                          const config::ModelSettings& settings, const io::ServingScene& scene,
                          const Eigen::MatrixXf& gram_of_items, const Requests& requests,
                          const std::vector<UserSystem>& systems,
-                         const std::vector<UserSource>& sources,
+                         const std::vector<ScoreSource>& sources,
                          const std::vector<eval::RankedItems>& ranked) {
   const auto format = config.format == config::RecommendOutput::kJsonLines
                           ? eval::RecommendationFormat::kJsonLines
@@ -295,12 +342,14 @@ std::string format_lines(const mpi::Communicator& world, const config::Recommend
     // bridged, shared or popularity row) by the item bias and the transferred rest.
     std::optional<solver::ScoreExplainer> explainer;
     if (config.explain &&
-        (sources[i] == UserSource::kFoldedIn || sources[i] == UserSource::kTrained))
+        (sources[i] == ScoreSource::kFoldedIn || sources[i] == ScoreSource::kTrained))
       explainer.emplace(settings.als, scene.items, gram_of_items, system.observed,
                         system.prior_weight, prior_of(system));
     for (std::size_t r = 0; r < ranked[i].items.size(); ++r) {
       const std::int32_t item = ranked[i].items[r];
       const float score = ranked[i].scores[r];
+      const bool from_features =
+          !scene.from_features.empty() && scene.from_features[static_cast<std::size_t>(item)] != 0;
       eval::ExplanationParts parts;
       if (explainer) {
         parts =
@@ -312,7 +361,7 @@ std::string format_lines(const mpi::Communicator& world, const config::Recommend
       eval::append_recommendation(
           block, format, requests.ids[i], static_cast<int>(r + 1),
           scene.ids[static_cast<std::size_t>(scene.rows[static_cast<std::size_t>(item)])], score,
-          sources[i], config.explain ? &parts : nullptr);
+          from_features ? ScoreSource::kFeatures : sources[i], config.explain ? &parts : nullptr);
     }
   }
   return block;
@@ -331,7 +380,8 @@ int run_recommend(const mpi::Communicator& world, const std::vector<std::string>
 
   const io::EmbeddingFileReader model(world, config.model);
   const config::ModelSettings settings = config::read_model_settings(model);
-  const io::ServingScene scene = io::read_serving_scene(model, config.scene);
+  io::ServingScene scene = io::read_serving_scene(model, config.scene);
+  if (!config.new_items.empty()) add_new_items(world, config, scene);
   const bool solves = config.fold_in || config.explain;  // the trainer's user step is rebuilt
   if (solves) check_solvable(world, config, settings);
 
@@ -344,7 +394,7 @@ int run_recommend(const mpi::Communicator& world, const std::vector<std::string>
 
   // The user vectors: folded in (x = A^-1 b of the user step), or as the file stores them.
   solver::Matrix vectors = stored.vectors;
-  std::vector<UserSource> sources(requests.ids.size());
+  std::vector<ScoreSource> sources(requests.ids.size());
   for (std::size_t i = 0; i < sources.size(); ++i) {
     if (!config.fold_in) {
       sources[i] = stored_source(settings.kind, stored.active[i] != 0, scene.bridge.has_value());
@@ -354,7 +404,7 @@ int run_recommend(const mpi::Communicator& world, const std::vector<std::string>
         solver::fold_in_user(settings.als, scene.items, gram_of_items, systems[i].observed,
                              systems[i].prior_weight, prior_of(systems[i]))
             .transpose();
-    sources[i] = UserSource::kFoldedIn;
+    sources[i] = ScoreSource::kFoldedIn;
   }
 
   // scores = vectors x items' in blocks, top K per user, the seen items masked.

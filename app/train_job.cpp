@@ -361,19 +361,19 @@ void TrainJob::evaluate() {
   std::vector<eval::SceneModel> models;
   // With features, diversity compares the items' standardised features.
   std::vector<solver::Matrix> item_vectors, feature_item_vectors;
-  for (std::size_t l = 0; l < layouts.size() && features_; ++l) {
-    item_vectors.push_back(solver::standardised_features(*features_, layouts[l].item_rows));
-    feature_item_vectors.push_back(
-        solver::standardised_features(*features_, served_[l].feature_item_rows));
-  }
+  if (features_)
+    for (std::size_t l = 0; l < layouts.size(); ++l) {
+      item_vectors.push_back(solver::standardised_features(*features_, layouts[l].item_rows));
+      feature_item_vectors.push_back(
+          solver::standardised_features(*features_, served_[l].feature_item_rows));
+    }
   for (std::size_t l = 0; l < layouts.size(); ++l)
     models.push_back({layouts[l].scene, &served_[l].users, &layouts[l].item_rows, &served_[l].items,
                       features_ ? &item_vectors[l] : nullptr, &served_[l].feature_item_rows,
                       &served_[l].feature_items, features_ ? &feature_item_vectors[l] : nullptr});
-  const eval::MetricSums sums =
-      eval::evaluate_model(sharded_->grid, data.users, fitted.train,
-                           skipped_.any() ? evaluable_test(fitted.test, skipped_) : fitted.test,
-                           models, config_.ks, fitted.cold_item_rows());
+  const eval::MetricSums sums = eval::evaluate_model(
+      sharded_->grid, data.users, fitted.train,
+      skipped_.any() ? evaluable_test(fitted.test, skipped_) : fitted.test, models, config_.ks);
   // --benchmark's evaluation figure is the scoring alone, as it always was; the stage also
   // prints the table and writes the JSON.
   const double seconds =

@@ -486,6 +486,10 @@ ParsedRecommend parse_recommend_options(const std::vector<std::string>& args) {
     ("exclude-seen", po::bool_switch(&c.exclude_seen),
         "never recommend the user's training items in the scene (those of --train; with "
         "--items, the items given)")
+    ("new-items", po::value(&c.new_items),
+        "items not in the model, given by their features only (a file like train's "
+        "--item-features, with the same feature names): each is embedded with the scene's "
+        "feature map and ranked with the scene's items (source features)")
     ("train", po::value(&c.train.path),
         "training interactions (train.csv of train --write-split, or the training log): the "
         "items --exclude-seen masks, and what --explain rebuilds a user of the model from")

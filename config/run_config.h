@@ -79,6 +79,7 @@ struct RecommendConfig {
   bool fold_in = false;            ///< --items given
   int k = 10;                      ///< recommendations per user
   bool exclude_seen = false;
+  std::string new_items;  ///< --new-items FILE: items given by their features only, or empty
   io::ReadOptions train;  ///< --train (path empty when not given)
   bool explain = false;
   int explain_items = 3;  ///< past items listed per recommendation

@@ -64,11 +64,11 @@ const std::vector<std::int64_t>& feature_rows_of(const SceneModel& model) {
   return model.feature_item_rows != nullptr ? *model.feature_item_rows : none;
 }
 
-/// The scene's test pairs: per user, the held-out items on cold items (served from features, or
-/// in `cold_item_rows`) make a cold-item pair, the others a warm or cold-scene pair.
+/// The scene's test pairs: per user, the held-out items that no scene trained (not in
+/// `trained_rows`, sorted) make a cold-item pair, the others a warm or cold-scene pair.
 std::vector<TestPair> collect_pairs(const SceneModel& model, const std::vector<io::Rating>& train,
                                     const std::vector<io::Rating>& test,
-                                    const std::vector<std::int64_t>& cold_item_rows) {
+                                    const std::vector<std::int64_t>& trained_rows) {
   const std::vector<std::int64_t>& feature_rows = feature_rows_of(model);
   std::vector<TestPair> pairs, cold_item_pairs;
   std::int32_t absent = -1;
@@ -82,10 +82,8 @@ std::vector<TestPair> collect_pairs(const SceneModel& model, const std::vector<i
                   TestPair cold_item{user, Cohort::kColdItem, {}, {}};
                   for (std::size_t r = first; r < last; ++r) {
                     const std::int64_t item = test[r].item_row;
-                    const std::int32_t from_features = position_in(feature_rows, item);
-                    if (from_features >= 0 ||
-                        std::binary_search(cold_item_rows.begin(), cold_item_rows.end(), item))
-                      place(cold_item.relevant, from_features);
+                    if (!std::binary_search(trained_rows.begin(), trained_rows.end(), item))
+                      place(cold_item.relevant, position_in(feature_rows, item));
                     else
                       place(regular.relevant, position_in(*model.item_rows, item));
                   }
@@ -112,6 +110,23 @@ std::vector<TestPair> collect_pairs(const SceneModel& model, const std::vector<i
   pairs.insert(pairs.end(), std::make_move_iterator(cold_item_pairs.begin()),
                std::make_move_iterator(cold_item_pairs.end()));
   return pairs;
+}
+
+/// Collective over the grid: the sorted rows of every item that some scene trained (the union
+/// of every group's item lists).
+std::vector<std::int64_t> trained_anywhere(const mpi::ProcessGrid& grid,
+                                           const std::vector<SceneModel>& models) {
+  std::vector<std::int64_t> rows;
+  for (const SceneModel& model : models)
+    rows.insert(rows.end(), model.item_rows->begin(), model.item_rows->end());
+  const auto sorted_unique = [](std::vector<std::int64_t>& v) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+  };
+  sorted_unique(rows);
+  rows = grid.shard_comm.allgatherv(rows);  // one rank of every group
+  sorted_unique(rows);
+  return rows;
 }
 
 /// One cohort's candidates in a scene: their rows, and what diversity and novelty read.
@@ -242,10 +257,10 @@ struct PairScorer {
 
 MetricSums evaluate_model(const mpi::ProcessGrid& grid, const io::Catalogue& users,
                           const std::vector<io::Rating>& train, const std::vector<io::Rating>& test,
-                          const std::vector<SceneModel>& models, const std::vector<int>& ks,
-                          const std::vector<std::int64_t>& cold_item_rows) {
+                          const std::vector<SceneModel>& models, const std::vector<int>& ks) {
   MetricSums sums(static_cast<int>(grid.plan.group_of_scene.size()), static_cast<int>(ks.size()));
   CoverageMarks marks(models, ks.size());
+  const std::vector<std::int64_t> trained_rows = trained_anywhere(grid, models);
   PairScorer scorer{users, ks, *std::max_element(ks.begin(), ks.end()), sums, marks, {}, {},
                     {},    {}};
   for (std::size_t m = 0; m < models.size(); ++m) {
@@ -276,7 +291,7 @@ MetricSums evaluate_model(const mpi::ProcessGrid& grid, const io::Catalogue& use
         unit_rows(model.item_vectors != nullptr ? *model.item_vectors
                                                 : factor_columns(*model.items)),
         std::move(bits)};
-    const std::vector<TestPair> pairs = collect_pairs(model, train, test, cold_item_rows);
+    const std::vector<TestPair> pairs = collect_pairs(model, train, test, trained_rows);
     const std::size_t regular_end = static_cast<std::size_t>(
         std::find_if(pairs.begin(), pairs.end(),
                      [](const TestPair& pair) { return pair.cohort == Cohort::kColdItem; }) -

@@ -38,15 +38,15 @@ struct SceneModel {
 
 /// Collective over the grid. `train` and `test` are this rank's ratings (sorted by scene, user,
 /// item); a (user, scene) test pair is warm when the user has training ratings in the scene
-/// (they are masked), cold otherwise. Test ratings on items of `cold_item_rows` (sorted global
-/// rows of items held out entirely) or on items served from features form a third cohort,
-/// cold-item, ranked among the scene's feature items. `models` lists the scenes of this rank's
-/// group, in the same order and with the same item lists on every rank of the group. Coverage@K
-/// of a (scene, cohort) is over the cohort's candidates. Novelty counts the training ratings of
-/// `train`. Returns sums complete on world rank 0 only.
+/// (they are masked), cold otherwise. Test ratings on items that no scene trained (no model's
+/// item_rows holds them: held out with --cold-item-fraction, new, or whose every interaction
+/// fell in the test split) form a third cohort, cold-item, ranked among the scene's feature items
+/// (none without features: such items cannot be recommended). `models` lists the scenes of this
+/// rank's group, in the same order and with the same item lists on every rank of the group.
+/// Coverage@K of a (scene, cohort) is over the cohort's candidates. Novelty counts the training
+/// ratings of `train`. Returns sums complete on world rank 0 only.
 MetricSums evaluate_model(const mpi::ProcessGrid& grid, const io::Catalogue& users,
                           const std::vector<io::Rating>& train, const std::vector<io::Rating>& test,
-                          const std::vector<SceneModel>& models, const std::vector<int>& ks,
-                          const std::vector<std::int64_t>& cold_item_rows = {});
+                          const std::vector<SceneModel>& models, const std::vector<int>& ks);
 
 }  // namespace sceneals::eval

@@ -29,7 +29,7 @@ std::vector<std::pair<const char*, double>> named_parts(const ExplanationParts& 
 }
 
 void append_csv(std::string& out, const std::string& user, int rank, const std::string& item,
-                float score, UserSource source, const ExplanationParts* parts) {
+                float score, ScoreSource source, const ExplanationParts* parts) {
   io::append_csv_field(out, user);
   out += ',' + std::to_string(rank) + ',';
   io::append_csv_field(out, item);
@@ -55,7 +55,7 @@ void append_csv(std::string& out, const std::string& user, int rank, const std::
 }
 
 void append_json(std::string& out, const std::string& user, int rank, const std::string& item,
-                 float score, UserSource source, const ExplanationParts* parts) {
+                 float score, ScoreSource source, const ExplanationParts* parts) {
   out += "{\"user\": ";
   append_json_string(out, user);
   out += ", \"rank\": " + std::to_string(rank) + ", \"item\": ";
@@ -86,18 +86,20 @@ void append_json(std::string& out, const std::string& user, int rank, const std:
 
 }  // namespace
 
-const char* source_name(UserSource source) {
+const char* source_name(ScoreSource source) {
   switch (source) {
-    case UserSource::kTrained:
+    case ScoreSource::kTrained:
       return "trained";
-    case UserSource::kBridged:
+    case ScoreSource::kBridged:
       return "bridged";
-    case UserSource::kShared:
+    case ScoreSource::kShared:
       return "shared";
-    case UserSource::kPopularity:
+    case ScoreSource::kPopularity:
       return "popularity";
-    case UserSource::kFoldedIn:
+    case ScoreSource::kFoldedIn:
       return "folded-in";
+    case ScoreSource::kFeatures:
+      return "features";
   }
   return "unknown";
 }
@@ -114,7 +116,7 @@ std::string recommendation_header(RecommendationFormat format, bool explain) {
 }
 
 void append_recommendation(std::string& out, RecommendationFormat format, const std::string& user,
-                           int rank, const std::string& item, float score, UserSource source,
+                           int rank, const std::string& item, float score, ScoreSource source,
                            const ExplanationParts* parts) {
   if (format == RecommendationFormat::kCsv)
     append_csv(out, user, rank, item, score, source, parts);

@@ -11,16 +11,18 @@ namespace sceneals::eval {
 
 enum class RecommendationFormat { kCsv, kJsonLines };
 
-/// Where a user's vector in the scene comes from.
-enum class UserSource {
+/// Where a recommendation's score comes from: the user's vector in the scene, or (kFeatures) an
+/// item with no interactions, embedded from its content features.
+enum class ScoreSource {
   kTrained,     ///< trained on the user's interactions in the scene
   kBridged,     ///< cold in the scene: the scene's bridge applied to the shared factor
   kShared,      ///< cold in the scene: the shared (or pooled) factor itself, no bridge
   kPopularity,  ///< the unit row [0, 1]: the scene's popular items (independent, popularity kinds)
   kFoldedIn,    ///< solved now from the items given on the command line
+  kFeatures,    ///< the item has no interactions: its row is W_s' [f_i, 1] of its features
 };
-/// "trained", "bridged", "shared", "popularity" or "folded-in".
-const char* source_name(UserSource source);
+/// "trained", "bridged", "shared", "popularity", "folded-in" or "features".
+const char* source_name(ScoreSource source);
 
 /// The parts of one score (solver/score_explanation.h); they add up to the score.
 struct ExplanationParts {
@@ -43,7 +45,7 @@ std::string recommendation_header(RecommendationFormat format, bool explain);
 /// ..,"contribution":..}],"other_items":..,...}]}. Numbers print with 9 significant digits (a
 /// float32 reads back exactly); a non-finite number is written as JSON null / an empty CSV field.
 void append_recommendation(std::string& out, RecommendationFormat format, const std::string& user,
-                           int rank, const std::string& item, float score, UserSource source,
+                           int rank, const std::string& item, float score, ScoreSource source,
                            const ExplanationParts* parts);
 
 }  // namespace sceneals::eval

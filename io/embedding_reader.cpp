@@ -398,6 +398,8 @@ std::vector<SceneFactors> EmbeddingFileReader::read_scenes(
     FactorMatrix users;
     std::vector<std::int64_t> item_rows;
     FactorMatrix items;
+    std::vector<std::int64_t> feature_item_rows;
+    FactorMatrix feature_items;
   };
   std::vector<Slice> slices;
   mpi::run_agreed(comm_, [&] {
@@ -420,7 +422,9 @@ std::vector<SceneFactors> EmbeddingFileReader::read_scenes(
       Slice slice{static_cast<int>(s),
                   FactorMatrix(user_rows, columns),
                   {},
-                  FactorMatrix(item_rows, columns)};
+                  FactorMatrix(item_rows, columns),
+                  {},
+                  FactorMatrix(0, columns)};
       read_rows(user_factors, H5T_NATIVE_FLOAT, users.row_begin(), user_rows, slice.users.data(),
                 path_, user_name);
       std::vector<std::uint8_t> active(static_cast<std::size_t>(item_rows));
@@ -428,15 +432,30 @@ std::vector<SceneFactors> EmbeddingFileReader::read_scenes(
                 active_name);
       read_rows(item_factors, H5T_NATIVE_FLOAT, items.row_begin(), item_rows, slice.items.data(),
                 path_, item_name);
+      // Items served from features are candidates of the cold-item cohort only.
+      std::vector<std::uint8_t> from_features(static_cast<std::size_t>(item_rows), 0);
+      const std::string features_name = group + "/item_from_features";
+      if (exists(file_.get(), features_name)) {
+        const Dataset flags = open_dataset(file_.get(), path_, features_name);
+        expect(flags, path_, features_name, H5T_INTEGER, "integer flags", {n_items_});
+        read_rows(flags, H5T_NATIVE_UINT8, items.row_begin(), item_rows, from_features.data(),
+                  path_, features_name);
+      }
       if (!mine) continue;
-      // Keep the active rows only, in place (row r moves to an earlier or the same row).
+      // Keep the trained rows only, in place (row r moves to an earlier or the same row).
       std::int64_t kept = 0;
-      for (std::int64_t r = 0; r < item_rows; ++r)
-        if (active[static_cast<std::size_t>(r)] != 0) {
-          slice.item_rows.push_back(items.row_begin() + r);
-          if (kept != r) slice.items.row(kept) = slice.items.row(r);
-          ++kept;
+      for (std::int64_t r = 0; r < item_rows; ++r) {
+        if (active[static_cast<std::size_t>(r)] == 0) continue;
+        if (from_features[static_cast<std::size_t>(r)] != 0) {
+          slice.feature_item_rows.push_back(items.row_begin() + r);
+          slice.feature_items.conservativeResize(slice.feature_items.rows() + 1, columns);
+          slice.feature_items.bottomRows(1) = slice.items.row(r);
+          continue;
         }
+        slice.item_rows.push_back(items.row_begin() + r);
+        if (kept != r) slice.items.row(kept) = slice.items.row(r);
+        ++kept;
+      }
       slice.items.conservativeResize(kept, columns);
       slices.push_back(std::move(slice));
     }
@@ -454,6 +473,12 @@ std::vector<SceneFactors> EmbeddingFileReader::read_scenes(
         grid.group_comm.allgatherv(slice.items.data(), slice.items.size());
     scene.items = Eigen::Map<const FactorMatrix>(
         factors.data(), static_cast<Eigen::Index>(scene.item_rows.size()), slice.items.cols());
+    scene.feature_item_rows = grid.group_comm.allgatherv(slice.feature_item_rows);
+    const std::vector<float> feature_factors =
+        grid.group_comm.allgatherv(slice.feature_items.data(), slice.feature_items.size());
+    scene.feature_items = Eigen::Map<const FactorMatrix>(
+        feature_factors.data(), static_cast<Eigen::Index>(scene.feature_item_rows.size()),
+        slice.items.cols());
     out.push_back(std::move(scene));
   }
   return out;

@@ -23,8 +23,11 @@ namespace sceneals::io {
 struct SceneFactors {
   int scene = 0;                        ///< index in the caller's scene list
   FactorMatrix shard_users;             ///< this user shard's rows of user_factors, catalogue order
-  std::vector<std::int64_t> item_rows;  ///< the scene's active items (item_active = 1), sorted
+  std::vector<std::int64_t> item_rows;  ///< the scene's trained items (active, not from features)
   FactorMatrix items;                   ///< their rows of item_factors, item_rows order
+  /// The items served from their features (item_from_features = 1), sorted, and their rows.
+  std::vector<std::int64_t> feature_item_rows;
+  FactorMatrix feature_items;
 };
 
 /// How the model's ids differ from the catalogue the caller built (the same on every rank).

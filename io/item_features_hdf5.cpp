@@ -81,6 +81,8 @@ std::vector<std::string> read_id_strings(const Dataset& d, hsize_t begin, hsize_
   if (H5Tis_variable_str(d.type.get()) > 0) {
     DatatypeHandle memory(checked(H5Tcopy(H5T_C_S1), "H5Tcopy", path));
     checked(H5Tset_size(memory.get(), H5T_VARIABLE), "H5Tset_size", path);
+    // HDF5 converts no character set into another: h5py writes UTF-8.
+    checked(H5Tset_cset(memory.get(), H5Tget_cset(d.type.get())), "H5Tset_cset", path);
     std::vector<char*> text(rows, nullptr);
     read_rows(d, memory.get(), begin, rows, text.data(), path);
     for (hsize_t r = 0; r < rows; ++r) {

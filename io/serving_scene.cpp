@@ -41,6 +41,18 @@ ServingScene read_serving_scene(const EmbeddingFileReader& model, const std::str
   const std::string bridge = out.group + "/bridge";
   if (model.has_dataset(bridge))
     out.bridge = model.read_matrix_rows(bridge, out.k + 1, out.k, 0, out.k + 1);
+  const std::string flags = out.group + "/item_from_features";
+  if (model.has_dataset("/features/name") && model.has_dataset(flags)) {
+    const std::vector<std::int64_t> names = model.dataset_shape("/features/name");
+    const std::int64_t d = names.size() == 1 ? names[0] : 0;
+    out.feature_names = model.read_id_rows("/features/name", 0, d);
+    const std::vector<std::uint8_t> from_features = model.read_flag_rows(flags, n, 0, n);
+    for (const std::int64_t row : out.rows)
+      out.from_features.push_back(from_features[static_cast<std::size_t>(row)]);
+    const std::string map = out.group + "/feature_map";
+    if (model.has_dataset(map))
+      out.feature_map = model.read_matrix_rows(map, d + 1, out.k + 1, 0, d + 1);
+  }
   return out;
 }
 

@@ -22,6 +22,13 @@ struct ServingScene {
   /// Per file row: the item's position in `rows`, or -1 when it is not active in the scene.
   std::vector<std::int32_t> position_of_row;
   std::optional<FactorMatrix> bridge;  ///< B_s, (k + 1) x k, when the file has one
+  /// Per position in `rows`: 1 where the item has no interactions and its row was predicted from
+  /// its features (empty when the file has no item features).
+  std::vector<std::uint8_t> from_features;
+  /// With item features: their names (/features/name) and the scene's map W_s in raw units,
+  /// (d + 1) x (k + 1): W_s' [f, 1] embeds an item from its features alone.
+  std::vector<std::string> feature_names;
+  std::optional<FactorMatrix> feature_map;
 };
 
 /// Collective over the reader's communicator. AgreedError (exit 1) naming the file when it has no

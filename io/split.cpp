@@ -67,15 +67,6 @@ bool is_cold_item(std::string_view item_id, const SplitOptions& options) {
              options.cold_item_fraction;
 }
 
-std::vector<std::int64_t> SplitRatings::cold_item_rows() const {
-  std::vector<std::int64_t> rows;
-  for (std::size_t i = 0; i < test.size(); ++i)
-    if (test_cold[i] == kColdItemTest) rows.push_back(test[i].item_row);
-  std::sort(rows.begin(), rows.end());
-  rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
-  return rows;
-}
-
 namespace {
 
 /// The warm and cold-scene split of `ratings` (none of them on a held-out item).

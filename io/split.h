@@ -58,8 +58,6 @@ struct SplitRatings {
   /// Per test rating: kWarmTest, kColdSceneTest (a cold-scene pair) or kColdItemTest (an item
   /// held out entirely).
   std::vector<std::uint8_t> test_cold;
-  /// Sorted global rows of this rank's held-out items (--cold-item-fraction).
-  std::vector<std::int64_t> cold_item_rows() const;
 };
 
 /// The seed of the validation split carved from the training part of the split with `seed`.

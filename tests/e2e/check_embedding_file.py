@@ -102,6 +102,7 @@ def check(path, expect_bridge, expect_run_attributes=False):
         scenes = f.get("scenes")
         if not isinstance(scenes, h5py.Group) or len(scenes) == 0:
             fail("no scene under /scenes")
+        feature_names = ids(f, "features/name") if "features/name" in f else None
         bridges = 0
         for name in scenes:
             group = f"scenes/{name}"
@@ -119,6 +120,15 @@ def check(path, expect_bridge, expect_run_attributes=False):
                 row = int(nonzero_inactive[0])
                 fail(f"{group}/item_factors row {row} (item {items[row]!r}) is inactive in the "
                      "scene but not zero")
+            if feature_names is not None:
+                # Items served from features: active, and their rows are W_s' [f, 1] (the
+                # caller compares those with the features file; here the shapes and flags).
+                from_features = flags(f, f"{group}/item_from_features", n_items)
+                if np.any(from_features & ~item_active):
+                    fail(f"{group}/item_from_features flags an item that is not active")
+                finite_factors(f, f"{group}/feature_map", (len(feature_names) + 1, k + 1))
+            elif f"{group}/item_from_features" in f:
+                fail(f"{group}/item_from_features without /features/name")
             if f"{group}/bridge" in f:
                 finite_factors(f, f"{group}/bridge", (k + 1, k))
                 bridges += 1

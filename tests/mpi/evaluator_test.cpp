@@ -2,10 +2,11 @@
 // model whose every factor is a closed-form function of (id, scene), so every rank can rebuild
 // the whole problem; the reference sorts all scores of every test user, masks training items and
 // applies the metric formulas directly (diversity by explicit cosines of every pair of a list,
-// novelty from counted training interactions). Some items are held out entirely and served from
-// "features" (closed-form rows as well): their test interactions form the cold-item cohort,
-// ranked among them alone. At 1, 2 and 4 ranks and with one or two scene groups, every sum of
-// rank 0 (counts, the eight metric sums, coverage) must equal the reference's.
+// novelty from counted training interactions). Test rows on items no scene trained (the rare
+// items, and "cold" items held out entirely, which are served from "features": closed-form rows
+// as well) form the cold-item cohort, ranked among the feature items. At 1, 2 and 4 ranks and with
+// one or two scene groups, every sum of rank 0 (counts, the eight metric sums, coverage) must equal
+// the reference's.
 #include "eval/evaluator.h"
 
 #include <gtest/gtest.h>
@@ -152,13 +153,17 @@ Reference brute_force(const std::vector<Interaction>& all,
                       const std::vector<std::vector<std::string>>& candidates,
                       const std::vector<std::string>& cold_items) {
   Reference ref;
+  // Items no scene trained: their test rows are the cold-item cohort's.
+  std::set<std::string> trained_anywhere;
+  for (const Interaction& x : all)
+    if (!is_test(x.user, x.item, x.scene)) trained_anywhere.insert(x.item);
   for (int s = 0; s < static_cast<int>(kSceneNames.size()); ++s) {
     const std::vector<std::string>& trained_items = candidates[static_cast<std::size_t>(s)];
     std::map<std::string, std::set<std::string>> test, cold_item_test, train;
     std::map<std::string, double> count;  // training interactions per item of the scene
     for (const Interaction& x : all) {
       if (x.scene != s) continue;
-      if (is_cold_item(x.item))
+      if (trained_anywhere.count(x.item) == 0)
         cold_item_test[x.user].insert(x.item);
       else if (is_test(x.user, x.item, s))
         test[x.user].insert(x.item);

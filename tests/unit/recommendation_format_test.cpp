@@ -28,15 +28,15 @@ TEST(RecommendationFormat, Csv) {
             "user,rank,item,score,source,because,other_items,item_bias,unobserved_items,prior,"
             "transferred,refit\n");
   std::string out;
-  append_recommendation(out, RecommendationFormat::kCsv, "u1", 1, "i9", 0.75f, UserSource::kTrained,
+  append_recommendation(out, RecommendationFormat::kCsv, "u1", 1, "i9", 0.75f, ScoreSource::kTrained,
                         nullptr);
   append_recommendation(out, RecommendationFormat::kCsv, "u,\"2\"", 2, "i9", 0.1f,
-                        UserSource::kBridged, nullptr);
+                        ScoreSource::kBridged, nullptr);
   EXPECT_EQ(out, "u1,1,i9,0.75,trained\n\"u,\"\"2\"\"\",2,i9,0.100000001,bridged\n");
   out.clear();
   const ExplanationParts p = parts();
   append_recommendation(out, RecommendationFormat::kCsv, "u1", 3, "i2", 0.798f,
-                        UserSource::kFoldedIn, &p);
+                        ScoreSource::kFoldedIn, &p);
   EXPECT_EQ(out,
             "u1,3,i2,0.797999978,folded-in,\"i7=0.25;i,3=0.125\",-0.0625,0.5,-0.03125,0.015625,0,"
             "0.001\n");
@@ -46,14 +46,14 @@ TEST(RecommendationFormat, JsonLines) {
   EXPECT_EQ(recommendation_header(RecommendationFormat::kJsonLines, true), "");
   std::string out;
   append_recommendation(out, RecommendationFormat::kJsonLines, "u\"1\\", 1, "i\n9",
-                        std::numeric_limits<float>::quiet_NaN(), UserSource::kPopularity, nullptr);
+                        std::numeric_limits<float>::quiet_NaN(), ScoreSource::kPopularity, nullptr);
   EXPECT_EQ(out,
             "{\"user\": \"u\\\"1\\\\\", \"rank\": 1, \"item\": \"i\\n9\", \"score\": null, "
             "\"source\": \"popularity\"}\n");
   out.clear();
   const ExplanationParts p = parts();
   append_recommendation(out, RecommendationFormat::kJsonLines, "u1", 2, "i2", 0.5f,
-                        UserSource::kShared, &p);
+                        ScoreSource::kShared, &p);
   EXPECT_EQ(out,
             "{\"user\": \"u1\", \"rank\": 2, \"item\": \"i2\", \"score\": 0.5, \"source\": "
             "\"shared\", \"explanation\": {\"items\": [{\"item\": \"i7\", \"contribution\": "
