@@ -78,7 +78,8 @@ TrainJob::TrainJob(const mpi::Communicator& world, const config::TrainConfig& co
       pooled_kind_(config.model_kind == solver::ModelKind::kPooled),
       als_(config.als),
       iterations_(config.iterations),
-      scene_map_ridge_(config.scene_map_ridge) {}
+      scene_map_ridge_(config.scene_map_ridge),
+      feature_weight_(config.feature_weight) {}
 
 void TrainJob::prepare() {
   // Fail before hours of work, not after.
@@ -205,6 +206,11 @@ bool TrainJob::tune() {
   request.groups = config_.tune_groups;
   request.read = config_.read;
   request.split = config_.split;
+  if (features_) {
+    request.base.item_features = &*features_;
+    request.base.feature_ridge = config_.feature_ridge;
+    request.space.features_given = true;
+  }
   const std::optional<TuningChoice> choice =
       run_tuning(world_, sharded_->grid, sharded_->data, validation_, request);
   validation_ = io::SplitRatings();  // from here on the model is trained and scored on the split
@@ -220,6 +226,7 @@ bool TrainJob::tune() {
   iterations_ = choice->setting.iterations;
   mu_ = choice->setting.mu.resolve(sharded_->data.scenes);
   scene_map_ridge_ = choice->setting.scene_map_ridge;
+  feature_weight_ = choice->setting.feature_weight;
   ridge_by_scene_ = choice->ridge_by_scene;
   beta_by_scene_ = choice->beta_by_scene;
   tuning_records_ = choice->records;
@@ -238,7 +245,7 @@ bool TrainJob::train() {
   options_.seed = config_.seed;
   if (features_) {
     options_.item_features = &*features_;
-    options_.feature_weight = config_.feature_weight;
+    options_.feature_weight = feature_weight_;
     options_.feature_ridge = config_.feature_ridge;
   }
   if (kind_ == solver::ModelKind::kIndependent || pooled_kind_) {
@@ -470,7 +477,7 @@ std::vector<std::pair<std::string, io::AttributeValue>> TrainJob::run_attributes
   };
   if (features_) {
     attributes.emplace_back("item_features", config_.item_features);
-    attributes.emplace_back("feature_weight", config_.feature_weight);
+    attributes.emplace_back("feature_weight", feature_weight_);
     attributes.emplace_back("feature_ridge", config_.feature_ridge);
   }
   if (config_.tune) {  // what the tuning chose per scene (the /tuning group has the table)

@@ -68,6 +68,7 @@ class TrainJob {
   solver::AlsParams als_;
   int iterations_;
   double scene_map_ridge_;              ///< 0: no scene map
+  double feature_weight_;               ///< the item feature prior's weight; 0: none
   std::vector<double> ridge_by_scene_;  ///< per global scene
   std::vector<double> beta_by_scene_;   ///< per global scene; empty: no blend
   std::vector<io::MetricRecord> tuning_records_;

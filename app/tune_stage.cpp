@@ -12,6 +12,7 @@
 #include "mpi/error.h"
 #include "mpi/error_agreement.h"
 #include "solver/embedding_export.h"
+#include "solver/feature_items.h"
 #include "solver/pooled_layout.h"
 #include "solver/scene_layout.h"
 #include "tune/blend.h"
@@ -53,6 +54,9 @@ class CandidateRunner {
     if (can_pool) pooled_ = solver::pool_layouts(grid, data.items, layouts_);
     for (const solver::SceneLayout& layout : layouts_)
       counts_.push_back(solver::item_counts(grid.group_comm, layout));
+    if (request.base.item_features != nullptr)
+      untrained_feature_items_ =
+          solver::untrained_feature_items(grid, *request.base.item_features, layouts_);
   }
 
   /// nullopt when a signal asked the job to stop.
@@ -65,6 +69,7 @@ class CandidateRunner {
     options.mu =
         pooled ? std::vector<float>(data_.scenes.size(), 0.0f) : setting.mu.resolve(data_.scenes);
     options.scene_map_ridge = setting.scene_map_ridge;
+    options.feature_weight = setting.feature_weight;
     options.learn_item_bias = true;
     TrainedModel model{
         setting,
@@ -79,9 +84,14 @@ class CandidateRunner {
   }
 
   std::vector<solver::ServedScene> serve(const TrainedModel& model) const {
-    return model.setting.kind == solver::ModelKind::kPooled
-               ? solver::serve_pooled(data_, layouts_, *pooled_, *model.trainer)
-               : solver::serve_model(data_, *model.trainer, model.setting.kind);
+    std::vector<solver::ServedScene> served =
+        model.setting.kind == solver::ModelKind::kPooled
+            ? solver::serve_pooled(data_, layouts_, *pooled_, *model.trainer)
+            : solver::serve_model(data_, *model.trainer, model.setting.kind);
+    if (const io::ItemFeatureTable* features = request_.base.item_features)
+      solver::serve_from_features(grid_, *features, request_.base.feature_ridge,
+                                  untrained_feature_items_, layouts_, served);
+    return served;
   }
 
   /// Collective over the group; the sums at K = 20, complete on every rank of it. `early`: on
@@ -90,8 +100,9 @@ class CandidateRunner {
                             bool early = false) const {
     std::vector<eval::SceneModel> models;
     for (std::size_t l = 0; l < layouts_.size(); ++l)
-      models.push_back(
-          {layouts_[l].scene, &served[l].users, &layouts_[l].item_rows, &served[l].items});
+      models.push_back({layouts_[l].scene, &served[l].users, &layouts_[l].item_rows,
+                        &served[l].items, nullptr, &served[l].feature_item_rows,
+                        &served[l].feature_items, nullptr});
     eval::MetricSums sums =
         eval::evaluate_model(grid_, data_.users, validation_.train, early ? early_test_ : test_,
                              models, {tune::kChoiceK});
@@ -119,7 +130,8 @@ class CandidateRunner {
   std::vector<io::Rating> test_;
   std::vector<io::Rating> early_test_;  ///< test_ of the sampled users (kEarlyRungValidationRows)
   std::optional<solver::PooledLayout> pooled_;
-  std::vector<std::vector<float>> counts_;  ///< per layout: the items' training counts
+  std::vector<std::vector<float>> counts_;             ///< per layout: the items' training counts
+  std::vector<std::int64_t> untrained_feature_items_;  ///< served from features (with features)
 };
 
 /// The candidates in the order they are tried, cut to fit the budget: when all of them do not,
@@ -208,8 +220,15 @@ std::unique_ptr<SearchGroup> make_search_group(
   group->index = static_cast<int>(static_cast<std::int64_t>(world.rank()) * groups / world.size());
   group->split_comm.emplace(world.split(group->index, world.rank()));
   const mpi::Communicator& comm = *group->split_comm;
+  // The features' items join the group's catalogue as they joined the job's, so that the rows,
+  // a function of the set of ids, are the job's and the job's feature table applies.
+  std::vector<std::string> feature_ids;
+  if (const io::ItemFeatureTable* features = request.base.item_features)
+    for (std::size_t i = static_cast<std::size_t>(comm.rank()); i < features->ids().size();
+         i += static_cast<std::size_t>(comm.size()))
+      feature_ids.push_back(features->ids()[i]);
   group->sharded.emplace(
-      io::shard_interactions(comm, io::read_interactions(comm, request.read), 1));
+      io::shard_interactions(comm, io::read_interactions(comm, request.read), 1, feature_ids));
   const mpi::ProcessGrid& own_grid = group->sharded->grid;
   io::ShardedData& own = group->sharded->data;
   io::SplitRatings split = io::split_ratings(own_grid, own, own.ratings, request.split);
@@ -217,6 +236,8 @@ std::unique_ptr<SearchGroup> make_search_group(
   group->validation = io::carve_validation(own_grid, own, split.train, request.split);
   mpi::run_agreed(world, [&] {
     check_invariant(own.scenes == data.scenes, "a search group read other scenes than the job");
+    check_invariant(own.items.total() == data.items.total(),
+                    "a search group numbered other items than the job");
   });
   group->runner.emplace(comm, own_grid, own, group->validation, request, can_pool);
   return group;

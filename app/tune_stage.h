@@ -27,6 +27,7 @@ struct TuningRequest {
   tune::SearchSpace space;
   std::int64_t budget_iterations = 0;  ///< all candidates' iterations together, at most
   solver::TrainOptions base;           ///< what candidates do not vary (factors, solver, seed...)
+                                       ///< and the item features (base.item_features), if any
   double default_ridge = 100;          ///< the ridge candidates are scored with
   std::uint64_t seed = 42;             ///< orders the candidates when the budget drops some
   /// Groups of ranks training candidates side by side (0: automatic); each group of more than

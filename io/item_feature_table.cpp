@@ -14,6 +14,7 @@ ItemFeatureTable::ItemFeatureTable(const mpi::Communicator& world, ItemFeatureRe
     : names_(std::move(read.names)) {
   const auto d = static_cast<std::size_t>(names_.size());
   const std::vector<std::int64_t> rows = world.allgatherv(rows_of_ids);
+  const std::vector<std::string> ids = world.allgatherv_strings(read.ids);
   const std::vector<std::int64_t> lines = world.allgatherv(read.lines);
   const std::vector<float> values = world.allgatherv(read.values);
   read = ItemFeatureRead();
@@ -38,9 +39,11 @@ ItemFeatureTable::ItemFeatureTable(const mpi::Communicator& world, ItemFeatureRe
                            " (an item has one row of features)");
   });
   rows_.resize(order.size());
+  ids_.resize(order.size());
   raw_.resize(static_cast<Eigen::Index>(order.size()), static_cast<Eigen::Index>(d));
   for (std::size_t i = 0; i < order.size(); ++i) {
     rows_[i] = rows[order[i]];
+    ids_[i] = ids[order[i]];
     std::copy_n(values.data() + order[i] * d, d, raw_.row(static_cast<Eigen::Index>(i)).data());
   }
   // Standardisation, in double: a year column (about 2000, spread 15) next to 0/1 flags.

@@ -26,8 +26,9 @@ class ItemFeatureTable {
   bool empty() const { return rows_.empty(); }
   int dimensions() const { return static_cast<int>(names_.size()); }
   const std::vector<std::string>& names() const { return names_; }
-  /// Sorted global rows of the items with features.
+  /// Sorted global rows of the items with features, and their ids.
   const std::vector<std::int64_t>& rows() const { return rows_; }
+  const std::vector<std::string>& ids() const { return ids_; }
   /// Position of a global item row in rows(), or -1 when the item has no features.
   std::int64_t position(std::int64_t item_row) const;
   /// rows() x d: the values as given, and standardised ((value - mean) / scale per column; a
@@ -40,6 +41,7 @@ class ItemFeatureTable {
  private:
   std::vector<std::string> names_;
   std::vector<std::int64_t> rows_;
+  std::vector<std::string> ids_;
   FactorMatrix raw_, standardised_;
   std::vector<double> mean_, scale_;
 };

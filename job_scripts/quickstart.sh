@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # First run on a fresh Debian 12 machine: install the packages, build SceneALS, generate the
-# default synthetic data set and train on it with 2 MPI ranks. Prints where the embedding file
+# default synthetic data set (with item features) and train on it with 2 MPI ranks, a tenth of the
+# items held out as new ones. Prints where the embedding file
 # went. Re-running skips nothing but is quick (apt and the build are incremental).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,8 @@ if [ "$(id -u)" -eq 0 ]; then  # Open MPI refuses to run as root without this co
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
 mkdir -p demo
-mpirun -n 2 --oversubscribe build/app/sceneals generate --output demo/interactions.csv
+mpirun -n 2 --oversubscribe build/app/sceneals generate --output demo/interactions.csv \
+  --item-features demo/item-features.csv
 mpirun -n 2 --oversubscribe build/app/sceneals train --input demo/interactions.csv \
+  --item-features demo/item-features.csv --cold-item-fraction 0.1 \
   --output demo/model.h5 --write-split demo/split --evaluate

@@ -1,13 +1,20 @@
 #include "tune/choice.h"
 
 #include <stdexcept>
+#include <utility>
 
 namespace sceneals::tune {
 
 double CohortRecall::score() const {
-  const int cohorts = (warm_pairs > 0 ? 1 : 0) + (cold_pairs > 0 ? 1 : 0);
-  if (cohorts == 0) return 0;
-  return ((warm_pairs > 0 ? warm : 0) + (cold_pairs > 0 ? cold : 0)) / cohorts;
+  double sum = 0;
+  int cohorts = 0;
+  for (const auto& [recall, pairs] : {std::pair{warm, warm_pairs}, std::pair{cold, cold_pairs},
+                                      std::pair{cold_item, cold_item_pairs}})
+    if (pairs > 0) {
+      sum += recall;
+      ++cohorts;
+    }
+  return cohorts > 0 ? sum / cohorts : 0.0;
 }
 
 CohortRecall recall_of(const eval::MetricSums& sums, int scene, int k_index) {
@@ -18,11 +25,15 @@ CohortRecall recall_of(const eval::MetricSums& sums, int scene, int k_index) {
     r.cold = sums.overall_mean(eval::kCold, k_index, recall);
     r.warm_pairs = sums.overall_count(eval::kWarm, k_index);
     r.cold_pairs = sums.overall_count(eval::kCold, k_index);
+    r.cold_item = sums.overall_mean(eval::kColdItem, k_index, recall);
+    r.cold_item_pairs = sums.overall_count(eval::kColdItem, k_index);
   } else {
     r.warm = sums.mean(scene, eval::kWarm, k_index, recall);
     r.cold = sums.mean(scene, eval::kCold, k_index, recall);
     r.warm_pairs = sums.count(scene, eval::kWarm, k_index);
     r.cold_pairs = sums.count(scene, eval::kCold, k_index);
+    r.cold_item = sums.mean(scene, eval::kColdItem, k_index, recall);
+    r.cold_item_pairs = sums.count(scene, eval::kColdItem, k_index);
   }
   return r;
 }

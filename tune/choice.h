@@ -1,6 +1,6 @@
-// How --tune compares models on the validation split: recall@20 of warm and of cold-scene
-// pairs, each cohort weighing the same. The rule, stated once:
-//   score = mean of warm recall@20 and cold-scene recall@20 over the cohorts that have pairs
+// How --tune compares models on the validation split: recall@20 of warm, of cold-scene and of
+// cold-item pairs, each cohort weighing the same. The rule, stated once:
+//   score = mean of warm, cold-scene and cold-item recall@20 over the cohorts that have pairs
 // (all scenes together to rank candidates; a scene's own pairs to choose per scene), and of
 // options that score the same, the one listed first wins.
 #pragma once
@@ -16,9 +16,9 @@ namespace sceneals::tune {
 inline constexpr int kChoiceK = 20;
 
 struct CohortRecall {
-  double warm = 0, cold = 0;  ///< recall@20 (0 without pairs)
-  double warm_pairs = 0, cold_pairs = 0;
-  /// The rule's score: mean over the cohorts with pairs; 0 when neither has any.
+  double warm = 0, cold = 0, cold_item = 0;  ///< recall@20 (0 without pairs)
+  double warm_pairs = 0, cold_pairs = 0, cold_item_pairs = 0;
+  /// The rule's score: mean over the cohorts with pairs; 0 when none has any.
   double score() const;
 };
 

@@ -94,6 +94,7 @@ std::string Setting::describe() const {
   std::string out = solver::model_kind_name(kind);
   if (kind == solver::ModelKind::kColearn) out += " mu=" + mu.describe();
   if (scene_map_ridge > 0) out += " map=" + number_text(scene_map_ridge);
+  if (feature_weight > 0) out += " feature=" + number_text(feature_weight);
   return out + " lambda=" + number_text(lambda) + " alpha=" + number_text(alpha) +
          " iterations=" + std::to_string(iterations);
 }
@@ -107,9 +108,12 @@ std::vector<Setting> SearchSpace::candidates() const {
   for (solver::ModelKind kind : kinds)
     for (const MuValue& m : kind == solver::ModelKind::kColearn ? mu : std::vector<MuValue>{{}})
       for (float g : m.pulls() ? map : std::vector<float>{0.0f})
-        for (float l : lambda)
-          for (float a : alpha)
-            for (int i : iterations) out.push_back({kind, m, g, l, a, i});
+        for (float f : features_given&& kind != solver::ModelKind::kPooled
+                           ? feature
+                           : std::vector<float>{0.0f})
+          for (float l : lambda)
+            for (float a : alpha)
+              for (int i : iterations) out.push_back({kind, m, g, f, l, a, i});
   return out;
 }
 
@@ -119,8 +123,8 @@ std::string SearchSpace::describe() const {
          list_text(kinds,
                    [](solver::ModelKind k) { return std::string(solver::model_kind_name(k)); }) +
          " mu=" + list_text(mu, [](const MuValue& m) { return m.describe(); }) +
-         " map=" + list_text(map, number) + " lambda=" + list_text(lambda, number) +
-         " alpha=" + list_text(alpha, number) +
+         " map=" + list_text(map, number) + " feature=" + list_text(feature, number) +
+         " lambda=" + list_text(lambda, number) + " alpha=" + list_text(alpha, number) +
          " iterations=" + list_text(iterations, [](int i) { return std::to_string(i); }) +
          " ridge=" + list_text(ridge, number) + " beta=" + list_text(beta, beta_text);
 }
@@ -130,6 +134,7 @@ SearchSpace default_search_space(int iterations) {
   space.kinds = {solver::ModelKind::kColearn, solver::ModelKind::kPooled};
   space.mu = {{0, {}}, {1, {}}, {10, {}}, {100, {}}};
   space.map = {0, 10};
+  space.feature = {0, 100};
   space.lambda = {0.1f, 1};
   space.alpha = {1, 10};
   space.iterations = {iterations};
@@ -167,10 +172,11 @@ SearchSpace parse_search_space(const std::string& text, int iterations) {
     } else if (name == "mu") {
       space.mu.clear();
       for (const std::string& v : values) space.mu.push_back(parse_mu(item, v));
-    } else if (name == "map" || name == "lambda" || name == "alpha") {
-      std::vector<float>& list = name == "map"      ? space.map
-                                 : name == "lambda" ? space.lambda
-                                                    : space.alpha;
+    } else if (name == "map" || name == "feature" || name == "lambda" || name == "alpha") {
+      std::vector<float>& list = name == "map"       ? space.map
+                                 : name == "feature" ? space.feature
+                                 : name == "lambda"  ? space.lambda
+                                                     : space.alpha;
       list.clear();
       for (const std::string& v : values)
         list.push_back(static_cast<float>(number(item, v, 0, name == "lambda")));
@@ -191,7 +197,7 @@ SearchSpace parse_search_space(const std::string& text, int iterations) {
         space.beta.push_back(v == "popularity" ? kPopularityBeta : number(item, v, 0, false));
     } else {
       refuse(item, "unknown name '" + name +
-                       "' (known: kind, mu, map, lambda, alpha, iterations, ridge, beta)");
+                       "' (known: kind, mu, map, feature, lambda, alpha, iterations, ridge, beta)");
     }
   }
   return space;

@@ -39,6 +39,7 @@ struct Setting {
   solver::ModelKind kind = solver::ModelKind::kColearn;
   MuValue mu;                 ///< colearn only
   float scene_map_ridge = 0;  ///< the scene map's ridge (colearn with mu > 0 only); 0: no map
+  float feature_weight = 0;   ///< the item feature prior's weight (with item features); 0: none
   float lambda = 0.1f;
   float alpha = 10.0f;
   int iterations = 15;
@@ -52,24 +53,30 @@ struct SearchSpace {
   std::vector<MuValue> mu;
   std::vector<float> lambda, alpha;
   std::vector<float> map;  ///< scene map ridges, 0 for none (solver/scene_map.h)
+  /// Feature prior weights (solver/feature_map.h), searched only when `features_given`.
+  std::vector<float> feature;
+  bool features_given = false;
   std::vector<int> iterations;
   std::vector<double> ridge;
   std::vector<double> beta;
 
   /// Every combination of the trained dimensions, in a fixed order; a pooled candidate ignores
-  /// mu, so it appears once per (lambda, alpha, iterations); the map matters only where mu > 0.
+  /// mu, so it appears once per (lambda, alpha, iterations); the map matters only where mu > 0,
+  /// the feature weight only with item features (and not for pooled, which has no such prior).
   std::vector<Setting> candidates() const;
   /// "kind=colearn,pooled mu=0,1 ..." in the syntax parse_search_space reads.
   std::string describe() const;
 };
 
-/// The default space: kind colearn and pooled, mu 0, 1, 10, 100, map 0, 10, lambda 0.1, 1, alpha 1,
-/// 10, iterations `iterations`, ridge 10, 100, beta 0, 0.01, 0.03, 0.1, 0.3, 1, popularity.
+/// The default space: kind colearn and pooled, mu 0, 1, 10, 100, map 0, 10, feature 0, 100 (with
+/// item features), lambda 0.1, 1, alpha 1, 10, iterations `iterations`, ridge 10, 100, beta 0,
+/// 0.01, 0.03, 0.1, 0.3, 1, popularity.
 SearchSpace default_search_space(int iterations);
 
 /// Pure. `text`: whitespace- or ';'-separated `name=value,value,...` items, names kind, mu
 /// (each value a MuValue, e.g. mu=0,10,1/book=10),
-/// map, lambda, alpha, iterations, ridge, beta (beta also takes `popularity`). InputError naming
+/// map, feature, lambda, alpha, iterations, ridge, beta (beta also takes `popularity`). InputError
+/// naming
 /// --tune-space for an unknown name, a bad or out-of-range value, or an empty list.
 SearchSpace parse_search_space(const std::string& text, int iterations);
 

@@ -30,9 +30,11 @@ trap 'rm -rf "$work"' EXIT
 # demo/ as job_scripts/quickstart.sh makes it, once; each file's run gets a copy.
 mkdir -p "$work/demo"
 env "${consent[@]}" mpirun -n 2 --oversubscribe "$build_dir/app/sceneals" generate \
-  --output "$work/demo/interactions.csv" >"$work/demo.log"
+  --output "$work/demo/interactions.csv" --item-features "$work/demo/item-features.csv" \
+  >"$work/demo.log"
 env "${consent[@]}" mpirun -n 2 --oversubscribe "$build_dir/app/sceneals" train \
-  --input "$work/demo/interactions.csv" --output "$work/demo/model.h5" \
+  --input "$work/demo/interactions.csv" --item-features "$work/demo/item-features.csv" \
+  --cold-item-fraction 0.1 --output "$work/demo/model.h5" \
   --write-split "$work/demo/split" --evaluate >>"$work/demo.log"
 
 # extract FILE: prints the file's marked blocks, each preceded by a comment naming its line.

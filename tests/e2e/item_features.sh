@@ -44,6 +44,23 @@ if "$PYTHON" "$E2E_DIR/compare_embeddings.py" "$WORK/m2.h5" "$WORK/w0.h5" --tole
   fail "--feature-weight 2 gave the same model as 0"
 fi
 
+# --tune searches the feature prior's weight when features are given, and chooses the same at
+# 1 rank and in 2 groups of 2 ranks (each group reshards the log with the features' items).
+space="kind=colearn mu=1 map=0 feature=0,10 lambda=0.1 alpha=10 ridge=100 beta=0"
+run_ranks 1 train "${common[@]}" --output "$WORK/t1.h5" --tune-space "$space" --tune > "$WORK/t1.log"
+run_ranks 4 train "${common[@]}" --output "$WORK/t4.h5" --tune-space "$space" --tune-groups 2 \
+  --tune > "$WORK/t4.log"
+grep -q "feature=10" "$WORK/t1.log" || fail "--tune did not try the feature weight 10"
+for n in 1 4; do grep '^chosen:' "$WORK/t$n.log" > "$WORK/chosen$n.txt"; done
+diff "$WORK/chosen1.txt" "$WORK/chosen4.txt" || fail "the tuned choice differs between 1 and 4 ranks"
+"$PYTHON" - "$WORK/t1.h5" "$WORK/chosen1.txt" <<'PY'
+import sys, h5py
+weight = float(h5py.File(sys.argv[1], "r").attrs["feature_weight"])
+chosen = open(sys.argv[2]).read()
+assert (weight == 10) == ("feature=10" in chosen), (weight, chosen)
+PY
+echo "ok: --tune chooses the feature weight: $(cat "$WORK/chosen1.txt")"
+
 # HDF5 features (h5py's default variable-length strings) give the model the CSV gives.
 "$PYTHON" - "$WORK/f.csv" "$WORK/f.h5" <<'PY'
 import csv, sys, h5py, numpy as np

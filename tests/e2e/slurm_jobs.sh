@@ -33,10 +33,13 @@ keys = {(r["scene"], r["cohort"], r["k"], r["metric"]) for r in records}
 assert len(keys) == len(records), "duplicate records"
 for cohort in ("warm", "cold"):
     for k in (5, 10, 20):
-        for m in ("precision", "recall", "f1", "ndcg", "map", "hit_rate", "coverage"):
+        for m in ("precision", "recall", "f1", "ndcg", "map", "hit_rate", "diversity", "novelty",
+                  "coverage"):
             assert ("overall", cohort, k, m) in keys, ("missing", cohort, k, m)
 for r in records:
-    assert 0 <= r["value"] <= 1 and r["pairs"] > 0, r
+    # Every metric lies in [0, 1] but diversity (1 - cosine: [0, 2]) and novelty (bits).
+    top = {"diversity": 2, "novelty": 64}.get(r["metric"], 1)
+    assert 0 <= r["value"] <= top and r["pairs"] > 0, r
 EOF
 
 # evaluate.sbatch on the split train.sbatch wrote scores the same file the same way.

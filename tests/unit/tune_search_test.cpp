@@ -47,6 +47,18 @@ TEST(TuneSearchSpace, DefaultsCoverMuUpTo100PooledRidgeAndPopularity) {
                           [](const Setting& s) { return s.scene_map_ridge > 0 && !s.mu.pulls(); }),
             0);
   EXPECT_EQ(all[8].describe(), "colearn mu=1 map=10 lambda=0.1 alpha=1 iterations=15");
+  // With item features the colearn candidates also vary the feature prior (0, 100); pooled has
+  // no item step of its own scenes, so it does not.
+  SearchSpace with_features = space;
+  with_features.features_given = true;
+  const std::vector<Setting> featured = with_features.candidates();
+  EXPECT_EQ(featured.size(), (1u + 3u * 2u) * 2u * 4u + 4u);
+  EXPECT_EQ(featured[4].describe(), "colearn mu=0 feature=100 lambda=0.1 alpha=1 iterations=15");
+  EXPECT_EQ(std::count_if(featured.begin(), featured.end(),
+                          [](const Setting& s) {
+                            return s.kind == solver::ModelKind::kPooled && s.feature_weight > 0;
+                          }),
+            0);
 }
 
 TEST(TuneSearchSpace, NamedDimensionsReplaceTheirDefaultsOnly) {
@@ -148,10 +160,25 @@ TEST(TuneHalving, SearchGroupsAreAutomaticFromFourRanksOrAsAsked) {
   EXPECT_EQ(search_groups(16, 8), 8);  // never more groups than ranks
 }
 
+/// Recall of the three cohorts and their pair counts.
+CohortRecall cohorts(double warm, double cold, double cold_item, double warm_pairs,
+                     double cold_pairs, double cold_item_pairs) {
+  CohortRecall r;
+  r.warm = warm;
+  r.cold = cold;
+  r.cold_item = cold_item;
+  r.warm_pairs = warm_pairs;
+  r.cold_pairs = cold_pairs;
+  r.cold_item_pairs = cold_item_pairs;
+  return r;
+}
+
 TEST(TuneChoice, ScoreIsTheMeanOfTheCohortsThatHavePairs) {
-  EXPECT_DOUBLE_EQ((CohortRecall{0.4, 0.2, 10, 5}).score(), 0.3);
-  EXPECT_DOUBLE_EQ((CohortRecall{0.4, 0.9, 10, 0}).score(), 0.4);  // no cold pairs
-  EXPECT_DOUBLE_EQ((CohortRecall{0.0, 0.6, 0, 3}).score(), 0.6);
+  EXPECT_DOUBLE_EQ(cohorts(0.4, 0.2, 0.9, 10, 5, 0).score(), 0.3);  // no cold-item pairs
+  EXPECT_DOUBLE_EQ(cohorts(0.4, 0.9, 0, 10, 0, 0).score(), 0.4);    // no cold pairs
+  EXPECT_DOUBLE_EQ(cohorts(0.0, 0.6, 0, 0, 3, 0).score(), 0.6);
+  EXPECT_DOUBLE_EQ(cohorts(0.4, 0.2, 0.3, 10, 5, 7).score(), 0.3);  // all three
+  EXPECT_DOUBLE_EQ(cohorts(0, 0, 0.5, 0, 0, 2).score(), 0.5);
   EXPECT_DOUBLE_EQ((CohortRecall{}).score(), 0.0);
   EXPECT_EQ(best_index({0.1, 0.3, 0.3, 0.2}), 1u);  // ties: the first listed
   EXPECT_EQ(best_index({0.5}), 0u);
@@ -166,12 +193,15 @@ TEST(TuneChoice, RecallOfReadsTheSumsOfOneSceneOrAll) {
   sums.add(1, eval::kWarm, 0, pair);
   pair.recall = 0.25;
   sums.add(1, eval::kCold, 0, pair);
+  pair.recall = 0.0;
+  sums.add(0, eval::kColdItem, 0, pair);
   const CohortRecall all = recall_of(sums, -1, 0);
   EXPECT_DOUBLE_EQ(all.warm, 0.75);
   EXPECT_DOUBLE_EQ(all.cold, 0.25);
-  EXPECT_DOUBLE_EQ(all.score(), 0.5);
+  EXPECT_DOUBLE_EQ(all.cold_item_pairs, 1.0);
+  EXPECT_DOUBLE_EQ(all.score(), (0.75 + 0.25 + 0.0) / 3);
   const CohortRecall first = recall_of(sums, 0, 0);
-  EXPECT_DOUBLE_EQ(first.score(), 0.5);  // warm only
+  EXPECT_DOUBLE_EQ(first.score(), 0.25);  // warm 0.5 and cold-item 0
   EXPECT_DOUBLE_EQ(recall_of(sums, 1, 0).score(), 0.625);
 }
 
