@@ -330,8 +330,7 @@ void TrainJob::bridge() {
   if (kind_ == solver::ModelKind::kColearn) trainer.fit_bridges(ridge_by_scene_);
   served_ = pooled_kind_ ? solver::serve_pooled(data, scene_layouts_, *pooled_, trainer)
                          : solver::serve_model(data, trainer, kind_);
-  if (!beta_by_scene_.empty()) blend_popularity();
-  if (features_) {  // after the blend: the maps reproduce the rows as they are served
+  if (features_) {
     const std::vector<solver::SceneLayout>& layouts =
         pooled_kind_ ? scene_layouts_ : trainer.layouts();
     const std::vector<std::int64_t> rows =
@@ -344,6 +343,9 @@ void TrainJob::bridge() {
           "features\n",
           features_->rows().size(), rows.size());
   }
+  // The blend adds beta log(1 + count) to the trained items' bias, nothing to an item without
+  // interactions: it comes after the feature maps, as in --tune's evaluation of it.
+  if (!beta_by_scene_.empty()) blend_popularity();
 }
 
 void TrainJob::blend_popularity() {

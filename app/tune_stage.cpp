@@ -244,18 +244,17 @@ std::unique_ptr<SearchGroup> make_search_group(
 }
 
 /// The validation recall of every candidate of a rung, complete on every rank: each group's
-/// first rank contributes its candidates' four numbers, the others zeros. Entry 4 * c ..: warm,
-/// cold, warm pairs, cold pairs; the last entry counts the groups a signal stopped.
+/// first rank contributes its candidates' packed recalls (tune::pack_recall), the others zeros;
+/// the last entry counts the groups a signal stopped.
 struct RungResults {
+  explicit RungResults(std::size_t candidates)
+      : values(tune::kPackedRecall * candidates + 1, 0.0) {}
   std::vector<double> values;
   tune::CohortRecall recall(std::size_t c) const {
-    return {values[4 * c], values[4 * c + 1], values[4 * c + 2], values[4 * c + 3]};
+    return tune::unpack_recall(values.data() + tune::kPackedRecall * c);
   }
   void set(std::size_t c, const tune::CohortRecall& r) {
-    values[4 * c] = r.warm;
-    values[4 * c + 1] = r.cold;
-    values[4 * c + 2] = r.warm_pairs;
-    values[4 * c + 3] = r.cold_pairs;
+    tune::pack_recall(r, values.data() + tune::kPackedRecall * c);
   }
   bool stopped() const { return values.back() > 0; }
 };
@@ -263,7 +262,7 @@ struct RungResults {
 /// Per scene, on the winner, without training again: the bridge's ridge (colearn; only the rows
 /// of users cold in the scene change), then the popularity blend. Collective over the group that
 /// trained the winner. Packs, per scene and then overall, the chosen model's and popularity's
-/// validation recall (4 numbers each) after the scenes' ridge and beta.
+/// validation recall (tune::pack_recall each) after the scenes' ridge and beta.
 std::vector<double> choose_per_scene(const CandidateRunner& runner, TrainedModel& best,
                                      const TuningRequest& request, std::size_t scenes) {
   std::vector<double> ridge_by_scene(scenes, request.default_ridge);
@@ -302,8 +301,9 @@ std::vector<double> choose_per_scene(const CandidateRunner& runner, TrainedModel
   for (std::size_t s = 0; s <= scenes; ++s) {
     const int scene = s < scenes ? static_cast<int>(s) : -1;
     for (const eval::MetricSums* sums : {&chosen, &popularity}) {
-      const tune::CohortRecall r = tune::recall_of(*sums, scene, 0);
-      packed.insert(packed.end(), {r.warm, r.cold, r.warm_pairs, r.cold_pairs});
+      packed.resize(packed.size() + tune::kPackedRecall);
+      tune::pack_recall(tune::recall_of(*sums, scene, 0),
+                        packed.data() + packed.size() - tune::kPackedRecall);
     }
   }
   return packed;
@@ -336,8 +336,8 @@ std::optional<TuningChoice> run_tuning(const mpi::Communicator& world, const mpi
         "budget %lld iterations, %d group%s of ranks side by side\n",
         alive.size(), note.c_str(), rungs, rungs == 1 ? "" : "s",
         static_cast<long long>(request.budget_iterations), groups, groups == 1 ? "" : "s");
-    std::printf("%4s %5s %10s %10s %8s  %s\n", "rung", "iters", "warm_R@20", "cold_R@20", "score",
-                "setting");
+    std::printf("%4s %5s %10s %10s %10s %8s  %s\n", "rung", "iters", "warm_R@20", "cold_R@20",
+                "c-item_R@20", "score", "setting");
   }
 
   // Candidate c of a rung is trained by group c % groups; the last rung's best model of each
@@ -345,7 +345,7 @@ std::optional<TuningChoice> run_tuning(const mpi::Communicator& world, const mpi
   std::optional<TrainedModel> best;
   std::size_t winner = 0;
   for (int rung = 0; rung < rungs; ++rung) {
-    RungResults results{std::vector<double>(4 * alive.size() + 1, 0.0)};
+    RungResults results(alive.size());
     double best_score = -1;
     bool stopped = false;
     for (std::size_t c = 0; c < alive.size() && !stopped; ++c) {
@@ -374,14 +374,17 @@ std::optional<TuningChoice> run_tuning(const mpi::Communicator& world, const mpi
       scores.push_back(recall.score());
       if (!root) continue;
       const int iterations = tune::rung_iterations(alive[c].iterations, rung, rungs);
-      std::printf("%4d %5d %10.4f %10.4f %8.4f  %s\n", rung, iterations, recall.warm, recall.cold,
-                  recall.score(), alive[c].describe().c_str());
+      std::printf("%4d %5d %10.4f %10.4f %10.4f %8.4f  %s\n", rung, iterations, recall.warm,
+                  recall.cold, recall.cold_item, recall.score(), alive[c].describe().c_str());
       const std::string label = alive[c].describe() + " (rung " + std::to_string(rung) + ", " +
                                 std::to_string(iterations) + " iterations)";
       choice.records.push_back(
           record("overall", "warm", "validation_recall", recall.warm, recall.warm_pairs, label));
       choice.records.push_back(
           record("overall", "cold", "validation_recall", recall.cold, recall.cold_pairs, label));
+      if (recall.cold_item_pairs > 0)
+        choice.records.push_back(record("overall", "cold-item", "validation_recall",
+                                        recall.cold_item, recall.cold_item_pairs, label));
     }
     if (root) std::fflush(stdout);
     if (rung == rungs - 1) {
@@ -408,7 +411,7 @@ std::optional<TuningChoice> run_tuning(const mpi::Communicator& world, const mpi
   int winner_root = 0;
   while (static_cast<std::int64_t>(winner_root) * groups / world.size() != winner_group)
     ++winner_root;
-  std::vector<double> packed(2 * scenes + 8 * (scenes + 1), 0.0);
+  std::vector<double> packed(2 * scenes + 2 * tune::kPackedRecall * (scenes + 1), 0.0);
   if (group->index == winner_group) {
     check_invariant(best && best->setting.describe() == choice.setting.describe(),
                     "the winner's group does not hold the winner");
@@ -422,18 +425,19 @@ std::optional<TuningChoice> run_tuning(const mpi::Communicator& world, const mpi
 
   if (root) {
     std::printf("chosen: %s\n", choice.setting.describe().c_str());
-    std::printf("%-20s %8s %10s %10s %10s %10s %10s\n", "scene", "ridge", "beta", "warm_R@20",
-                "cold_R@20", "pop_warm", "pop_cold");
+    std::printf("%-20s %8s %10s %10s %10s %10s %10s %10s %10s\n", "scene", "ridge", "beta",
+                "warm_R@20", "cold_R@20", "c-item_R@20", "pop_warm", "pop_cold", "pop_c-item");
     for (std::size_t s = 0; s <= scenes; ++s) {
-      const double* numbers = packed.data() + 2 * scenes + 8 * s;
-      const tune::CohortRecall mine{numbers[0], numbers[1], numbers[2], numbers[3]};
-      const tune::CohortRecall base{numbers[4], numbers[5], numbers[6], numbers[7]};
+      const double* numbers = packed.data() + 2 * scenes + 2 * tune::kPackedRecall * s;
+      const tune::CohortRecall mine = tune::unpack_recall(numbers);
+      const tune::CohortRecall base = tune::unpack_recall(numbers + tune::kPackedRecall);
       const std::string name = s < scenes ? data.scenes[s] : "overall";
       const bool bridged = s < scenes && choice.setting.kind == solver::ModelKind::kColearn;
       const std::string ridge = bridged ? tune::beta_text(choice.ridge_by_scene[s]) : "-";
       const std::string beta = s < scenes ? tune::beta_text(choice.beta_by_scene[s]) : "-";
-      std::printf("%-20s %8s %10s %10.4f %10.4f %10.4f %10.4f\n", name.c_str(), ridge.c_str(),
-                  beta.c_str(), mine.warm, mine.cold, base.warm, base.cold);
+      std::printf("%-20s %8s %10s %10.4f %10.4f %10.4f %10.4f %10.4f %10.4f\n", name.c_str(),
+                  ridge.c_str(), beta.c_str(), mine.warm, mine.cold, mine.cold_item, base.warm,
+                  base.cold, base.cold_item);
       const std::string setting =
           choice.setting.describe() +
           (s < scenes ? (bridged ? " ridge=" + ridge : "") + " beta=" + beta : std::string());
@@ -445,6 +449,12 @@ std::optional<TuningChoice> run_tuning(const mpi::Communicator& world, const mpi
           record(name, "warm", "popularity_recall", base.warm, base.warm_pairs, "popularity"));
       choice.records.push_back(
           record(name, "cold", "popularity_recall", base.cold, base.cold_pairs, "popularity"));
+      if (mine.cold_item_pairs > 0) {
+        choice.records.push_back(record(name, "cold-item", "chosen_recall", mine.cold_item,
+                                        mine.cold_item_pairs, setting));
+        choice.records.push_back(record(name, "cold-item", "popularity_recall", base.cold_item,
+                                        base.cold_item_pairs, "popularity"));
+      }
     }
     std::fflush(stdout);
   }

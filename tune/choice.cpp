@@ -1,5 +1,6 @@
 #include "tune/choice.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <utility>
 
@@ -15,6 +16,23 @@ double CohortRecall::score() const {
       ++cohorts;
     }
   return cohorts > 0 ? sum / cohorts : 0.0;
+}
+
+void pack_recall(const CohortRecall& r, double* out) {
+  const double values[kPackedRecall] = {r.warm,       r.cold,       r.cold_item,
+                                        r.warm_pairs, r.cold_pairs, r.cold_item_pairs};
+  std::copy(values, values + kPackedRecall, out);
+}
+
+CohortRecall unpack_recall(const double* p) {
+  CohortRecall r;
+  r.warm = p[0];
+  r.cold = p[1];
+  r.cold_item = p[2];
+  r.warm_pairs = p[3];
+  r.cold_pairs = p[4];
+  r.cold_item_pairs = p[5];
+  return r;
 }
 
 CohortRecall recall_of(const eval::MetricSums& sums, int scene, int k_index) {

@@ -22,6 +22,12 @@ struct CohortRecall {
   double score() const;
 };
 
+/// A CohortRecall as kPackedRecall numbers (recalls, then pair counts), for a reduction or a
+/// broadcast, and back.
+inline constexpr int kPackedRecall = 6;
+void pack_recall(const CohortRecall& recall, double* out);
+CohortRecall unpack_recall(const double* packed);
+
 /// Over all scenes (`scene` < 0) or one scene; `k_index` indexes K = 20 in the sums.
 CohortRecall recall_of(const eval::MetricSums& sums, int scene, int k_index);
 

@@ -59,6 +59,26 @@ weight = float(h5py.File(sys.argv[1], "r").attrs["feature_weight"])
 chosen = open(sys.argv[2]).read()
 assert (weight == 10) == ("feature=10" in chosen), (weight, chosen)
 PY
+# The choice is the last rung's best score, and the score is the mean of the three cohorts'.
+"$PYTHON" - "$WORK/t1.log" <<'PY'
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+start = next(i for i, l in enumerate(lines) if l.split()[:2] == ["rung", "iters"])
+rows = []
+for line in lines[start + 1:]:
+    parts = line.split(None, 6)
+    if len(parts) < 7 or not parts[0].isdigit():
+        break
+    rows.append((int(parts[0]), [float(v) for v in parts[2:6]], parts[6]))
+last = max(r[0] for r in rows)
+final = [r for r in rows if r[0] == last]
+for _, (warm, cold, cold_item, score), _ in rows:
+    present = [v for v in (warm, cold, cold_item) if v > 0]
+    assert abs(score - sum(present) / len(present)) < 2e-4, (warm, cold, cold_item, score)
+best = max(final, key=lambda r: r[1][3])
+chosen = next(l for l in lines if l.startswith("chosen: "))[len("chosen: "):]
+assert best[2] == chosen, (best, chosen)
+PY
 echo "ok: --tune chooses the feature weight: $(cat "$WORK/chosen1.txt")"
 
 # HDF5 features (h5py's default variable-length strings) give the model the CSV gives.
