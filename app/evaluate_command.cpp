@@ -59,6 +59,30 @@ std::string mismatch_message(const mpi::Communicator& world, const io::MultiShar
          " rows are the split's ids in another order, or with repeats";
 }
 
+/// Collective. This rank's share of the ids of the model's items served from features (in any
+/// scene): a split need not hold them (items only the features file knew), yet they are rows of
+/// the model, so they join the split's catalogue.
+std::vector<std::string> feature_item_share(const mpi::Communicator& world,
+                                            const io::EmbeddingFileReader& model) {
+  std::vector<std::uint8_t> served(static_cast<std::size_t>(model.n_items()), 0);
+  bool any = false;
+  for (const std::string& scene : model.scenes()) {
+    const std::string flags = "/scenes/" + scene + "/item_from_features";
+    if (!model.has_dataset(flags)) continue;
+    const std::vector<std::uint8_t> from_features =
+        model.read_flag_rows(flags, model.n_items(), 0, model.n_items());
+    for (std::size_t r = 0; r < served.size(); ++r) served[r] |= from_features[r];
+    any = true;
+  }
+  if (!any) return {};
+  const std::vector<std::string> ids = model.read_id_rows("/items/id", 0, model.n_items());
+  std::vector<std::string> share;
+  for (std::size_t r = static_cast<std::size_t>(world.rank()); r < ids.size();
+       r += static_cast<std::size_t>(world.size()))
+    if (served[r] != 0) share.push_back(ids[r]);
+  return share;
+}
+
 }  // namespace
 
 int run_evaluate(const mpi::Communicator& world, const std::vector<std::string>& args) {
@@ -76,8 +100,8 @@ int run_evaluate(const mpi::Communicator& world, const std::vector<std::string>&
     reads.push_back(io::read_interactions(world, input));
     if (root) print_read(reads.back(), input.path, world.size());
   }
-  const io::MultiShardingResult split =
-      io::shard_inputs(world, std::move(reads), names, config.grid_groups);
+  const io::MultiShardingResult split = io::shard_inputs(
+      world, std::move(reads), names, config.grid_groups, feature_item_share(world, model));
   const mpi::ProcessGrid& grid = split.grid;
   const io::ShardedData& data = split.data;
   if (root)
@@ -105,8 +129,11 @@ int run_evaluate(const mpi::Communicator& world, const std::vector<std::string>&
   for (std::size_t s = 0; s < factors.size(); ++s)
     models.push_back({factors[s].scene, &user_rows[s], &factors[s].item_rows, &factors[s].items,
                       nullptr, &factors[s].feature_item_rows, &factors[s].feature_items, nullptr});
+  // A model trained with item features judges the items no scene trained as their own cohort,
+  // as train --evaluate did.
   const eval::MetricSums sums =
-      eval::evaluate_model(grid, data.users, split.ratings[0], split.ratings[1], models, config.ks);
+      eval::evaluate_model(grid, data.users, split.ratings[0], split.ratings[1], models, config.ks,
+                           model.has_dataset("/features/name"));
   if (root)
     std::printf("evaluation of %s on %s (%.2f s):\n%s", config.model.c_str(),
                 config.test.path.c_str(),

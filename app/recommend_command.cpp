@@ -256,6 +256,19 @@ void add_new_items(const mpi::Communicator& world, const config::RecommendConfig
   }
 }
 
+/// Y'Y over the scene's trained items, as the trainer's user step has it: the items served from
+/// features (and --new-items) were no part of it.
+Eigen::MatrixXf trained_gram(const io::ServingScene& scene) {
+  if (scene.from_features.empty()) return solver::gram(scene.items);
+  solver::Matrix trained(scene.items.rows(), scene.items.cols());
+  Eigen::Index n = 0;
+  for (Eigen::Index i = 0; i < scene.items.rows(); ++i)
+    if (scene.from_features[static_cast<std::size_t>(i)] == 0)
+      trained.row(n++) = scene.items.row(i);
+  trained.conservativeResize(n, Eigen::NoChange);
+  return solver::gram(trained);
+}
+
 /// --items and --explain rebuild the trainer's user step: they need its parameters, a model kind
 /// whose user step is one scene's, and (fold-in) implicit feedback. Collective.
 void check_solvable(const mpi::Communicator& world, const config::RecommendConfig& config,
@@ -388,7 +401,7 @@ int run_recommend(const mpi::Communicator& world, const std::vector<std::string>
   Requests requests = collect_requests(world, config);  // this rank's users, in input order
   find_rows(world, model, config, requests);
   const StoredUsers stored = read_stored_users(model, scene, requests, solves);
-  const Eigen::MatrixXf gram_of_items = solves ? solver::gram(scene.items) : Eigen::MatrixXf();
+  const Eigen::MatrixXf gram_of_items = solves ? trained_gram(scene) : Eigen::MatrixXf();
   const std::vector<UserSystem> systems =
       user_systems(world, config, settings, scene, requests, stored);
 

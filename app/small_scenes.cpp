@@ -14,7 +14,9 @@ void count_test_pairs(const io::SplitRatings& test, std::vector<std::int64_t>& w
     const io::Rating& rating = test.test[r];
     const bool new_pair = r == 0 || test.test[r - 1].scene != rating.scene ||
                           test.test[r - 1].user_row != rating.user_row;
-    if (new_pair) ++(test.test_cold[r] ? cold : warm)[static_cast<std::size_t>(rating.scene)];
+    if (new_pair)
+      ++(test.test_cold[r] == io::kColdSceneTest ? cold
+                                                 : warm)[static_cast<std::size_t>(rating.scene)];
   }
 }
 

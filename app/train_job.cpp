@@ -380,9 +380,11 @@ void TrainJob::evaluate() {
     models.push_back({layouts[l].scene, &served_[l].users, &layouts[l].item_rows, &served_[l].items,
                       features_ ? &item_vectors[l] : nullptr, &served_[l].feature_item_rows,
                       &served_[l].feature_items, features_ ? &feature_item_vectors[l] : nullptr});
+  // Items no scene trained are a cohort of their own when the run has features or held items out.
   const eval::MetricSums sums = eval::evaluate_model(
       sharded_->grid, data.users, fitted.train,
-      skipped_.any() ? evaluable_test(fitted.test, skipped_) : fitted.test, models, config_.ks);
+      skipped_.any() ? evaluable_test(fitted.test, skipped_) : fitted.test, models, config_.ks,
+      features_.has_value() || config_.split.cold_item_fraction > 0);
   // --benchmark's evaluation figure is the scoring alone, as it always was; the stage also
   // prints the table and writes the JSON.
   const double seconds =

@@ -103,9 +103,10 @@ class CandidateRunner {
       models.push_back({layouts_[l].scene, &served[l].users, &layouts_[l].item_rows,
                         &served[l].items, nullptr, &served[l].feature_item_rows,
                         &served[l].feature_items, nullptr});
-    eval::MetricSums sums =
-        eval::evaluate_model(grid_, data_.users, validation_.train, early ? early_test_ : test_,
-                             models, {tune::kChoiceK});
+    eval::MetricSums sums = eval::evaluate_model(
+        grid_, data_.users, validation_.train, early ? early_test_ : test_, models,
+        {tune::kChoiceK},
+        request_.base.item_features != nullptr || request_.split.cold_item_fraction > 0);
     comm_.broadcast(sums.data().data(), static_cast<std::int64_t>(sums.data().size()), 0);
     return sums;
   }

@@ -363,6 +363,9 @@ ParsedTrain parse_train_options(const std::vector<std::string>& args) {
              !vm["tune-groups"].defaulted()) {
     throw InputError("--tune-space, --tune-budget and --tune-groups need --tune");
   }
+  if (c.item_features.empty() &&
+      (!vm["feature-weight"].defaulted() || !vm["feature-ridge"].defaulted()))
+    throw InputError("--feature-weight and --feature-ridge need --item-features");
   c.configuration_text = describe(vm);
   return parsed;
 }

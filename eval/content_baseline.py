@@ -11,10 +11,10 @@ How (on a `sceneals train --write-split DIR` directory and the `--item-features`
     features file, population standard deviation; a constant column becomes 0.
   - Candidates are the items of the features file with no row at all in DIR/train.csv (the items
     served from their features).
-  - Pairs are the (user, scene) with at least one test row on a cold item: a row of DIR/test.csv
-    with cold == 2 (held out with --cold-item-fraction), or on a candidate (an item whose every
-    interaction happens to be in the test split). Their relevant set is those items; one without
-    features can never be ranked but still counts in |R|, as in the program's cold-item cohort.
+  - Pairs are the (user, scene) with at least one test row on an item with no row in
+    DIR/train.csv: held out with --cold-item-fraction (cold == 2), or whose every interaction
+    happens to be in the test split. Their relevant set is those items; one without features can
+    never be ranked but still counts in |R|, as in the program's cold-item cohort.
   - The profile of a pair is the mean standardised vector of the user's distinct training items
     in that scene that have features; with none there, of all the user's training items with
     features; with none at all the pair still counts, with every metric 0.
@@ -114,10 +114,9 @@ def evaluate(split_dir, features_path, ks):
             by_scene.setdefault((user, scene), set()).add(item)
             by_user.setdefault(user, set()).add(item)
 
-    candidate_set = set(candidates)
     relevant = {}
-    for user, item, scene, cold in test:
-        if cold == "2" or item in candidate_set:
+    for user, item, scene, _ in test:
+        if item not in trained_items:
             relevant.setdefault((user, scene), set()).add(item)
 
     # Candidate vectors normalised once; a zero vector stays zero, so its cosine is 0.

@@ -65,10 +65,12 @@ const std::vector<std::int64_t>& feature_rows_of(const SceneModel& model) {
 }
 
 /// The scene's test pairs: per user, the held-out items that no scene trained (not in
-/// `trained_rows`, sorted) make a cold-item pair, the others a warm or cold-scene pair.
+/// `trained_rows`, sorted; only with `cold_items`) make a cold-item pair, the others a warm or
+/// cold-scene pair.
 std::vector<TestPair> collect_pairs(const SceneModel& model, const std::vector<io::Rating>& train,
                                     const std::vector<io::Rating>& test,
-                                    const std::vector<std::int64_t>& trained_rows) {
+                                    const std::vector<std::int64_t>& trained_rows,
+                                    bool cold_items) {
   const std::vector<std::int64_t>& feature_rows = feature_rows_of(model);
   std::vector<TestPair> pairs, cold_item_pairs;
   std::int32_t absent = -1;
@@ -76,23 +78,24 @@ std::vector<TestPair> collect_pairs(const SceneModel& model, const std::vector<i
     positions.push_back(position >= 0 ? position : absent--);
   };
   const std::size_t test_begin = scene_begin(test, 0, model.scene);
-  for_each_user(test, test_begin, scene_end(test, test_begin, model.scene),
-                [&](std::int64_t user, std::size_t first, std::size_t last) {
-                  TestPair regular{user, Cohort::kCold, {}, {}};
-                  TestPair cold_item{user, Cohort::kColdItem, {}, {}};
-                  for (std::size_t r = first; r < last; ++r) {
-                    const std::int64_t item = test[r].item_row;
-                    if (!std::binary_search(trained_rows.begin(), trained_rows.end(), item))
-                      place(cold_item.relevant, position_in(feature_rows, item));
-                    else
-                      place(regular.relevant, position_in(*model.item_rows, item));
-                  }
-                  for (TestPair* pair : {&regular, &cold_item}) {
-                    std::sort(pair->relevant.begin(), pair->relevant.end());
-                    if (!pair->relevant.empty())
-                      (pair == &regular ? pairs : cold_item_pairs).push_back(std::move(*pair));
-                  }
-                });
+  for_each_user(
+      test, test_begin, scene_end(test, test_begin, model.scene),
+      [&](std::int64_t user, std::size_t first, std::size_t last) {
+        TestPair regular{user, Cohort::kCold, {}, {}};
+        TestPair cold_item{user, Cohort::kColdItem, {}, {}};
+        for (std::size_t r = first; r < last; ++r) {
+          const std::int64_t item = test[r].item_row;
+          if (cold_items && !std::binary_search(trained_rows.begin(), trained_rows.end(), item))
+            place(cold_item.relevant, position_in(feature_rows, item));
+          else
+            place(regular.relevant, position_in(*model.item_rows, item));
+        }
+        for (TestPair* pair : {&regular, &cold_item}) {
+          std::sort(pair->relevant.begin(), pair->relevant.end());
+          if (!pair->relevant.empty())
+            (pair == &regular ? pairs : cold_item_pairs).push_back(std::move(*pair));
+        }
+      });
   // Training items of the same users: the pair is warm, and they are masked.
   const std::size_t train_begin = scene_begin(train, 0, model.scene);
   std::size_t at = 0;
@@ -257,10 +260,12 @@ struct PairScorer {
 
 MetricSums evaluate_model(const mpi::ProcessGrid& grid, const io::Catalogue& users,
                           const std::vector<io::Rating>& train, const std::vector<io::Rating>& test,
-                          const std::vector<SceneModel>& models, const std::vector<int>& ks) {
+                          const std::vector<SceneModel>& models, const std::vector<int>& ks,
+                          bool cold_item_cohort) {
   MetricSums sums(static_cast<int>(grid.plan.group_of_scene.size()), static_cast<int>(ks.size()));
   CoverageMarks marks(models, ks.size());
-  const std::vector<std::int64_t> trained_rows = trained_anywhere(grid, models);
+  const std::vector<std::int64_t> trained_rows =
+      cold_item_cohort ? trained_anywhere(grid, models) : std::vector<std::int64_t>();
   PairScorer scorer{users, ks, *std::max_element(ks.begin(), ks.end()), sums, marks, {}, {},
                     {},    {}};
   for (std::size_t m = 0; m < models.size(); ++m) {
@@ -291,7 +296,8 @@ MetricSums evaluate_model(const mpi::ProcessGrid& grid, const io::Catalogue& use
         unit_rows(model.item_vectors != nullptr ? *model.item_vectors
                                                 : factor_columns(*model.items)),
         std::move(bits)};
-    const std::vector<TestPair> pairs = collect_pairs(model, train, test, trained_rows);
+    const std::vector<TestPair> pairs =
+        collect_pairs(model, train, test, trained_rows, cold_item_cohort);
     const std::size_t regular_end = static_cast<std::size_t>(
         std::find_if(pairs.begin(), pairs.end(),
                      [](const TestPair& pair) { return pair.cohort == Cohort::kColdItem; }) -

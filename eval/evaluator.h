@@ -38,15 +38,18 @@ struct SceneModel {
 
 /// Collective over the grid. `train` and `test` are this rank's ratings (sorted by scene, user,
 /// item); a (user, scene) test pair is warm when the user has training ratings in the scene
-/// (they are masked), cold otherwise. Test ratings on items that no scene trained (no model's
-/// item_rows holds them: held out with --cold-item-fraction, new, or whose every interaction
-/// fell in the test split) form a third cohort, cold-item, ranked among the scene's feature items
-/// (none without features: such items cannot be recommended). `models` lists the scenes of this
-/// rank's group, in the same order and with the same item lists on every rank of the group.
-/// Coverage@K of a (scene, cohort) is over the cohort's candidates. Novelty counts the training
-/// ratings of `train`. Returns sums complete on world rank 0 only.
+/// (they are masked), cold otherwise. With `cold_item_cohort` (the run has item features or held
+/// items out), test ratings on items that no scene trained (no model's item_rows holds them:
+/// held out, new, or whose every interaction fell in the test split) form a third cohort,
+/// cold-item, ranked among the scene's feature items (none without features: such items cannot
+/// be recommended); without it they stay relevant items of their warm or cold pair that can never
+/// be ranked. `models` lists the scenes of this rank's group, in the same order and with the same
+/// item lists on every rank of the group. Coverage@K of a (scene, cohort) is over the cohort's
+/// candidates. Novelty counts the training ratings of `train`. Returns sums complete on world
+/// rank 0 only.
 MetricSums evaluate_model(const mpi::ProcessGrid& grid, const io::Catalogue& users,
                           const std::vector<io::Rating>& train, const std::vector<io::Rating>& test,
-                          const std::vector<SceneModel>& models, const std::vector<int>& ks);
+                          const std::vector<SceneModel>& models, const std::vector<int>& ks,
+                          bool cold_item_cohort);
 
 }  // namespace sceneals::eval

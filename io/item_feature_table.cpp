@@ -13,6 +13,15 @@ ItemFeatureTable::ItemFeatureTable(const mpi::Communicator& world, ItemFeatureRe
                                    const std::string& path)
     : names_(std::move(read.names)) {
   const auto d = static_cast<std::size_t>(names_.size());
+  // Every rank holds every vector, gathered in one MPI call whose byte counts are ints.
+  const std::int64_t total_bytes =
+      world.sum(static_cast<std::int64_t>(read.values.size() * sizeof(float)));
+  if (total_bytes > kMaxFeatureBytes)
+    throw AgreedError(ExitCode::kBadInput,
+                      path + ": the features take " + std::to_string(total_bytes >> 20) +
+                          " MiB as float32; at most " + std::to_string(kMaxFeatureBytes >> 20) +
+                          " MiB are supported (every rank holds them all): fewer items or "
+                          "dimensions (reduce the encoder's output, e.g. with PCA)");
   const std::vector<std::int64_t> rows = world.allgatherv(rows_of_ids);
   const std::vector<std::string> ids = world.allgatherv_strings(read.ids);
   const std::vector<std::int64_t> lines = world.allgatherv(read.lines);

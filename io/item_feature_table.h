@@ -14,12 +14,16 @@
 
 namespace sceneals::io {
 
+/// The most feature bytes (float32) a run takes: every rank holds them all, gathered in one MPI
+/// call whose counts are ints (1.5 GiB is 100,000 items of 4,096 features, 1M items of 384).
+inline constexpr std::int64_t kMaxFeatureBytes = std::int64_t{3} << 29;
+
 class ItemFeatureTable {
  public:
   ItemFeatureTable() = default;
   /// Collective over `world`: every rank's rows (`rows_of_ids[i]` the global item row of
   /// read.ids[i]) gathered and sorted by row. AgreedError (exit code 1) naming `path` and both
-  /// lines when an item is given twice.
+  /// lines when an item is given twice, or when the features take more than kMaxFeatureBytes.
   ItemFeatureTable(const mpi::Communicator& world, ItemFeatureRead&& read,
                    const std::vector<std::int64_t>& rows_of_ids, const std::string& path);
 

@@ -579,10 +579,12 @@ ShardingResult shard_interactions(const mpi::Communicator& world, ReadResult&& r
 }
 
 MultiShardingResult shard_inputs(const mpi::Communicator& world, std::vector<ReadResult>&& inputs,
-                                 const std::vector<std::string>& names, int requested_groups) {
+                                 const std::vector<std::string>& names, int requested_groups,
+                                 const std::vector<std::string>& extra_item_ids) {
   check_invariant(names.size() == inputs.size(), "shard_inputs: one name per input");
-  std::vector<std::int64_t> no_rows;
-  MultiShardingResult result = shard_all(world, inputs, requested_groups, {}, no_rows);
+  std::vector<std::int64_t> extra_rows;
+  MultiShardingResult result =
+      shard_all(world, inputs, requested_groups, extra_item_ids, extra_rows);
   mpi::run_agreed(world, [&] { check_disjoint(result.data, result.ratings, names); });
   return result;
 }

@@ -81,8 +81,10 @@ struct MultiShardingResult {
 /// Collective over world. Like shard_interactions for `inputs` together: the grid is planned from
 /// the scenes' loads of all inputs, and duplicates within an input are summed. A (user, item,
 /// scene) present in two inputs is an agreed InputError (exit 1) naming both, by `names`
-/// (one per input). Consumes the inputs' records.
+/// (one per input). Consumes the inputs' records. `extra_item_ids` join the item catalogue as in
+/// shard_interactions.
 MultiShardingResult shard_inputs(const mpi::Communicator& world, std::vector<ReadResult>&& inputs,
-                                 const std::vector<std::string>& names, int requested_groups);
+                                 const std::vector<std::string>& names, int requested_groups,
+                                 const std::vector<std::string>& extra_item_ids = {});
 
 }  // namespace sceneals::io

@@ -5,10 +5,11 @@
 //
 // over the scene's items that have features, with f_i standardised per column. It embeds an item
 // from its features alone (a new item, with no interactions yet, gets W_s' [f_i, 1]), and with
-// --feature-weight eta it is also a prior of the item step: eta |[y_is, b_is] - W_s' [f_i, 1]|^2
-// pulls each item with features toward what its content predicts, W_s refitted before every item
-// step (each of the two steps minimises the objective over its own variables). Only the
-// sufficient statistics travel, (d+1)^2 + (d+1)(k+1) sums per scene, as for the user bridge.
+// --feature-weight eta it is also a prior of the item step: the objective gains
+// eta (sum_i |[y_is, b_is] - W_s' [f_i, 1]|^2 + G |W_s|^2), which pulls each item with features
+// toward what its content predicts; W_s is refitted (the problem above, its exact minimiser)
+// before every item step, so each of the two steps minimises the objective over its variables. Only
+// the sufficient statistics travel, (d+1)^2 + (d+1)(k+1) sums per scene, as for the user bridge.
 #pragma once
 
 #include <cstdint>

@@ -553,7 +553,8 @@ Objective Trainer::objective() const {
     }
     if (feature_prior_on() && feature_maps_.size() == layouts_.size() &&
         grid_.group_comm.rank() == 0)  // once per scene
-      terms[2] += options_.feature_ridge * feature_maps_[l].cast<double>().squaredNorm();
+      terms[2] += options_.feature_weight * options_.feature_ridge *
+                  feature_maps_[l].cast<double>().squaredNorm();
   }
   grid_.group_comm.allreduce_in_place(terms, 3, mpi::ReduceOp::kSum);
   grid_.shard_comm.allreduce_in_place(terms, 3, mpi::ReduceOp::kSum);

@@ -50,7 +50,7 @@ struct Objective {
   double regularisation = 0;  ///< lambda terms of users and items
   /// sum_s mu_s sum_u w_us |x_us - a_s z_u - c_s|^2 over users of two or more scenes, plus
   /// sum_s mu_s G (|a_s - 1|^2 + |c_s|^2) with the scene map (a_s = 1, c_s = 0 without it), plus
-  /// with the feature prior sum_s (eta sum_i |y_is - W_s' [f_i, 1]|^2 + G_f |W_s|^2)
+  /// with the feature prior sum_s eta (sum_i |y_is - W_s' [f_i, 1]|^2 + G_f |W_s|^2)
   double penalty = 0;
   double total() const { return data + regularisation + penalty; }
 };
@@ -123,6 +123,11 @@ class Trainer {
   void run_phase(Phase phase);
   /// Collective over world.
   Objective objective() const;
+  /// With the feature prior: each layout's W_s from the current item rows, the exact minimiser
+  /// of the prior's terms (collective over the group), and the prior's weight and target of this
+  /// rank's items. The item step runs it first; public so that tests can check the objective
+  /// between it and the item solve.
+  void fit_feature_maps();
 
   const std::vector<SceneLayout>& layouts() const { return layouts_; }
   /// This rank's floating-point operations in one iteration, per phase (user step, averaging,
@@ -168,9 +173,6 @@ class Trainer {
   /// Weight of x_us in z_u: mu_s w_us, or w_us when the mu weights are dropped.
   double averaging_weight(std::size_t layout, std::int64_t local_user) const;
   void item_step();
-  /// With the feature prior: each layout's W_s from the current item rows (collective over the
-  /// group), and the prior's weight and target of this rank's items.
-  void fit_feature_maps();
   bool feature_prior_on() const { return !feature_positions_.empty(); }
   float user_weight(std::size_t layout, std::int64_t local_user) const;
   void check_finite(Phase phase) const;

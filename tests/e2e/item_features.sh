@@ -38,6 +38,27 @@ bad = [k for k in a if a[k]["pairs"] != b[k]["pairs"] or abs(a[k]["value"] - b[k
 assert not bad, f"metrics differ between rank counts: {bad[:3]}"
 PY
 done
+# sceneals evaluate scores the model on its split like train's evaluation (brand-new, only in
+# the features file, is a row of the model without being in the split), but for diversity,
+# which it takes from the factors (it has no features file).
+run_ranks 2 evaluate --model "$WORK/m1.h5" --train "$WORK/split/train.csv" \
+  --test "$WORK/split/test.csv" --k 5,10 --metrics-json "$WORK/e1.json" > /dev/null
+"$PYTHON" - "$WORK/m1.json" "$WORK/e1.json" <<'PY'
+import json, sys
+a, b = ({(r["scene"], r["cohort"], r["k"], r["metric"]): r for r in json.load(open(p))}
+        for p in sys.argv[1:3])
+assert a.keys() == b.keys(), a.keys() ^ b.keys()
+for key in a:
+    if key[3] == "diversity":
+        continue
+    assert a[key]["pairs"] == b[key]["pairs"] and abs(a[key]["value"] - b[key]["value"]) < 1e-9, key
+PY
+"$PYTHON" "$E2E_DIR/brute_force_metrics.py" "$WORK/m1.h5" "$WORK/split/train.csv" \
+  "$WORK/split/test.csv" "$WORK/e1.json" 5,10
+echo "ok: evaluate agrees with train's evaluation"
+expect_one_error weight_alone "--feature-weight and --feature-ridge need --item-features" \
+  train --input "$WORK/log.csv" --output "$WORK/alone.h5" --feature-weight 1
+
 # The feature prior changes the model (so the rank comparison above covers its path).
 run_ranks 2 train "${common[@]}" --output "$WORK/w0.h5" > /dev/null
 if "$PYTHON" "$E2E_DIR/compare_embeddings.py" "$WORK/m2.h5" "$WORK/w0.h5" --tolerance 1e-4 >/dev/null 2>&1; then

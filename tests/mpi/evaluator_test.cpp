@@ -149,9 +149,11 @@ double reference_diversity(const std::vector<std::string>& top, int scene) {
   return pairs > 0 ? distance / pairs : 0;
 }
 
+/// `cold_item_cohort`: test rows on items no scene trained are the cold-item cohort's; without
+/// it they stay in their warm or cold pair, where they can never be ranked.
 Reference brute_force(const std::vector<Interaction>& all,
                       const std::vector<std::vector<std::string>>& candidates,
-                      const std::vector<std::string>& cold_items) {
+                      const std::vector<std::string>& cold_items, bool cold_item_cohort) {
   Reference ref;
   // Items no scene trained: their test rows are the cold-item cohort's.
   std::set<std::string> trained_anywhere;
@@ -163,7 +165,7 @@ Reference brute_force(const std::vector<Interaction>& all,
     std::map<std::string, double> count;  // training interactions per item of the scene
     for (const Interaction& x : all) {
       if (x.scene != s) continue;
-      if (trained_anywhere.count(x.item) == 0)
+      if (cold_item_cohort && trained_anywhere.count(x.item) == 0)
         cold_item_test[x.user].insert(x.item);
       else if (is_test(x.user, x.item, s))
         test[x.user].insert(x.item);
@@ -256,7 +258,9 @@ TEST(Evaluator, DistributedSumsEqualTheBruteForceReference) {
       cold_item_rows.push_back(static_cast<std::int64_t>(r));
       cold_items.push_back(item_order[r]);
     }
-  const Reference reference = brute_force(all, candidates, cold_items);
+  const Reference reference = brute_force(all, candidates, cold_items, true);
+  const Reference without_cohort = brute_force(all, candidates, cold_items, false);
+  EXPECT_EQ(without_cohort.sums.overall_count(kColdItem, 0), 0);
   // The reference exercises what it should: every cohort, items outside the catalogue, partial
   // coverage.
   EXPECT_GT(reference.sums.overall_count(kWarm, 0), 50);
@@ -320,22 +324,26 @@ TEST(Evaluator, DistributedSumsEqualTheBruteForceReference) {
                         &candidate_rows[static_cast<std::size_t>(scenes[m])], &item_blocks[m],
                         nullptr, &cold_item_rows, &cold_item_blocks[m], nullptr});
 
-    const MetricSums sums = evaluate_model(grid, data.users, train, test, models, kKs);
-    // No ASSERT here: returning early on rank 0 would leave the others in the next collective.
-    if (world.is_root() && sums.data().size() == reference.sums.data().size()) {
-      for (std::size_t i = 0; i < sums.data().size(); ++i) {
-        const double want = reference.sums.data()[i];
-        // Counts and coverage are exact; metric sums differ only by summation order, but for
-        // diversity (float cosines, field 6 of each cell of 11).
-        const double tolerance = i % 11 == 6 ? 1e-5 : 1e-12;
-        EXPECT_NEAR(sums.data()[i], want, tolerance * std::max(1.0, std::abs(want)))
-            << "entry " << i << " with " << grid.plan.describe();
+    for (const bool cohort : {true, false}) {
+      const MetricSums sums = evaluate_model(grid, data.users, train, test, models, kKs, cohort);
+      const MetricSums& want_sums = cohort ? reference.sums : without_cohort.sums;
+      // No ASSERT here: returning early on rank 0 would leave the others in the next collective.
+      if (world.is_root() && sums.data().size() == want_sums.data().size()) {
+        for (std::size_t i = 0; i < sums.data().size(); ++i) {
+          const double want = want_sums.data()[i];
+          // Counts and coverage are exact; metric sums differ only by summation order, but for
+          // diversity (float cosines, field 6 of each cell of 11).
+          const double tolerance = i % 11 == 6 ? 1e-5 : 1e-12;
+          EXPECT_NEAR(sums.data()[i], want, tolerance * std::max(1.0, std::abs(want)))
+              << "entry " << i << " with " << grid.plan.describe() << ", cold-item cohort "
+              << cohort;
+        }
+      } else if (world.is_root()) {
+        ADD_FAILURE() << "sums of " << sums.data().size() << " entries, expected "
+                      << want_sums.data().size();
       }
-    } else if (world.is_root()) {
-      ADD_FAILURE() << "sums of " << sums.data().size() << " entries, expected "
-                    << reference.sums.data().size();
+      world.barrier();
     }
-    world.barrier();
   }
   if (world.is_root()) std::filesystem::remove_all(dir);
   world.barrier();
