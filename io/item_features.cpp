@@ -1,5 +1,6 @@
 #include "io/item_features.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <fstream>
