@@ -452,12 +452,11 @@ void Trainer::item_step() {
     const Eigen::MatrixXf gram_x = gram(all_users);
     Matrix my_items = item_factors_[l].middleRows(layout.item_begin, layout.local_items());
     const int unknowns = options_.learn_item_bias ? k_ + 1 : k_;  // k: the bias stays 0
-    if (feature_prior_on())
-      solve_rows(options_.als, unknowns, all_users, gram_x, layout.by_item.view(),
-                 feature_prior_weights_[l].data(), &feature_prior_targets_[l], my_items);
-    else
-      solve_rows(options_.als, unknowns, all_users, gram_x, layout.by_item.view(), nullptr, nullptr,
-                 my_items);
+    // The feature prior, when on, pulls each item toward W_s' [f_i, 1] (weight 0: no features).
+    const bool prior = feature_prior_on();
+    solve_rows(options_.als, unknowns, all_users, gram_x, layout.by_item.view(),
+               prior ? feature_prior_weights_[l].data() : nullptr,
+               prior ? &feature_prior_targets_[l] : nullptr, my_items);
     item_factors_[l] = gather_rows(grid_.group_comm, my_items);  // Y_s
   }
 }
