@@ -15,7 +15,7 @@
 namespace sceneals::io {
 
 /// The most feature bytes (float32) a run takes: every rank holds them all, gathered in one MPI
-/// call whose counts are ints (1.5 GiB is 100,000 items of 4,096 features, 1M items of 384).
+/// call whose counts are ints (1.5 GiB holds 98,000 items of 4,096 features, 1M items of 384).
 inline constexpr std::int64_t kMaxFeatureBytes = std::int64_t{3} << 29;
 
 class ItemFeatureTable {
