@@ -44,15 +44,7 @@ std::string why_not_readable(const std::string& path) {
   if (S_ISDIR(info.st_mode)) return "cannot open model '" + path + "': it is a directory";
   std::ifstream file(path, std::ios::binary);
   if (!file) return "cannot open model '" + path + "': " + std::strerror(errno);
-  const std::string problem =
-      hdf5_file_problem(info.st_size, [&file](std::int64_t offset, std::size_t length) {
-        std::string bytes(length, '\0');
-        file.clear();
-        file.seekg(offset);
-        file.read(bytes.data(), static_cast<std::streamsize>(length));
-        bytes.resize(static_cast<std::size_t>(std::max<std::streamsize>(file.gcount(), 0)));
-        return bytes;
-      });
+  const std::string problem = hdf5_file_problem(info.st_size, file);
   if (!problem.empty()) return path + ": " + problem;
   if (H5Fis_hdf5(path.c_str()) <= 0) return path + ": not an HDF5 file";
   return {};

@@ -1,5 +1,6 @@
 #include "io/hdf5_file_check.h"
 
+#include <algorithm>
 #include <optional>
 #include <string_view>
 
@@ -69,6 +70,17 @@ std::string hdf5_file_problem(std::int64_t file_size, const ByteReader& read) {
   }
   const std::optional<std::string> format = binary_format_name(read(0, 4096));
   return format ? "not an HDF5 file (it is a " + *format + " file)" : "not an HDF5 file";
+}
+
+std::string hdf5_file_problem(std::int64_t file_size, std::istream& file) {
+  return hdf5_file_problem(file_size, [&file](std::int64_t offset, std::size_t length) {
+    std::string bytes(length, '\0');
+    file.clear();
+    file.seekg(offset);
+    file.read(bytes.data(), static_cast<std::streamsize>(length));
+    bytes.resize(static_cast<std::size_t>(std::max<std::streamsize>(file.gcount(), 0)));
+    return bytes;
+  });
 }
 
 }  // namespace sceneals::io

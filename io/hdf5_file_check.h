@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <istream>
 #include <string>
 
 namespace sceneals::io {
@@ -23,5 +24,8 @@ using ByteReader = std::function<std::string(std::int64_t offset, std::size_t le
 /// superblock says M (an incomplete copy?)", and "damaged HDF5 superblock (...)" for a version or
 /// field size that no HDF5 writes.
 std::string hdf5_file_problem(std::int64_t file_size, const ByteReader& read);
+
+/// The same for an open binary stream of `file_size` bytes (read by seeking).
+std::string hdf5_file_problem(std::int64_t file_size, std::istream& file);
 
 }  // namespace sceneals::io

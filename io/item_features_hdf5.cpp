@@ -27,14 +27,7 @@ std::string hdf5_problem(const std::string& path) {
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0) return "cannot be read";
   std::ifstream file(path, std::ios::binary);
-  return hdf5_file_problem(info.st_size, [&file](std::int64_t offset, std::size_t length) {
-    std::string bytes(length, '\0');
-    file.clear();
-    file.seekg(offset);
-    file.read(bytes.data(), static_cast<std::streamsize>(length));
-    bytes.resize(static_cast<std::size_t>(std::max<std::streamsize>(file.gcount(), 0)));
-    return bytes;
-  });
+  return hdf5_file_problem(info.st_size, file);
 }
 
 struct Dataset {

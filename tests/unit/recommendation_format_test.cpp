@@ -28,8 +28,8 @@ TEST(RecommendationFormat, Csv) {
             "user,rank,item,score,source,because,other_items,item_bias,unobserved_items,prior,"
             "transferred,refit\n");
   std::string out;
-  append_recommendation(out, RecommendationFormat::kCsv, "u1", 1, "i9", 0.75f, ScoreSource::kTrained,
-                        nullptr);
+  append_recommendation(out, RecommendationFormat::kCsv, "u1", 1, "i9", 0.75f,
+                        ScoreSource::kTrained, nullptr);
   append_recommendation(out, RecommendationFormat::kCsv, "u,\"2\"", 2, "i9", 0.1f,
                         ScoreSource::kBridged, nullptr);
   EXPECT_EQ(out, "u1,1,i9,0.75,trained\n\"u,\"\"2\"\"\",2,i9,0.100000001,bridged\n");
