@@ -15,8 +15,9 @@ namespace sceneals::app {
 struct BenchmarkFigures {
   int ranks = 1;
   int threads = 1;
-  double attainable_min = 0;   ///< FLOP/s of the slowest rank's matrix product
-  double attainable_mean = 0;  ///< mean over ranks
+  double attainable_min = 0;              ///< FLOP/s of the slowest rank's matrix product
+  double attainable_mean = 0;             ///< mean over ranks
+  const char* kernel_level = "baseline";  ///< rank 0's (solver/kernel_dispatch.h)
   double read_seconds = 0;
   std::int64_t file_bytes = 0;
   double route_seconds = 0;

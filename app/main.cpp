@@ -12,6 +12,8 @@
 #include "mpi/communicator.h"
 #include "mpi/environment.h"
 #include "mpi/error.h"
+#include "mpi/error_agreement.h"
+#include "solver/kernel_dispatch.h"
 
 namespace {
 
@@ -31,6 +33,8 @@ int dispatch(const sceneals::mpi::Communicator& world, const std::vector<std::st
     return args.empty() ? 1 : 0;
   }
   const std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (args[0] != "generate" && args[0] != "--version")  // the commands that compute
+    sceneals::mpi::run_agreed(world, [] { sceneals::solver::active_kernel_choice(); });
   if (args[0] == "train") return sceneals::app::run_train(world, rest);
   if (args[0] == "evaluate") return sceneals::app::run_evaluate(world, rest);
   if (args[0] == "generate") return sceneals::app::run_generate(world, rest);

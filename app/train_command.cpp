@@ -9,6 +9,7 @@
 #include "app/train_job.h"
 #include "config/options.h"
 #include "mpi/error.h"
+#include "solver/kernel_dispatch.h"
 
 namespace sceneals::app {
 
@@ -16,6 +17,8 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
   const auto parsed = parse_command_options_with_grid(world, args, config::parse_train_options);
   if (!parsed) return 0;  // --help
   const config::TrainConfig& config = parsed->config;
+  // First, so that every log of a run says which kernels its figures come from.
+  if (world.is_root()) std::printf("%s\n", solver::kernel_choice_line().c_str());
   TrainJob job(world, config);
   job.prepare();
   // From here on SIGTERM/SIGUSR1 only ask the job to stop at the next half-step (with a

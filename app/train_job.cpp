@@ -21,6 +21,7 @@
 #include "solver/checkpoint.h"
 #include "solver/feature_items.h"
 #include "solver/flop_count.h"
+#include "solver/kernel_dispatch.h"
 #include "solver/threads.h"
 #include "tune/blend.h"
 
@@ -98,6 +99,7 @@ void TrainJob::prepare() {
     const double attainable = solver::measure_attainable_flops();
     bench_.attainable_min = world_.min(attainable);
     bench_.attainable_mean = world_.sum(attainable) / world_.size();
+    bench_.kernel_level = solver::active_kernels().level;
   }
 }
 

@@ -9,6 +9,7 @@
 #include "eval/ranking_metrics.h"
 #include "eval/top_k.h"
 #include "mpi/error.h"
+#include "solver/block_scores.h"
 
 namespace sceneals::eval {
 
@@ -236,9 +237,7 @@ struct PairScorer {
       for (std::size_t p = block; p < block_end; ++p)
         (*model.shard_users)(pairs[p].user_row - users.row_begin(), 1,
                              block_users.row(static_cast<Eigen::Index>(p - block)).data());
-      const solver::Matrix scores = items.rows() > 0
-                                        ? solver::Matrix(block_users * items.transpose())
-                                        : solver::Matrix(block_users.rows(), 0);
+      const solver::Matrix scores = solver::block_scores(block_users, items);
       for (std::size_t p = block; p < block_end; ++p) {
         const auto row = static_cast<Eigen::Index>(p - block);
         top_k_into(scores.row(row).data(), scores.cols(), k_max, pairs[p].training, workspace,

@@ -5,6 +5,7 @@
 
 #include "eval/top_k.h"
 #include "mpi/error.h"
+#include "solver/block_scores.h"
 
 namespace sceneals::eval {
 
@@ -32,7 +33,7 @@ std::vector<RankedItems> rank_items(const solver::Matrix& users, const solver::M
   const auto block_rows = static_cast<Eigen::Index>(kRankingBlock);
   for (Eigen::Index block = 0; block < users.rows(); block += block_rows) {
     const Eigen::Index rows = std::min(block_rows, users.rows() - block);
-    const solver::Matrix scores = users.middleRows(block, rows) * items.transpose();
+    const solver::Matrix scores = solver::block_scores(users.middleRows(block, rows), items);
     for (Eigen::Index r = 0; r < rows; ++r) {
       const auto u = static_cast<std::size_t>(block + r);
       top_k_into(scores.row(r).data(), scores.cols(), k + kRescoredMargin,

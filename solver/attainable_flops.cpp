@@ -4,9 +4,11 @@
 #include <algorithm>
 #include <chrono>
 
+#include "solver/kernel_table.h"
+
 namespace sceneals::solver {
 
-double measure_attainable_flops(double seconds) {
+double kernel::gemm_rate(double seconds) {
   constexpr Eigen::Index kN = 1024;
   const Eigen::MatrixXf a = Eigen::MatrixXf::Random(kN, kN);
   const Eigen::MatrixXf b = Eigen::MatrixXf::Random(kN, kN);

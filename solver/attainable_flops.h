@@ -1,5 +1,7 @@
 // What this machine attains in single precision: the rate of a large Eigen matrix product,
-// the kernel best placed to reach the peak. The benchmark reports every phase against it.
+// the kernel best placed to reach the peak, compiled for the dispatched level
+// (solver/kernel_dispatch.h), as the ALS kernels are. The benchmark reports every phase
+// against it.
 #pragma once
 
 namespace sceneals::solver {

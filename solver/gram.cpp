@@ -1,8 +1,10 @@
 #include "solver/gram.h"
 
+#include "solver/kernel_table.h"
+
 namespace sceneals::solver {
 
-Eigen::MatrixXf gram(const Matrix& other) {
+Eigen::MatrixXf kernel::gram(const Matrix& other) {
   const Eigen::Index width = other.cols();
   Eigen::MatrixXf result = Eigen::MatrixXf::Zero(width, width);
   // A symmetric rank update touches one triangle only: half the flops of other' * other.

@@ -1,11 +1,13 @@
 #include "solver/row_loss.h"
 
 #include "mpi/error.h"
+#include "solver/kernel_table.h"
 
 namespace sceneals::solver {
 
-double data_loss(const AlsParams& params, const Matrix& other, const Eigen::MatrixXf& gram_of_other,
-                 const SparseRows& rows, const Matrix& targets) {
+double kernel::data_loss(const AlsParams& params, const Matrix& other,
+                         const Eigen::MatrixXf& gram_of_other, const SparseRows& rows,
+                         const Matrix& targets) {
   const Eigen::Index width = other.cols();
   check_invariant(targets.cols() == width && targets.rows() == rows.rows,
                   "data_loss: targets must be rows x (k + 1)");

@@ -6,6 +6,7 @@
 
 #include "mpi/error.h"
 #include "solver/flop_count.h"
+#include "solver/kernel_table.h"
 #include "solver/linear_solver.h"
 #include "solver/low_rank_solve.h"
 #include "solver/normal_equations.h"
@@ -90,9 +91,9 @@ void solve_row(const AlsParams& params, int d, const Matrix& other,
 
 }  // namespace
 
-void solve_rows(const AlsParams& params, int d, const Matrix& other,
-                const Eigen::MatrixXf& gram_of_other, const SparseRows& rows,
-                const float* prior_weights, PriorRows priors, Matrix& targets) {
+void kernel::solve_rows(const AlsParams& params, int d, const Matrix& other,
+                        const Eigen::MatrixXf& gram_of_other, const SparseRows& rows,
+                        const float* prior_weights, PriorRows priors, Matrix& targets) {
   const Eigen::Index width = other.cols();
   const Eigen::Index dim = d;
   check_invariant(dim == width - 1 || dim == width, "solve_rows: d must be k or k + 1");
