@@ -43,7 +43,7 @@ class LowRankUpdateSolver {
   struct Base {
     float shift = 0;
     bool factored = false;
-    Eigen::LLT<Eigen::MatrixXf> llt;  ///< L L' = A0
+    Eigen::MatrixXf inverse_l;  ///< L^-1 (lower triangular), L L' = A0
   };
   const Eigen::MatrixXf* gram_ = nullptr;
   int d_ = 0;
