@@ -1,5 +1,7 @@
 #include "solver/row_loss.h"
 
+#include <algorithm>
+
 #include "mpi/error.h"
 #include "solver/kernel_table.h"
 
@@ -16,15 +18,22 @@ double kernel::data_loss(const AlsParams& params, const Matrix& other,
   const bool implicit = params.feedback == Feedback::kImplicit;
   Eigen::MatrixXd gram;
   if (implicit) gram = gram_of_other.cast<double>();
-  Eigen::VectorXd x(width);
-  Eigen::VectorXd gx(width);
   double total = 0.0;
+  if (implicit) {
+    // Every pair as if unobserved: sum_j s_j^2 = x'Gx per row, for a block of rows at a time as
+    // one matrix product (a product per row ran at a tenth of the rate).
+    constexpr Eigen::Index kBlock = 256;
+    Eigen::MatrixXd block, block_times_gram;
+    for (Eigen::Index r0 = 0; r0 < rows.rows; r0 += kBlock) {
+      const Eigen::Index n = std::min<Eigen::Index>(kBlock, rows.rows - r0);
+      block = targets.middleRows(r0, n).cast<double>();
+      block_times_gram.noalias() = block * gram;
+      total += block_times_gram.cwiseProduct(block).sum();
+    }
+  }
+  Eigen::VectorXd x(width);
   for (std::int64_t r = 0; r < rows.rows; ++r) {
     x = targets.row(r).transpose().cast<double>();
-    if (implicit) {
-      gx.noalias() = gram * x;
-      total += x.dot(gx);  // every pair as if unobserved: sum_j s_j^2
-    }
     for (std::int64_t e = rows.offsets[r]; e < rows.offsets[r + 1]; ++e) {
       const double s = other.row(rows.index[e]).cast<double>().dot(x.transpose());
       if (implicit) {
