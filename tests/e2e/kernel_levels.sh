@@ -1,0 +1,70 @@
+# The kernel levels of one binary (solver/kernel_dispatch.h), end to end:
+# - the levels' code is kept apart from the baseline's in the binary (kernel_isolation.py);
+# - train's first line names the level, the best one by default, the forced one with
+#   SCENEALS_KERNELS;
+# - every level this CPU runs trains the same model as the baseline level at 2 ranks: metrics
+#   (precision .. hit rate, every K and cohort) within 0.01 and factors within 2e-3 (float32 sums in other orders, over 5 iterations);
+# - an unknown level is refused: exit 1, one message naming the variable, no file written.
+source "$(dirname "$0")/common.sh"
+
+rc=0
+"$PYTHON" "$E2E_DIR/kernel_isolation.py" "$SCENEALS" || rc=$?
+[ "$rc" -eq 0 ] || [ "$rc" -eq 77 ] || fail "kernel isolation"
+
+run_ranks 1 generate --output "$WORK/data.csv" --users 1500 --items 400 --interactions 40000 \
+  --scenes 2 >/dev/null
+train() {  # train NAME [env...]: 2 ranks, the first line and the metrics kept in $WORK/NAME.out
+  local name=$1; shift
+  env "$@" "$MPIEXEC" -n 2 --oversubscribe --bind-to none "$SCENEALS" train \
+    --input "$WORK/data.csv" --output "$WORK/$name.h5" --factors 24 --iterations 5 --mu 0.3 \
+    --evaluate > "$WORK/$name.out"
+}
+train default
+# A build for a given CPU (SCENEALS_MARCH) says so after its baseline level.
+built_for='(, built with -march=[^ ]+)?'
+head -1 "$WORK/default.out" | grep -qE "^kernels: (baseline|avx2|avx512)$built_for \(best of " \
+  || fail "train's first line: $(head -1 "$WORK/default.out")"
+best=$(head -1 "$WORK/default.out" | awk '{ print $2 }' | tr -d ,)
+echo "ok: $(head -1 "$WORK/default.out")"
+train baseline SCENEALS_KERNELS=baseline
+head -1 "$WORK/baseline.out" | grep -qE "^kernels: baseline$built_for \(forced by SCENEALS_KERNELS" \
+  || fail "forced baseline: $(head -1 "$WORK/baseline.out")"
+# Every level from the baseline up to the best this CPU runs (the levels are nested).
+for level in avx2 avx512; do
+  [ "$best" = baseline ] && break
+  train "$level" SCENEALS_KERNELS=$level
+  head -1 "$WORK/$level.out" | grep -q "^kernels: $level (forced" || fail "forced $level"
+  "$PYTHON" - "$WORK/baseline" "$WORK/$level" <<'PYEOF'
+import sys, h5py, numpy
+base, level = sys.argv[1], sys.argv[2]
+def metrics(path):
+    rows = {}
+    for line in open(path + ".out"):
+        v = line.split()
+        if len(v) >= 9 and v[0] == "overall" and v[2].isdigit():  # prec .. hit
+            rows[(v[1], v[2])] = [float(x) for x in v[3:9]]
+    return rows
+a, b = metrics(base), metrics(level)
+assert a and set(a) == set(b), (sorted(a), sorted(b))
+worst = max(abs(x - y) for key in a for x, y in zip(a[key], b[key]))
+assert worst <= 0.01, f"metrics differ by {worst} from the baseline level's"
+fa, fb = h5py.File(base + ".h5", "r"), h5py.File(level + ".h5", "r")
+gap = 0.0
+for s in fa["scenes"]:
+    for table in ("user_factors", "item_factors"):
+        x, y = fa["scenes"][s][table][()], fb["scenes"][s][table][()]
+        gap = max(gap, float(numpy.abs(x - y).max() / max(1.0, numpy.abs(x).max())))
+assert gap <= 2e-3, f"factors differ by {gap} (relative) from the baseline level's"
+print(f"ok: {level.rsplit('/', 1)[1]} = baseline: metrics within {worst:.4f}, factors within {gap:.2e}")
+PYEOF
+  [ "$level" = "$best" ] && break
+done
+
+rc=0
+SCENEALS_KERNELS=avx1024 "$MPIEXEC" -n 2 --oversubscribe --bind-to none "$SCENEALS" train \
+  --input "$WORK/data.csv" --output "$WORK/bad.h5" > "$WORK/bad.out" 2> "$WORK/bad.err" || rc=$?
+[ "$rc" -eq 1 ] || fail "SCENEALS_KERNELS=avx1024: exit code $rc, expected 1"
+[ "$(grep -c 'sceneals: error: SCENEALS_KERNELS=avx1024: unknown level' "$WORK/bad.err")" -eq 1 ] \
+  || { cat "$WORK/bad.err"; fail "SCENEALS_KERNELS=avx1024: message"; }
+[ ! -e "$WORK/bad.h5" ] || fail "SCENEALS_KERNELS=avx1024: a file was written"
+echo "ok: SCENEALS_KERNELS=avx1024 refused: $(grep 'sceneals: error' "$WORK/bad.err")"
