@@ -156,7 +156,13 @@ std::string cpu_model_name() {
 
 std::string kernel_choice_line() {
   const KernelChoice& choice = active_kernel_choice();
-  return std::string("kernels: ") + kernel_level_name(choice.level) + " (" +
+#if defined(SCENEALS_BASELINE_MARCH)
+  const std::string built_for =
+      choice.level == KernelLevel::kBaseline ? ", built with -march=" SCENEALS_BASELINE_MARCH : "";
+#else
+  const std::string built_for;
+#endif
+  return std::string("kernels: ") + kernel_level_name(choice.level) + built_for + " (" +
          (choice.forced ? std::string("forced by ") + kVariable
                         : "best of " + join_names(runnable_kernel_levels())) +
          " on this CPU: " + cpu_model_name() + ")";

@@ -54,7 +54,8 @@ const KernelTable& active_kernels();
 std::string cpu_model_name();
 
 /// The line train prints first: "kernels: avx512 (best of baseline, avx2, avx512 on this CPU:
-/// <model>)", or "... (forced by SCENEALS_KERNELS ...)".
+/// <model>)", or "... (forced by SCENEALS_KERNELS ...)"; a build for a given CPU says
+/// "kernels: baseline, built with -march=native (...)".
 std::string kernel_choice_line();
 
 }  // namespace sceneals::solver
