@@ -91,7 +91,9 @@ job_run() {
       launch=(mpirun)
       if [ "$(id -u)" -eq 0 ]; then  # Open MPI refuses root without this consent
         export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-      fi ;;
+      fi
+      # A forced kernel level (docs/usage.md) reaches the ranks on other nodes too.
+      [ -z "${SCENEALS_KERNELS:-}" ] || launch+=(-x SCENEALS_KERNELS) ;;
     *) job_fail "SCENEALS_LAUNCHER must be srun or mpirun, not '$SCENEALS_LAUNCHER'" ;;
   esac
   echo "sceneals job ${SLURM_JOB_ID:-(no Slurm)} on ${SLURM_JOB_NODELIST:-$(hostname)}," \
