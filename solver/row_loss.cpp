@@ -7,6 +7,26 @@
 
 namespace sceneals::solver {
 
+namespace {
+
+/// a . x with the float32 a widened to double, in kLanes independent partial sums: the compiler
+/// makes them vector lanes (Eigen leaves a dot product of a widened row scalar), and a single
+/// running sum would have to be added in order.
+double widened_dot(const float* a, const double* x, Eigen::Index n) {
+  constexpr Eigen::Index kLanes = 8;
+  double partial[kLanes] = {};
+  Eigen::Index i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (Eigen::Index lane = 0; lane < kLanes; ++lane)
+      partial[lane] += static_cast<double>(a[i + lane]) * x[i + lane];
+  double sum = 0.0;
+  for (; i < n; ++i) sum += static_cast<double>(a[i]) * x[i];
+  for (const double lane_sum : partial) sum += lane_sum;
+  return sum;
+}
+
+}  // namespace
+
 double kernel::data_loss(const AlsParams& params, const Matrix& other,
                          const Eigen::MatrixXf& gram_of_other, const SparseRows& rows,
                          const Matrix& targets) {
@@ -35,7 +55,7 @@ double kernel::data_loss(const AlsParams& params, const Matrix& other,
   for (std::int64_t r = 0; r < rows.rows; ++r) {
     x = targets.row(r).transpose().cast<double>();
     for (std::int64_t e = rows.offsets[r]; e < rows.offsets[r + 1]; ++e) {
-      const double s = other.row(rows.index[e]).cast<double>().dot(x.transpose());
+      const double s = widened_dot(other.row(rows.index[e]).data(), x.data(), width);
       if (implicit) {
         const double c = confidence(params, rows.value[e]);
         total += c * (1.0 - s) * (1.0 - s) - s * s;  // replace the weak zero by the observation
