@@ -1,6 +1,7 @@
 // `sceneals train`: the job's stages in order (app/train_job.h), each measured by the same
 // runner. Every stage is collective; rank 0 prints one line per stage step and per iteration.
 #include <cstdio>
+#include <string>
 
 #include "app/command_options.h"
 #include "app/commands.h"
@@ -17,8 +18,18 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
   const auto parsed = parse_command_options_with_grid(world, args, config::parse_train_options);
   if (!parsed) return 0;  // --help
   const config::TrainConfig& config = parsed->config;
-  // First, so that every log of a run says which kernels its figures come from.
-  if (world.is_root()) std::printf("%s\n", solver::kernel_choice_line().c_str());
+  // First, so that every log of a run says which kernels its figures come from. Nodes of
+  // different CPU generations choose different levels: rank 0 speaks for all, saying so.
+  const int level = static_cast<int>(solver::active_kernel_choice().level);
+  const int lowest = world.min(level), highest = world.max(level);
+  if (world.is_root()) {
+    std::string line = solver::kernel_choice_line();
+    if (lowest != highest)
+      line += std::string("; the ranks differ, from ") +
+              solver::kernel_level_name(static_cast<solver::KernelLevel>(lowest)) + " to " +
+              solver::kernel_level_name(static_cast<solver::KernelLevel>(highest));
+    std::printf("%s\n", line.c_str());
+  }
   TrainJob job(world, config);
   job.prepare();
   // From here on SIGTERM/SIGUSR1 only ask the job to stop at the next half-step (with a

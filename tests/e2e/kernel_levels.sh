@@ -2,8 +2,9 @@
 # - the levels' code is kept apart from the baseline's in the binary (kernel_isolation.py);
 # - train's first line names the level, the best one by default, the forced one with
 #   SCENEALS_KERNELS;
-# - every level this CPU runs trains the same model as the baseline level at 2 ranks: metrics
-#   (precision .. hit rate, every K and cohort) within 0.01 and factors within 2e-3 (float32 sums in other orders, over 5 iterations);
+# - every level this CPU runs, and ranks at different levels, train the same model as the
+#   baseline level at 2 ranks: metrics (precision .. hit rate, every K and cohort) within 0.01
+#   and factors within 2e-3 (float32 sums in other orders, over 5 iterations);
 # - an unknown level is refused: exit 1, one message naming the variable, no file written.
 source "$(dirname "$0")/common.sh"
 
@@ -29,14 +30,11 @@ echo "ok: $(head -1 "$WORK/default.out")"
 train baseline SCENEALS_KERNELS=baseline
 head -1 "$WORK/baseline.out" | grep -qE "^kernels: baseline$built_for \(forced by SCENEALS_KERNELS" \
   || fail "forced baseline: $(head -1 "$WORK/baseline.out")"
-# Every level from the baseline up to the best this CPU runs (the levels are nested).
-for level in avx2 avx512; do
-  [ "$best" = baseline ] && break
-  train "$level" SCENEALS_KERNELS=$level
-  head -1 "$WORK/$level.out" | grep -q "^kernels: $level (forced" || fail "forced $level"
-  "$PYTHON" - "$WORK/baseline" "$WORK/$level" <<'PYEOF'
+# same_as_baseline NAME: the run NAME's metrics and factors against the forced baseline run's.
+same_as_baseline() {
+  "$PYTHON" - "$WORK/baseline" "$WORK/$1" <<'PYEOF'
 import sys, h5py, numpy
-base, level = sys.argv[1], sys.argv[2]
+base, other = sys.argv[1], sys.argv[2]
 def metrics(path):
     rows = {}
     for line in open(path + ".out"):
@@ -44,21 +42,41 @@ def metrics(path):
         if len(v) >= 9 and v[0] == "overall" and v[2].isdigit():  # prec .. hit
             rows[(v[1], v[2])] = [float(x) for x in v[3:9]]
     return rows
-a, b = metrics(base), metrics(level)
+a, b = metrics(base), metrics(other)
 assert a and set(a) == set(b), (sorted(a), sorted(b))
 worst = max(abs(x - y) for key in a for x, y in zip(a[key], b[key]))
 assert worst <= 0.01, f"metrics differ by {worst} from the baseline level's"
-fa, fb = h5py.File(base + ".h5", "r"), h5py.File(level + ".h5", "r")
+fa, fb = h5py.File(base + ".h5", "r"), h5py.File(other + ".h5", "r")
 gap = 0.0
 for s in fa["scenes"]:
     for table in ("user_factors", "item_factors"):
         x, y = fa["scenes"][s][table][()], fb["scenes"][s][table][()]
         gap = max(gap, float(numpy.abs(x - y).max() / max(1.0, numpy.abs(x).max())))
 assert gap <= 2e-3, f"factors differ by {gap} (relative) from the baseline level's"
-print(f"ok: {level.rsplit('/', 1)[1]} = baseline: metrics within {worst:.4f}, factors within {gap:.2e}")
+print(f"ok: {other.rsplit('/', 1)[1]} = baseline: metrics within {worst:.4f}, factors within {gap:.2e}")
 PYEOF
+}
+# Every level from the baseline up to the best this CPU runs (the levels are nested).
+for level in avx2 avx512; do
+  [ "$best" = baseline ] && break
+  train "$level" SCENEALS_KERNELS=$level
+  head -1 "$WORK/$level.out" | grep -q "^kernels: $level (forced" || fail "forced $level"
+  same_as_baseline "$level"
   [ "$level" = "$best" ] && break
 done
+
+# Ranks at different levels (as on nodes of different CPU generations): the first line says so,
+# and the model is still the baseline's to rounding.
+if [ "$best" != baseline ]; then
+  mixed=(train --input "$WORK/data.csv" --output "$WORK/mixed.h5" --factors 24 --iterations 5
+         --mu 0.3 --evaluate)
+  "$MPIEXEC" --oversubscribe --bind-to none -n 1 -x SCENEALS_KERNELS=baseline "$SCENEALS" \
+    "${mixed[@]}" : -n 1 -x SCENEALS_KERNELS="$best" "$SCENEALS" "${mixed[@]}" > "$WORK/mixed.out"
+  head -1 "$WORK/mixed.out" | grep -q "; the ranks differ, from baseline to $best$" \
+    || fail "mixed levels: $(head -1 "$WORK/mixed.out")"
+  echo "ok: $(head -1 "$WORK/mixed.out")"
+  same_as_baseline mixed
+fi
 
 rc=0
 SCENEALS_KERNELS=avx1024 "$MPIEXEC" -n 2 --oversubscribe --bind-to none "$SCENEALS" train \
