@@ -60,7 +60,7 @@ std::string format_benchmark(const BenchmarkFigures& f) {
                 "1024^3 float product, %s kernels; slowest rank, mean %.2f), %.2f GFLOP/s in all\n"
                 "%-16s %9s %10s %10s %9s %12s\n",
                 f.ranks, f.ranks == 1 ? "" : "s", f.threads, f.threads == 1 ? "" : "s",
-                f.attainable_min / 1e9, f.kernel_level, f.attainable_mean / 1e9,
+                f.attainable_min / 1e9, f.kernel_level.c_str(), f.attainable_mean / 1e9,
                 attainable_total / 1e9, "phase", "time_s", "GFLOP", "GFLOP/s", "attained",
                 "MB_sent/rank");
   std::string out = head;

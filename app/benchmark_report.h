@@ -17,7 +17,7 @@ struct BenchmarkFigures {
   int threads = 1;
   double attainable_min = 0;              ///< FLOP/s of the slowest rank's matrix product
   double attainable_mean = 0;             ///< mean over ranks
-  const char* kernel_level = "baseline";  ///< rank 0's (solver/kernel_dispatch.h)
+  std::string kernel_level = "baseline";  ///< "avx512", or "baseline to avx512" when ranks differ
   double read_seconds = 0;
   std::int64_t file_bytes = 0;
   double route_seconds = 0;

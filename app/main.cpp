@@ -2,6 +2,7 @@
 // docs/design.md: 0 success, 1 bad input or configuration, 2 internal or MPI failure. Errors every
 // rank agreed on are printed once by rank 0 and end all ranks normally; anything else may leave
 // other ranks inside a collective, so it aborts the whole job (never a hang).
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -33,7 +34,10 @@ int dispatch(const sceneals::mpi::Communicator& world, const std::vector<std::st
     return args.empty() ? 1 : 0;
   }
   const std::vector<std::string> rest(args.begin() + 1, args.end());
-  if (args[0] != "generate" && args[0] != "--version")  // the commands that compute
+  // The commands that compute check SCENEALS_KERNELS first; --help needs no kernels.
+  const bool help = std::find(rest.begin(), rest.end(), "--help") != rest.end() ||
+                    std::find(rest.begin(), rest.end(), "-h") != rest.end();
+  if (args[0] != "generate" && args[0] != "--version" && !help)
     sceneals::mpi::run_agreed(world, [] { sceneals::solver::active_kernel_choice(); });
   if (args[0] == "train") return sceneals::app::run_train(world, rest);
   if (args[0] == "evaluate") return sceneals::app::run_evaluate(world, rest);

@@ -20,14 +20,10 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
   const config::TrainConfig& config = parsed->config;
   // First, so that every log of a run says which kernels its figures come from. Nodes of
   // different CPU generations choose different levels: rank 0 speaks for all, saying so.
-  const int level = static_cast<int>(solver::active_kernel_choice().level);
-  const int lowest = world.min(level), highest = world.max(level);
+  const std::string levels = solver::kernel_levels_of_ranks(world);
   if (world.is_root()) {
     std::string line = solver::kernel_choice_line();
-    if (lowest != highest)
-      line += std::string("; the ranks differ, from ") +
-              solver::kernel_level_name(static_cast<solver::KernelLevel>(lowest)) + " to " +
-              solver::kernel_level_name(static_cast<solver::KernelLevel>(highest));
+    if (levels.find(' ') != std::string::npos) line += "; the ranks differ, from " + levels;
     std::printf("%s\n", line.c_str());
   }
   TrainJob job(world, config);

@@ -99,7 +99,7 @@ void TrainJob::prepare() {
     const double attainable = solver::measure_attainable_flops();
     bench_.attainable_min = world_.min(attainable);
     bench_.attainable_mean = world_.sum(attainable) / world_.size();
-    bench_.kernel_level = solver::active_kernels().level;
+    bench_.kernel_level = solver::kernel_levels_of_ranks(world_);  // the slowest rank's among them
   }
 }
 

@@ -69,11 +69,17 @@ bool cpu_runs(KernelLevel level) {
 #if defined(__x86_64__)
   // libgcc's feature bits include the operating system's consent (XGETBV) for AVX and AVX-512.
   __builtin_cpu_init();
+#if defined(__GNUC__) && !defined(__clang__)
+  // Every feature the -march levels may use (F16C, LZCNT and MOVBE too, which VMs may hide).
+  const bool avx2 = __builtin_cpu_supports("x86-64-v3");
+  const bool avx512 = __builtin_cpu_supports("x86-64-v4");
+#else  // clang 14 knows the features, not the levels
   const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
                     __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
   const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") &&
                       __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512cd") &&
                       __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+#endif
   switch (level) {
     case KernelLevel::kBaseline:
       return true;
@@ -121,8 +127,10 @@ KernelChoice choose_kernel_level(const std::string& request) {
                        ") cannot run it; it runs " + join_names(runnable_kernel_levels()));
     return {level, true};
   }
-  throw InputError(std::string(kVariable) + "=" + request +
-                   ": unknown level (use auto, baseline, avx2 or avx512)");
+  std::string known = "auto";
+  for (const KernelLevel level : kLevels) known += std::string(", ") + kernel_level_name(level);
+  throw InputError(std::string(kVariable) + "=" + request + ": unknown level (use one of " + known +
+                   ")");
 }
 
 const KernelChoice& active_kernel_choice() {
@@ -166,6 +174,14 @@ std::string kernel_choice_line() {
          (choice.forced ? std::string("forced by ") + kVariable
                         : "best of " + join_names(runnable_kernel_levels())) +
          " on this CPU: " + cpu_model_name() + ")";
+}
+
+std::string kernel_levels_of_ranks(const mpi::Communicator& comm) {
+  const int level = static_cast<int>(active_kernel_choice().level);
+  const int lowest = comm.min(level), highest = comm.max(level);
+  const std::string low = kernel_level_name(static_cast<KernelLevel>(lowest));
+  return lowest == highest ? low
+                           : low + " to " + kernel_level_name(static_cast<KernelLevel>(highest));
 }
 
 // The public entry points of the kernels: each calls the active level's implementation.

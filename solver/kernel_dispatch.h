@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "mpi/communicator.h"
 #include "solver/kernel_table.h"
 
 namespace sceneals::solver {
@@ -52,6 +53,10 @@ const KernelTable& active_kernels();
 /// The CPU's brand string from CPUID, e.g. "AMD EPYC 9R14 96-Core Processor"; "unknown CPU"
 /// where there is none.
 std::string cpu_model_name();
+
+/// The active levels of the ranks of `comm` (collective): "avx512" when they agree, else the lowest
+/// and the highest, "baseline to avx512" (nodes of different CPU generations).
+std::string kernel_levels_of_ranks(const mpi::Communicator& comm);
 
 /// The line train prints first: "kernels: avx512 (best of baseline, avx2, avx512 on this CPU:
 /// <model>)", or "... (forced by SCENEALS_KERNELS ...)"; a build for a given CPU says
