@@ -3,14 +3,22 @@
 # - train's first line names the level, the best one by default, the forced one with
 #   SCENEALS_KERNELS;
 # - every level this CPU runs, and ranks at different levels, train the same model as the
-#   baseline level at 2 ranks: metrics (precision .. hit rate, every K and cohort) within 0.01
-#   and factors within 2e-3 (float32 sums in other orders, over 5 iterations);
+#   baseline level at 2 ranks: metrics (precision .. hit rate, every K and cohort) within 0.002
+#   (a near-tie or two among the test pairs) and factors within 1e-4 relative (float32 sums in
+#   other orders, over 5 iterations; measured 3e-6);
 # - an unknown level is refused: exit 1, one message naming the variable, no file written.
 source "$(dirname "$0")/common.sh"
+unset SCENEALS_KERNELS  # the runner's own choice would make every "best" below a forced one
 
-rc=0
-"$PYTHON" "$E2E_DIR/kernel_isolation.py" "$SCENEALS" || rc=$?
-[ "$rc" -eq 0 ] || [ "$rc" -eq 77 ] || fail "kernel isolation"
+# A build for a given CPU (SCENEALS_MARCH, from ctest's environment) vectorises its baseline
+# itself: nothing to keep apart.
+if [ -n "${SCENEALS_MARCH:-}" ]; then
+  echo "isolation check skipped: the baseline is built with -march=$SCENEALS_MARCH"
+else
+  rc=0
+  "$PYTHON" "$E2E_DIR/kernel_isolation.py" "$SCENEALS" "$(dirname "$SCENEALS")/../solver" || rc=$?
+  [ "$rc" -eq 0 ] || [ "$rc" -eq 77 ] || fail "kernel isolation"
+fi
 
 run_ranks 1 generate --output "$WORK/data.csv" --users 1500 --items 400 --interactions 40000 \
   --scenes 2 >/dev/null
@@ -26,6 +34,7 @@ built_for='(, built with -march=[^ ]+)?'
 head -1 "$WORK/default.out" | grep -qE "^kernels: (baseline|avx2|avx512)$built_for \(best of " \
   || fail "train's first line: $(head -1 "$WORK/default.out")"
 best=$(head -1 "$WORK/default.out" | awk '{ print $2 }' | tr -d ,)
+runnable=$(head -1 "$WORK/default.out" | sed -E 's/.*best of ([a-z0-9, ]+) on this CPU.*/\1/; s/,//g')
 echo "ok: $(head -1 "$WORK/default.out")"
 train baseline SCENEALS_KERNELS=baseline
 head -1 "$WORK/baseline.out" | grep -qE "^kernels: baseline$built_for \(forced by SCENEALS_KERNELS" \
@@ -45,24 +54,23 @@ def metrics(path):
 a, b = metrics(base), metrics(other)
 assert a and set(a) == set(b), (sorted(a), sorted(b))
 worst = max(abs(x - y) for key in a for x, y in zip(a[key], b[key]))
-assert worst <= 0.01, f"metrics differ by {worst} from the baseline level's"
+assert worst <= 0.002, f"metrics differ by {worst} from the baseline level's"
 fa, fb = h5py.File(base + ".h5", "r"), h5py.File(other + ".h5", "r")
 gap = 0.0
 for s in fa["scenes"]:
     for table in ("user_factors", "item_factors"):
         x, y = fa["scenes"][s][table][()], fb["scenes"][s][table][()]
         gap = max(gap, float(numpy.abs(x - y).max() / max(1.0, numpy.abs(x).max())))
-assert gap <= 2e-3, f"factors differ by {gap} (relative) from the baseline level's"
+assert gap <= 1e-4, f"factors differ by {gap} (relative) from the baseline level's"
 print(f"ok: {other.rsplit('/', 1)[1]} = baseline: metrics within {worst:.4f}, factors within {gap:.2e}")
 PYEOF
 }
-# Every level from the baseline up to the best this CPU runs (the levels are nested).
-for level in avx2 avx512; do
-  [ "$best" = baseline ] && break
+# Every level this build has and this CPU runs.
+for level in $runnable; do
+  [ "$level" = baseline ] && continue
   train "$level" SCENEALS_KERNELS=$level
   head -1 "$WORK/$level.out" | grep -q "^kernels: $level (forced" || fail "forced $level"
   same_as_baseline "$level"
-  [ "$level" = "$best" ] && break
 done
 
 # Ranks at different levels (as on nodes of different CPU generations): the first line says so,

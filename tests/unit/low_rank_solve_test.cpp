@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
 #include <random>
 
 #include "solver/gram.h"
@@ -48,6 +50,42 @@ TEST(LowRankSolve, EqualsTheDenseSolve) {
       }
     }
   }
+}
+
+// The shared factor's inverse (L^-1, formed once per shift) against a backward-stable float
+// Cholesky of the formed system, at a factor size of ours (d = 64) and a Gram matrix with
+// eigenvalues from 1e4 down to 1e-2, the shift 1e-2: A0's condition number is about 5e5. Both
+// lose digits to the conditioning; the inverse must not lose many more.
+TEST(LowRankSolve, IllConditionedAtK64AsAccurateAsAFloatCholesky) {
+  std::mt19937 rng(17);
+  const int d = 64;
+  const Eigen::HouseholderQR<Eigen::MatrixXd> qr(random_matrix(rng, d + 1, d + 1).cast<double>());
+  const Eigen::MatrixXd q = qr.householderQ();
+  Eigen::VectorXd spectrum(d + 1);
+  for (int i = 0; i <= d; ++i) spectrum(i) = 1e4 * std::pow(10.0, -6.0 * i / d);
+  const Eigen::MatrixXf g = (q * spectrum.asDiagonal() * q.transpose()).cast<float>();
+  const float shift = 1e-2f;
+  LowRankUpdateSolver solver;
+  ASSERT_TRUE(solver.prepare(g, d, shift));
+  double worst = 0, worst_reference = 0;
+  for (int trial = 0; trial < 6; ++trial) {
+    for (const int n : {3, 20, 50}) {
+      const Eigen::MatrixXf h = random_matrix(rng, d, n);
+      const Eigen::VectorXf b = random_matrix(rng, d, 1, 5.0f);
+      const Eigen::VectorXd expected = dense_solution(g, d, shift, h, b);
+      Eigen::VectorXf x(d);
+      ASSERT_TRUE(solver.solve(h, n, b, x));
+      Eigen::MatrixXf a = g.topLeftCorner(d, d);
+      a.diagonal().array() += shift;
+      a += h * h.transpose();
+      const Eigen::VectorXf reference = a.llt().solve(b);
+      worst = std::max(worst, (x.cast<double>() - expected).norm() / expected.norm());
+      worst_reference =
+          std::max(worst_reference, (reference.cast<double>() - expected).norm() / expected.norm());
+    }
+  }
+  EXPECT_LE(worst, 4 * worst_reference + 1e-5)
+      << "L^-1 form " << worst << ", float Cholesky " << worst_reference;
 }
 
 TEST(LowRankSolve, RefusesNonFiniteObservations) {

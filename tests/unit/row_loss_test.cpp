@@ -23,17 +23,17 @@ struct Block {
   SparseRows rows() const { return {offsets.data(), index.data(), value.data(), targets.rows()}; }
 };
 
-Block random_block(unsigned seed) {
+/// k factors, `rows` target rows against `others` other rows.
+Block random_block(unsigned seed, int k = 5, Eigen::Index rows = 12, std::int32_t others = 30) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> unit(-1.0f, 1.0f);
   std::uniform_real_distribution<float> positive(0.5f, 5.0f);
   std::bernoulli_distribution observed(0.2);
-  const int k = 5;
   Block block;
-  block.other = Matrix::NullaryExpr(30, k + 1, [&] { return unit(rng); });
-  block.targets = Matrix::NullaryExpr(12, k + 1, [&] { return unit(rng); });
+  block.other = Matrix::NullaryExpr(others, k + 1, [&] { return unit(rng); });
+  block.targets = Matrix::NullaryExpr(rows, k + 1, [&] { return unit(rng); });
   for (Eigen::Index r = 0; r < block.targets.rows(); ++r) {
-    for (std::int32_t j = 0; j < 30; ++j) {
+    for (std::int32_t j = 0; j < others; ++j) {
       if (r % 4 == 3 || !observed(rng)) continue;  // every 4th row stays empty
       block.index.push_back(j);
       block.value.push_back(positive(rng));
@@ -70,8 +70,10 @@ double brute_force_loss(const AlsParams& params, const Block& block) {
 }
 
 TEST(RowLoss, MatchesBruteForceOverAllPairs) {
-  for (unsigned seed = 1; seed <= 4; ++seed) {
-    const Block block = random_block(seed);
+  for (unsigned seed = 1; seed <= 5; ++seed) {
+    // Seed 5 at the size of a real factor row (k = 64: eight 8-lane passes and a remainder)
+    // and over 256 rows (two blocks of the x'Gx product).
+    const Block block = seed < 5 ? random_block(seed) : random_block(seed, 64, 300, 200);
     for (const Feedback feedback : {Feedback::kImplicit, Feedback::kExplicit}) {
       for (const ConfidenceKind kind : {ConfidenceKind::kLinear, ConfidenceKind::kLog}) {
         AlsParams params;
