@@ -19,30 +19,33 @@ namespace sceneals::solver {
 namespace {
 
 constexpr const char* kVariable = "SCENEALS_KERNELS";
-constexpr KernelLevel kLevels[] = {KernelLevel::kBaseline, KernelLevel::kAvx2,
-                                   KernelLevel::kAvx512};
 
-/// The table of a level, or nullptr when this binary was built without it (the
-/// SCENEALS_HAVE_KERNELS_* definitions come from solver/CMakeLists.txt).
-const KernelTable* compiled_table(KernelLevel level) {
-  switch (level) {
-    case KernelLevel::kBaseline:
-      return &sceneals_kernels_baseline;
-    case KernelLevel::kAvx2:
+// The levels' tables, nullptr for a level this binary was built without (the
+// SCENEALS_HAVE_KERNELS_* definitions come from solver/CMakeLists.txt).
 #if defined(SCENEALS_HAVE_KERNELS_AVX2)
-      return &sceneals_kernels_avx2;
+const KernelTable* const kAvx2Table = &sceneals_kernels_avx2;
 #else
-      return nullptr;
+const KernelTable* const kAvx2Table = nullptr;
 #endif
-    case KernelLevel::kAvx512:
 #if defined(SCENEALS_HAVE_KERNELS_AVX512)
-      return &sceneals_kernels_avx512;
+const KernelTable* const kAvx512Table = &sceneals_kernels_avx512;
 #else
-      return nullptr;
+const KernelTable* const kAvx512Table = nullptr;
 #endif
-  }
-  return nullptr;
-}
+
+/// Every level, lowest first, in KernelLevel's order.
+struct LevelEntry {
+  KernelLevel level;
+  const char* name;
+  const KernelTable* table;
+};
+const LevelEntry kLevels[] = {
+    {KernelLevel::kBaseline, "baseline", &sceneals_kernels_baseline},
+    {KernelLevel::kAvx2, "avx2", kAvx2Table},
+    {KernelLevel::kAvx512, "avx512", kAvx512Table},
+};
+
+const LevelEntry& entry(KernelLevel level) { return kLevels[static_cast<int>(level)]; }
 
 std::string join_names(const std::vector<KernelLevel>& levels) {
   std::string out;
@@ -53,17 +56,7 @@ std::string join_names(const std::vector<KernelLevel>& levels) {
 
 }  // namespace
 
-const char* kernel_level_name(KernelLevel level) {
-  switch (level) {
-    case KernelLevel::kBaseline:
-      return "baseline";
-    case KernelLevel::kAvx2:
-      return "avx2";
-    case KernelLevel::kAvx512:
-      return "avx512";
-  }
-  return "?";
-}
+const char* kernel_level_name(KernelLevel level) { return entry(level).name; }
 
 bool cpu_runs(KernelLevel level) {
 #if defined(__x86_64__)
@@ -96,8 +89,8 @@ bool cpu_runs(KernelLevel level) {
 
 std::vector<KernelLevel> compiled_kernel_levels() {
   std::vector<KernelLevel> out;
-  for (const KernelLevel level : kLevels)
-    if (compiled_table(level) != nullptr) out.push_back(level);
+  for (const LevelEntry& known : kLevels)
+    if (known.table != nullptr) out.push_back(known.level);
   return out;
 }
 
@@ -109,16 +102,19 @@ std::vector<KernelLevel> runnable_kernel_levels() {
 }
 
 const KernelTable& kernel_table(KernelLevel level) {
-  const KernelTable* table = compiled_table(level);
+  const KernelTable* table = entry(level).table;
   check_invariant(table != nullptr, "kernel_table: a level this binary was built without");
   return *table;
 }
 
 KernelChoice choose_kernel_level(const std::string& request) {
   if (request.empty() || request == "auto") return {runnable_kernel_levels().back(), false};
-  for (const KernelLevel level : kLevels) {
-    if (request != kernel_level_name(level)) continue;
-    if (compiled_table(level) == nullptr)
+  std::vector<KernelLevel> all;
+  for (const LevelEntry& known : kLevels) {
+    all.push_back(known.level);
+    if (request != known.name) continue;
+    const KernelLevel level = known.level;
+    if (known.table == nullptr)
       throw InputError(
           std::string(kVariable) + "=" + request + ": this build has no kernels for it (it has " +
           join_names(compiled_kernel_levels()) + "; CMake's SCENEALS_KERNEL_LEVELS chooses)");
@@ -127,10 +123,8 @@ KernelChoice choose_kernel_level(const std::string& request) {
                        ") cannot run it; it runs " + join_names(runnable_kernel_levels()));
     return {level, true};
   }
-  std::string known = "auto";
-  for (const KernelLevel level : kLevels) known += std::string(", ") + kernel_level_name(level);
-  throw InputError(std::string(kVariable) + "=" + request + ": unknown level (use one of " + known +
-                   ")");
+  throw InputError(std::string(kVariable) + "=" + request + ": unknown level (use one of auto, " +
+                   join_names(all) + ")");
 }
 
 const KernelChoice& active_kernel_choice() {
