@@ -55,6 +55,8 @@ run() {
 }
 run_once() {  # run_once NAME I RANKS sceneals-train-args...
   local name=$1 i=$2 ranks=$3; shift 3
+  # The first run of NAME drops the logs of earlier calls, whose medians would mix in otherwise.
+  [ "$i" -ne 1 ] || rm -f "$LOG.$name".*
   SCENEALS_KERNELS=${RUN_LEVEL:-auto} mpirun -n "$ranks" --bind-to none -x SCENEALS_KERNELS \
     "${RUN_BINARY:-$SCENEALS}" train --benchmark --output "$DATA/$name.h5" \
     "$@" > "$LOG.$name.$i" 2>&1 || { cat "$LOG.$name.$i" >&2; exit 1; }
@@ -83,6 +85,19 @@ peak_mb() {
 }
 target() { echo "$*" | tee -a "$LOG.summary"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+# against_before LABEL NAME ROUNDS RANKS sceneals-train-args...: ROUNDS rounds of one run of this
+# binary (NAME_after) and one of $BEFORE (NAME_before), then the target line comparing them.
+against_before() {
+  local label=$1 name=$2 rounds=$3 ranks=$4; shift 4
+  for i in $(seq 1 "$rounds"); do
+    run_once "${name}_after" "$i" "$ranks" "$@"
+    RUN_BINARY=$BEFORE run_once "${name}_before" "$i" "$ranks" "$@"
+  done
+  local after before
+  after=$(field "${name}_after" iteration 2) before=$(field "${name}_before" iteration 2)
+  target "$label, this binary / BEFORE: $after / $before s per iteration = $(ratio "$after" "$before")" \
+    "(medians of $rounds interleaved runs each; target: no slowdown)"
+}
 
 if [[ " $PARTS " == *" s1 "* ]]; then
   generate S1 20000 5000 1000000 1
@@ -142,13 +157,8 @@ if [[ " $PARTS " == *" s8 "* ]]; then
   s1_repeats=$REPEATS  # back for the parts after this one
   REPEATS=${S8_REPEATS:-1}  # each S8 run takes minutes; its figures are medians over iterations
   s8=(--input "$DATA/S8.csv" --factors 64 --iterations "${S8_ITERATIONS:-3}" --holdout 0 --cold-fraction 0)
-  if [ -n "${BEFORE:-}" ]; then  # no slowdown against an older binary, runs interleaved
-    for i in $(seq 1 "${S8_BEFORE_REPEATS:-3}"); do
-      run_once s8_after "$i" 2 "${s8[@]}"
-      RUN_BINARY=$BEFORE run_once s8_before "$i" 2 "${s8[@]}"
-    done
-    target "S8 2 ranks, this binary / BEFORE: $(field s8_after iteration 2) / $(field s8_before iteration 2) s per" \
-      "iteration = $(ratio "$(field s8_after iteration 2)" "$(field s8_before iteration 2)") (medians of ${S8_BEFORE_REPEATS:-3} runs each; target: no slowdown)"
+  if [ -n "${BEFORE:-}" ]; then  # no slowdown against an older binary
+    against_before "S8 2 ranks" s8 "${S8_BEFORE_REPEATS:-3}" 2 "${s8[@]}"
   fi
   if [ "${S8_SCALING:-1}" = 0 ]; then
     echo "== S8 scaling configurations skipped (S8_SCALING=0)"
@@ -210,14 +220,7 @@ import run_evidence; run_evidence.convert_epinions(sys.argv[1], sys.argv[2])' "$
     ep=(--input "$DATA/epinions.csv" --factors 64 --evaluate)
     run epinions_np1 1 "${ep[@]}"
     run epinions_np2 2 "${ep[@]}"
-    if [ -n "${BEFORE:-}" ]; then
-      for i in $(seq 1 "$REPEATS"); do
-        run_once epinions_np2_after "$i" 2 "${ep[@]}"
-        RUN_BINARY=$BEFORE run_once epinions_np2_before "$i" 2 "${ep[@]}"
-      done
-      target "epinions 2 ranks, this binary / BEFORE: $(field epinions_np2_after iteration 2) / $(field epinions_np2_before iteration 2)" \
-        "s per iteration = $(ratio "$(field epinions_np2_after iteration 2)" "$(field epinions_np2_before iteration 2)") (runs interleaved; target: no slowdown)"
-    fi
+    [ -z "${BEFORE:-}" ] || against_before "epinions 2 ranks" epinions_np2 "$REPEATS" 2 "${ep[@]}"
     echo "== summary epinions"
     for run in epinions_np1 epinions_np2; do
       target "epinions $run: iteration $(field $run iteration 2) s ($(field $run iteration 5)% of attainable)," \
