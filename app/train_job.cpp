@@ -69,6 +69,24 @@ std::string join_per_scene(const std::vector<std::string>& scenes, const std::ve
   return out;
 }
 
+std::int64_t exchange_buffer_bytes(double megabytes) {
+  return static_cast<std::int64_t>(megabytes * (1 << 20));
+}
+
+/// How the item step gets the user rows of other ranks, when the grid has more than one user
+/// shard (docs/performance.md, "Partitioned user factors").
+void print_user_row_plan(const solver::UserRowPlan& plan, double buffer_mb) {
+  const int exchanged = plan.scenes[static_cast<int>(solver::UserRowSource::kExchanged)];
+  const int gathered = plan.scenes[static_cast<int>(solver::UserRowSource::kReplicated)];
+  if (exchanged + gathered == 0) return;
+  std::printf("item step: user rows of %d scene%s gathered whole, of %d exchanged", gathered,
+              gathered == 1 ? "" : "s", exchanged);
+  if (exchanged > 0)
+    std::printf(" (at most %d rounds, %.1f MB received per batch at most; --exchange-buffer-mb %g)",
+                plan.most_rounds, megabytes(plan.largest_batch_bytes), buffer_mb);
+  std::printf("\n");
+}
+
 }  // namespace
 
 TrainJob::TrainJob(const mpi::Communicator& world, const config::TrainConfig& config)
@@ -203,6 +221,7 @@ bool TrainJob::tune() {
   request.base.average_weight =
       config_.average_weight_count ? solver::AverageWeight::kCount : solver::AverageWeight::kOne;
   request.base.seed = config_.seed;
+  request.base.exchange_buffer_bytes = exchange_buffer_bytes(config_.exchange_buffer_mb);
   request.default_ridge = config_.ridge;
   request.seed = config_.seed;
   request.groups = config_.tune_groups;
@@ -245,6 +264,7 @@ bool TrainJob::train() {
   options_.average_weight =
       config_.average_weight_count ? solver::AverageWeight::kCount : solver::AverageWeight::kOne;
   options_.seed = config_.seed;
+  options_.exchange_buffer_bytes = exchange_buffer_bytes(config_.exchange_buffer_mb);
   if (features_) {
     options_.item_features = &*features_;
     options_.feature_weight = feature_weight_;
@@ -272,6 +292,8 @@ bool TrainJob::train() {
       pooled_kind_ ? std::vector<solver::SceneLayout>{pooled_->layout} : std::move(scene_layouts_),
       options_);
   solver::Trainer& trainer = *trainer_;
+  const solver::UserRowPlan row_plan = trainer.user_row_plan();  // collective
+  if (root_) print_user_row_plan(row_plan, config_.exchange_buffer_mb);
   solver::TrainControl control;
   control.checkpoint_every = config_.checkpoint_every;
   control.stop_requested = preemption_requested;

@@ -40,6 +40,7 @@ struct TrainConfig {
   int grid_groups = 0;         ///< 0: automatic
   int grid_shards = 0;
   int threads = 1;                 ///< OpenMP threads per rank
+  double exchange_buffer_mb = 64;  ///< the item step's batch bound (solver::TrainOptions)
   bool benchmark = false;          ///< print the per-phase performance table
   bool tune = false;               ///< choose the model on a validation split first (--tune)
   tune::SearchSpace tune_space;    ///< what --tune searches

@@ -96,6 +96,7 @@ Trainer::Trainer(const mpi::ProcessGrid& grid, const io::ShardedData& data,
       feature_positions_.push_back(feature_positions(*options_.item_features, layout.item_rows,
                                                      layout.item_begin, layout.item_end));
   initialise_factors();
+  plan_user_rows();
 }
 
 void Trainer::initialise_factors() {
@@ -145,11 +146,10 @@ std::array<double, 3> Trainer::local_flops_per_iteration() const {
   const int item_unknowns = options_.learn_item_bias ? k_ + 1 : k_;
   for (const SceneLayout& layout : layouts_) {
     const auto scene_items = static_cast<std::int64_t>(layout.item_rows.size());
-    const auto scene_users = static_cast<std::int64_t>(layout.user_rows.size());
     flops[0] +=
         gram_flops(scene_items, width) + block_solve_flops(layout.by_user, k_, width, options_.als);
     flops[1] += 4.0 * k_ * static_cast<double>(layout.local_users());
-    flops[2] += gram_flops(scene_users, width) +
+    flops[2] += gram_flops(layout.local_users(), width) +  // then summed over the group
                 block_solve_flops(layout.by_item, item_unknowns, width, options_.als);
   }
   return flops;
@@ -440,24 +440,100 @@ void Trainer::fit_feature_maps() {
   }
 }
 
+void Trainer::plan_user_rows() {
+  const mpi::Communicator& group = grid_.group_comm;
+  const auto row_bytes = static_cast<std::int64_t>(sizeof(float)) * (k_ + 1);
+  const std::int64_t budget = options_.exchange_buffer_bytes;
+  user_row_source_.assign(layouts_.size(), UserRowSource::kLocal);
+  user_exchange_.clear();
+  user_exchange_.resize(layouts_.size());
+  if (group.size() == 1) return;
+  for (std::size_t l = 0; l < layouts_.size(); ++l) {
+    const SceneLayout& layout = layouts_[l];
+    RowExchange exchange(group, layout.by_item.view(), layout.local_users(), row_bytes, budget);
+    // Rows copied by the busiest rank each way: gathering receives every other rank's row once;
+    // the exchange receives only the rows its items need but packs every row it sends first, so
+    // it copies each row twice. Gathering also holds all of X_s at once, so it is chosen only
+    // where X_s fits in the exchange's budget.
+    const auto scene_users = static_cast<std::int64_t>(layout.user_rows.size());
+    const std::int64_t gathered = group.max(scene_users - layout.local_users());
+    const std::int64_t exchanged = group.max(exchange.received_rows());
+    if (scene_users * row_bytes <= budget && gathered <= 2 * exchanged) {
+      user_row_source_[l] = UserRowSource::kReplicated;
+    } else {
+      user_row_source_[l] = UserRowSource::kExchanged;
+      user_exchange_[l].emplace(std::move(exchange));
+    }
+  }
+}
+
+UserRowPlan Trainer::user_row_plan() const {
+  UserRowPlan plan;
+  std::int64_t largest_batch_rows = 0;
+  if (grid_.group_comm.is_root())  // one rank per scene group counts its scenes
+    for (UserRowSource source : user_row_source_) ++plan.scenes[static_cast<int>(source)];
+  for (const std::optional<RowExchange>& exchange : user_exchange_) {
+    if (!exchange) continue;
+    plan.most_rounds = std::max(plan.most_rounds, exchange->rounds());
+    largest_batch_rows = std::max(largest_batch_rows, exchange->largest_batch_rows());
+  }
+  // Over the world: over the group, then over the shard (every rank is in one of each).
+  const mpi::Communicator& group = grid_.group_comm;
+  const mpi::Communicator& shard = grid_.shard_comm;
+  for (int& count : plan.scenes) count = shard.sum(group.sum(count));
+  plan.most_rounds = shard.max(group.max(plan.most_rounds));
+  plan.largest_batch_bytes = shard.max(group.max(largest_batch_rows)) *
+                             static_cast<std::int64_t>(sizeof(float)) * (k_ + 1);
+  return plan;
+}
+
 void Trainer::item_step() {
   if (feature_prior_on()) fit_feature_maps();  // W_s from the current Y_s, then Y_s given W_s
   Matrix gathered_users;
   for (std::size_t l = 0; l < layouts_.size(); ++l) {
     const SceneLayout& layout = layouts_[l];
-    // X_s: this rank's rows are all of it when the group has one user shard.
-    const bool one_shard = grid_.group_comm.size() == 1;
-    if (!one_shard) gather_rows(grid_.group_comm, user_factors_[l], gathered_users);
-    const Matrix& all_users = one_shard ? user_factors_[l] : gathered_users;
-    const Eigen::MatrixXf gram_x = gram(all_users);
+    // X_s'X_s from each rank's own users, summed over the group.
+    Eigen::MatrixXf gram_x = gram(user_factors_[l]);
+    if (user_row_source_[l] != UserRowSource::kLocal)
+      grid_.group_comm.allreduce_in_place(gram_x.data(), gram_x.size(), mpi::ReduceOp::kSum);
     Matrix my_items = item_factors_[l].middleRows(layout.item_begin, layout.local_items());
-    const int unknowns = options_.learn_item_bias ? k_ + 1 : k_;  // k: the bias stays 0
-    // The feature prior, when on, pulls each item toward W_s' [f_i, 1] (weight 0: no features).
-    const bool prior = feature_prior_on();
-    solve_rows(options_.als, unknowns, all_users, gram_x, layout.by_item.view(),
-               prior ? feature_prior_weights_[l].data() : nullptr,
-               prior ? &feature_prior_targets_[l] : nullptr, my_items);
+    if (user_row_source_[l] == UserRowSource::kExchanged) {
+      solve_items_exchanged(l, gram_x, my_items);
+    } else {
+      const bool replicated = user_row_source_[l] == UserRowSource::kReplicated;
+      if (replicated) gather_rows(grid_.group_comm, user_factors_[l], gathered_users);
+      const Matrix& all_users = replicated ? gathered_users : user_factors_[l];
+      const int unknowns = options_.learn_item_bias ? k_ + 1 : k_;  // k: the bias stays 0
+      // The feature prior, when on, pulls each item toward W_s' [f_i, 1] (weight 0: none).
+      const bool prior = feature_prior_on();
+      solve_rows(options_.als, unknowns, all_users, gram_x, layout.by_item.view(),
+                 prior ? feature_prior_weights_[l].data() : nullptr,
+                 prior ? &feature_prior_targets_[l] : nullptr, my_items);
+    }
     item_factors_[l] = gather_rows(grid_.group_comm, my_items);  // Y_s
+  }
+}
+
+void Trainer::solve_items_exchanged(std::size_t l, const Eigen::MatrixXf& gram_x,
+                                    Matrix& my_items) {
+  const RowExchange& exchange = *user_exchange_[l];
+  const SparseRows by_item = layouts_[l].by_item.view();
+  const int unknowns = options_.learn_item_bias ? k_ + 1 : k_;
+  const bool prior = feature_prior_on();
+  Matrix batch_users, batch_items;
+  std::vector<std::int32_t> prior_rows;
+  for (int round = 0; round < exchange.rounds(); ++round) {
+    const SparseRows batch = exchange.fetch(round, by_item, user_factors_[l], batch_users);
+    if (batch.rows == 0) continue;
+    const std::int64_t first = exchange.batch_first_row(round);
+    batch_items = my_items.middleRows(first, batch.rows);
+    prior_rows.resize(static_cast<std::size_t>(batch.rows));
+    std::iota(prior_rows.begin(), prior_rows.end(), static_cast<std::int32_t>(first));
+    solve_rows(options_.als, unknowns, batch_users, gram_x, batch,
+               prior ? feature_prior_weights_[l].data() + first : nullptr,
+               prior ? PriorRows(&feature_prior_targets_[l], prior_rows.data()) : PriorRows(),
+               batch_items);
+    my_items.middleRows(first, batch.rows) = batch_items;
   }
 }
 

@@ -3,8 +3,8 @@
 //   1. user step, per scene, local:   x_us = argmin  (Y_s'Y_s trick, prior mu_s w_us z_u)
 //   2. cross-scene average:           z_u = sum_s mu_s w_us x_us / sum_s mu_s w_us  (Allreduce
 //                                     over the ranks of the user shard)
-//   3. item step, per scene:          gather X_s in the scene group, solve this rank's items,
-//                                     gather Y_s
+//   3. item step, per scene:          bring the user rows this rank's items need (all of X_s
+//                                     when that is cheaper), solve this rank's items, gather Y_s
 // Each step minimises the objective over its own variables, so the objective never increases.
 #pragma once
 
@@ -20,6 +20,7 @@
 #include "mpi/process_grid.h"
 #include "solver/als_params.h"
 #include "solver/factor_types.h"
+#include "solver/row_exchange.h"
 #include "solver/scene_layout.h"
 #include "solver/scene_map.h"
 
@@ -42,6 +43,24 @@ struct TrainOptions {
   const io::ItemFeatureTable* item_features = nullptr;
   double feature_weight = 0;
   double feature_ridge = 1;  ///< G of the feature map
+  /// The item step's bound on the user rows a rank receives for one batch of its items, and
+  /// sends to one rank per round (solver/row_exchange.h). A scene whose whole X_s fits in it is
+  /// gathered whole instead when that copies at most twice the rows (Trainer::plan_user_rows).
+  std::int64_t exchange_buffer_bytes = std::int64_t{64} << 20;
+};
+
+/// How the item step of a scene gets the user rows that other ranks of its group hold.
+enum class UserRowSource {
+  kLocal,       ///< the group has one user shard: every row is here
+  kReplicated,  ///< X_s gathered whole on every rank of the group
+  kExchanged,   ///< only the rows this rank's items need, in bounded batches
+};
+
+/// The item step's choices over all scenes (what train prints).
+struct UserRowPlan {
+  int scenes[3] = {};                    ///< per UserRowSource
+  int most_rounds = 0;                   ///< of an exchanged scene
+  std::int64_t largest_batch_bytes = 0;  ///< user rows received for one batch, at most
 };
 
 /// The objective of docs/design.md split into its terms (sums over all ranks).
@@ -130,6 +149,10 @@ class Trainer {
   void fit_feature_maps();
 
   const std::vector<SceneLayout>& layouts() const { return layouts_; }
+  /// How layouts()[i]'s item step gets other ranks' user rows.
+  UserRowSource user_row_source(std::size_t layout) const { return user_row_source_[layout]; }
+  /// Collective over all ranks: the choices of every scene group, summed.
+  UserRowPlan user_row_plan() const;
   /// This rank's floating-point operations in one iteration, per phase (user step, averaging,
   /// item step), by the formulas of solver/flop_count.h.
   std::array<double, 3> local_flops_per_iteration() const;
@@ -172,7 +195,12 @@ class Trainer {
   void complete_shared();
   /// Weight of x_us in z_u: mu_s w_us, or w_us when the mu weights are dropped.
   double averaging_weight(std::size_t layout, std::int64_t local_user) const;
+  /// Chooses each layout's UserRowSource by the bytes each way and builds the exchanges.
+  void plan_user_rows();
   void item_step();
+  /// Solves this rank's items of layouts()[l] batch by batch, with the user rows of each batch
+  /// fetched by the layout's RowExchange.
+  void solve_items_exchanged(std::size_t l, const Eigen::MatrixXf& gram_x, Matrix& my_items);
   bool feature_prior_on() const { return !feature_positions_.empty(); }
   float user_weight(std::size_t layout, std::int64_t local_user) const;
   void check_finite(Phase phase) const;
@@ -182,9 +210,11 @@ class Trainer {
   TrainOptions options_;
   int k_ = 0;
   std::vector<SceneLayout> layouts_;
-  std::vector<Matrix> user_factors_;  // per layout: local users x (k+1)
-  std::vector<Matrix> item_factors_;  // per layout: all scene items x (k+1)
-  Matrix shared_;                     // shard users x k
+  std::vector<Matrix> user_factors_;                       // per layout: local users x (k+1)
+  std::vector<Matrix> item_factors_;                       // per layout: all scene items x (k+1)
+  std::vector<UserRowSource> user_row_source_;             // per layout
+  std::vector<std::optional<RowExchange>> user_exchange_;  // per layout, when kExchanged
+  Matrix shared_;                                          // shard users x k
   // The averaging's plan, built once. Only users active in two or more scene groups travel;
   // the others' z is a local sum. Rows are positions in this shard (data.users order).
   std::vector<std::int32_t> group_users_;  // shard rows active in this rank's group, ascending
