@@ -261,7 +261,12 @@ void Trainer::average_across_scenes(bool keep_shared) {
                                                        [](float mu) { return mu == 0.0f; });
   const auto group_size = static_cast<Eigen::Index>(group_users_.size());
   const Eigen::Index scale_width = scene_map_on_ ? k_ : 0;
-  Matrix numerator = Matrix::Zero(group_size, k_);
+  // The numerators are summed in z's own rows, which then become z in place, unless z must be
+  // kept: a matrix of their own would be as large as z, the largest thing the step allocates.
+  Matrix kept_numerator;
+  if (keep_shared) kept_numerator.resize(shared_.rows(), k_);
+  Matrix& numerator = keep_shared ? kept_numerator : shared_;
+  for (std::int32_t row : group_users_) numerator.row(row).setZero();
   average_weight_.assign(group_users_.size(), 0.0f);
   average_scale_ = Matrix::Zero(group_size, scale_width);
   Matrix plain = Matrix::Zero(average_mixed_ ? group_size : 0, k_ + 1);
@@ -275,11 +280,11 @@ void Trainer::average_across_scenes(bool keep_shared) {
       const auto weight = static_cast<float>(averaging_weight(l, u));
       const auto x = user_factors_[l].row(u).head(k_);
       if (scene_map_on_) {
-        numerator.row(at) +=
+        numerator.row(row) +=
             weight * (x - map.shift.transpose()).cwiseProduct(map.scale.transpose());
         average_scale_.row(at) += weight * map.scale.transpose().cwiseAbs2();
       } else {
-        numerator.row(at) += weight * x;
+        numerator.row(row) += weight * x;
       }
       average_weight_[static_cast<std::size_t>(at)] += weight;
       if (average_mixed_) {
@@ -305,7 +310,7 @@ void Trainer::average_across_scenes(bool keep_shared) {
           Eigen::Map<Eigen::RowVectorXf>(out, width).setZero();
           return;
         }
-        Eigen::Map<Eigen::RowVectorXf>(out, k_) = numerator.row(at);
+        Eigen::Map<Eigen::RowVectorXf>(out, k_) = numerator.row(row);
         out[k_] = average_weight_[static_cast<std::size_t>(at)];
         Eigen::Map<Eigen::RowVectorXf>(out + k_ + 1, scale_width) = average_scale_.row(at);
         if (average_mixed_) Eigen::Map<Eigen::RowVectorXf>(out + mixed_at, k_ + 1) = plain.row(at);
@@ -313,7 +318,7 @@ void Trainer::average_across_scenes(bool keep_shared) {
       [&](std::int32_t row, const float* sum) {
         const std::int32_t at = group_index_[static_cast<std::size_t>(row)];
         if (at < 0) return;
-        numerator.row(at) = Eigen::Map<const Eigen::RowVectorXf>(sum, k_);
+        numerator.row(row) = Eigen::Map<const Eigen::RowVectorXf>(sum, k_);
         average_weight_[static_cast<std::size_t>(at)] = sum[k_];
         average_scale_.row(at) = Eigen::Map<const Eigen::RowVectorXf>(sum + k_ + 1, scale_width);
         if (average_mixed_)
@@ -323,13 +328,14 @@ void Trainer::average_across_scenes(bool keep_shared) {
   Eigen::RowVectorXf z(k_);
   for (std::size_t at = 0; at < group_users_.size(); ++at) {
     const auto i = static_cast<Eigen::Index>(at);
+    const std::int32_t row = group_users_[at];
     float& weight = average_weight_[at];
     if (weight > 0 && scene_map_on_) {
       // Coordinate d is free (any value minimises) where every a_sd of the user is 0.
       for (Eigen::Index d = 0; d < k_; ++d)
-        z(d) = average_scale_(i, d) > 0 ? numerator(i, d) / average_scale_(i, d) : 0.0f;
+        z(d) = average_scale_(i, d) > 0 ? numerator(row, d) / average_scale_(i, d) : 0.0f;
     } else if (weight > 0) {
-      z = numerator.row(i) / weight;
+      z = numerator.row(row) / weight;
     } else if (average_mixed_ && plain(i, k_) > 0) {
       weight = plain(i, k_);
       z = plain.row(i).head(k_) / weight;
@@ -337,7 +343,7 @@ void Trainer::average_across_scenes(bool keep_shared) {
     } else {
       z.setZero();  // not active in any scene with training data
     }
-    if (!keep_shared) shared_.row(group_users_[at]) = z;
+    if (!keep_shared) shared_.row(row) = z;
   }
   if (!keep_shared) shared_complete_ = grid_.shard_comm.size() == 1;  // one group: all its users
 }
