@@ -1,6 +1,8 @@
 // `sceneals train`: the job's stages in order (app/train_job.h), each measured by the same
 // runner. Every stage is collective; rank 0 prints one line per stage step and per iteration.
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 #include "app/command_options.h"
@@ -47,6 +49,15 @@ int run_train(const mpi::Communicator& world, const std::vector<std::string>& ar
 
   const std::int64_t peak = job.report(stages);
   const double seconds = stages.elapsed_seconds();
+  if (world.is_root()) {
+    // What the parallel write achieved: the file's bytes over the write stage's wall time
+    // (serving the rows, the collective HDF5 writes, the flush and the rename).
+    const double megabytes = static_cast<double>(std::filesystem::file_size(config.output)) / 1e6;
+    const double write_seconds = stages.record("write").seconds;
+    std::printf("file: %.1f MB written by %d rank%s in %.2f s (%.1f MB/s)\n", megabytes,
+                world.size(), world.size() == 1 ? "" : "s", write_seconds,
+                megabytes / std::max(write_seconds, 1e-9));
+  }
   if (world.is_root())
     std::printf("embeddings written to %s (%.1f s, peak memory %.1f MB per rank at most)\n",
                 config.output.c_str(), seconds, static_cast<double>(peak) / 1e6);

@@ -5,6 +5,11 @@ run_ranks 2 generate --output "$WORK/data.csv" --users 800 --items 300 --interac
 run_ranks 2 train --input "$WORK/data.csv" --output "$WORK/model.h5" --factors 8 --iterations 4 \
   --write-split "$WORK/split" | tee "$WORK/log.txt"
 grep -q "embeddings written to $WORK/model.h5" "$WORK/log.txt" || fail "no final line"
+# The write's report: the file's size as the file system has it, and a rate.
+reported_mb=$(sed -n 's/^file: \([0-9.]*\) MB written by 2 ranks in [0-9.]* s ([0-9.]* MB\/s)$/\1/p' "$WORK/log.txt")
+actual_mb=$(stat -c %s "$WORK/model.h5" | awk '{ printf "%.1f", $1 / 1e6 }')
+[ -n "$reported_mb" ] && [ "$reported_mb" = "$actual_mb" ] ||
+  fail "the write's report '$(grep '^file:' "$WORK/log.txt")' does not give the file's $actual_mb MB"
 [ "$(grep -c '^ *[0-9]* *[0-9.]*e[+-]' "$WORK/log.txt")" -eq 4 ] || fail "expected 4 iteration lines"
 "$PYTHON" "$E2E_DIR/check_embedding_file.py" --expect-run-attributes --expect-bridge "$WORK/model.h5"
 # Rows of users without training data in a scene hold the bridged shared factor.
