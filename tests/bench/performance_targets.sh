@@ -4,7 +4,8 @@
 # end, one line per target with the figure and the target.
 #
 #   bash tests/bench/performance_targets.sh [DATA_DIR]   (default build/bench-data)
-#   PARTS="s1 s8 epinions", REPEATS=3 (S1 runs per configuration), S8_REPEATS=1, S8_ITERATIONS=3.
+#   PARTS="s1 s8 epinions" (also: wide, the 2.3M-user scene of the partitioned item step, and
+#     s1-before, S1 at k = 64 against BEFORE only), REPEATS=3 (S1 runs per configuration), S8_REPEATS=1, S8_ITERATIONS=3.
 #   NATIVE=build-native/app/sceneals: also S1 with a -DSCENEALS_MARCH=native build, against the
 #     default build's dispatched kernels (target: within 5%).
 #   BEFORE=/path/to/older/sceneals: also S8 and Epinions with that binary against this one, the
@@ -152,6 +153,14 @@ if [[ " $PARTS " == *" s1 "* ]]; then
   fi
 fi
 
+if [[ " $PARTS " == *" s1-before "* ]]; then  # S1 at k = 64 against BEFORE only
+  [ -n "${BEFORE:-}" ] || { echo "PARTS=s1-before needs BEFORE=/path/to/older/sceneals" >&2; exit 1; }
+  generate S1 20000 5000 1000000 1
+  s1=(--input "$DATA/S1.csv" --holdout 0 --cold-fraction 0 --factors 64)
+  against_before "S1 k = 64 exact, 2 ranks" s1_exact_vs "$REPEATS" 2 "${s1[@]}" --solver cholesky
+  against_before "S1 k = 64 CG, 2 ranks" s1_cg_vs "$REPEATS" 2 "${s1[@]}" --solver cg --cg-steps 3
+fi
+
 if [[ " $PARTS " == *" s8 "* ]]; then
   generate S8 2000000 200000 20000000 8
   s1_repeats=$REPEATS  # back for the parts after this one
@@ -230,6 +239,30 @@ import run_evidence; run_evidence.convert_epinions(sys.argv[1], sys.argv[2])' "$
         "cold R@20 $(metric $run cold 20 5), warm R@20 $(metric $run warm 20 5)"
     done
   fi
+fi
+
+if [[ " $PARTS " == *" wide "* ]]; then
+  # One scene of 2.3 million users with 2 interactions each (two distinct items of 1,000, drawn
+  # by awk's seeded rand), k = 256, CG, one iteration (docs/performance.md, "Partitioned user
+  # factors"): what a rank holds must shrink as ranks are added. About 3 GB of memory at 4 ranks.
+  file="$DATA/wide.csv"
+  [ -s "$file" ] || awk 'BEGIN { srand(7); print "user,item,scene,value"
+    for (u = 0; u < 2300000; u++) { a = int(rand() * 1000); do { b = int(rand() * 1000) } while (b == a)
+      printf "u%d,i%d,s,1\nu%d,i%d,s,1\n", u, a, u, b } }' > "$file"
+  wide=(--input "$file" --factors 256 --solver cg --iterations 1 --holdout 0 --cold-fraction 0)
+  wide_repeats=$REPEATS
+  REPEATS=1
+  for ranks in 2 4; do
+    run "wide_np$ranks" "$ranks" "${wide[@]}"
+    [ -z "${BEFORE:-}" ] || RUN_BINARY=$BEFORE run "wide_before_np$ranks" "$ranks" "${wide[@]}"
+  done
+  REPEATS=$wide_repeats
+  echo "== summary wide"
+  target "wide scene, peak memory per rank at 4 ranks / 2 ranks: $(peak_mb wide_np4) / $(peak_mb wide_np2) MB" \
+    "= $(ratio "$(peak_mb wide_np4)" "$(peak_mb wide_np2)") (target: <= 0.6); iteration $(field wide_np2 iteration 2) s" \
+    "at 2 ranks, $(field wide_np4 iteration 2) s at 4"
+  [ -z "${BEFORE:-}" ] || target "wide scene with BEFORE: peak $(peak_mb wide_before_np2) MB at 2 ranks," \
+    "$(peak_mb wide_before_np4) MB at 4; iteration $(field wide_before_np2 iteration 2) s, $(field wide_before_np4 iteration 2) s"
 fi
 
 echo "== targets"
