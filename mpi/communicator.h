@@ -143,25 +143,24 @@ class Communicator {
       blocks[d] = d == 0 ? send : blocks[d - 1] + send_counts[d - 1];
     return alltoallv_blocks(blocks, send_counts, counts);
   }
-  /// Like the buffer alltoallv, into memory the caller provides: `allocate(total_elements)`
-  /// returns where the concatenation (in source-rank order) goes, so nothing is copied after.
-  template <class T, class Allocate>
-  void alltoallv_to(const T* send, const std::vector<std::int64_t>& send_counts,
-                    Allocate&& allocate) const {
+  /// Like the buffer alltoallv, when this rank already knows how many elements each rank sends
+  /// it (`recv_counts[r]` from rank r): no exchange of counts first. `out` receives their sum,
+  /// in source-rank order.
+  template <class T>
+  void alltoallv_known(const T* send, const std::vector<std::int64_t>& send_counts,
+                       const std::vector<std::int64_t>& recv_counts, T* out) const {
     static_assert(std::is_trivially_copyable_v<T>, "alltoallv needs trivially copyable data");
     std::vector<const char*> blocks(send_counts.size());
-    std::vector<std::int64_t> block_bytes(send_counts.size());
+    std::vector<std::int64_t> block_bytes(send_counts.size()), recv_bytes(recv_counts.size());
     const char* at = reinterpret_cast<const char*>(send);
     for (std::size_t d = 0; d < send_counts.size(); ++d) {
       blocks[d] = at;
       block_bytes[d] = send_counts[d] * static_cast<std::int64_t>(sizeof(T));
       at += block_bytes[d];
     }
-    std::vector<std::int64_t> recv_bytes;
-    alltoallv_bytes(blocks, block_bytes, &recv_bytes, [&allocate](std::int64_t total) {
-      T* out = allocate(total / static_cast<std::int64_t>(sizeof(T)));
-      return reinterpret_cast<char*>(out);
-    });
+    for (std::size_t r = 0; r < recv_counts.size(); ++r)
+      recv_bytes[r] = recv_counts[r] * static_cast<std::int64_t>(sizeof(T));
+    alltoallv_into(blocks, block_bytes, recv_bytes, reinterpret_cast<char*>(out));
   }
 
   /// Strings to each destination rank; returns the received strings in source-rank order.

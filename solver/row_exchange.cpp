@@ -94,6 +94,12 @@ RowExchange::RowExchange(const mpi::Communicator& comm, const SparseRows& needs,
     largest_batch_rows_ = std::max(largest_batch_rows_, static_cast<std::int64_t>(columns.size()));
   }
 
+  receive_rows_.resize(request_counts.size());
+  for (std::size_t d = 0; d < ranks_size; ++d)
+    for (int round = 0; round < rounds_; ++round)
+      receive_rows_[static_cast<std::size_t>(round) * ranks_size + d] =
+          request_counts[d * static_cast<std::size_t>(rounds_) + static_cast<std::size_t>(round)];
+
   // Tell every owner what to send in each round. It receives, per source rank, the source's
   // counts of all rounds and then its requests in round order.
   std::vector<std::int64_t> sources_counts =
@@ -126,7 +132,12 @@ SparseRows RowExchange::fetch(int round, const SparseRows& needs, const Matrix& 
   const auto ranks = static_cast<std::size_t>(comm_->size());
   const auto base = static_cast<std::size_t>(round) * ranks;
   const Eigen::Index width = local.cols();
-  std::vector<std::int64_t> send_counts(ranks);
+  std::vector<std::int64_t> send_counts(ranks), receive_counts(ranks);
+  std::int64_t received = 0;
+  for (std::size_t d = 0; d < ranks; ++d) {
+    receive_counts[d] = receive_rows_[base + d] * width;
+    received += receive_rows_[base + d];
+  }
   Matrix packed(send_offsets_[base + ranks] - send_offsets_[base], width);
   Eigen::Index at = 0;
   for (std::size_t d = 0; d < ranks; ++d) {
@@ -135,10 +146,8 @@ SparseRows RowExchange::fetch(int round, const SparseRows& needs, const Matrix& 
       packed.row(at++) = local.row(send_rows_[static_cast<std::size_t>(s)]);
     send_counts[d] = (last - first) * width;
   }
-  comm_->alltoallv_to(packed.data(), send_counts, [&](std::int64_t total) {
-    rows.resize(static_cast<Eigen::Index>(total / width), width);
-    return rows.data();
-  });
+  rows.resize(received, width);
+  comm_->alltoallv_known(packed.data(), send_counts, receive_counts, rows.data());
   if (round >= batches()) return SparseRows{};
   const std::int64_t first = batch_first_row(round);
   return SparseRows{needs.offsets + first, local_index_.data(), needs.value,

@@ -56,6 +56,8 @@ class RowExchange {
   // send_rows_[send_offsets_[r * ranks + d] .. send_offsets_[r * ranks + d + 1]).
   std::vector<std::int32_t> send_rows_;
   std::vector<std::int64_t> send_offsets_{0};
+  // Rows this rank receives in round r from rank d: receive_rows_[r * ranks + d].
+  std::vector<std::int64_t> receive_rows_;
   std::int64_t received_rows_ = 0;
   std::int64_t largest_batch_rows_ = 0;
 };

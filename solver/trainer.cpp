@@ -251,7 +251,7 @@ void Trainer::fit_scene_maps() {
       scene_maps_[l] = stats[l].solve(options_.scene_map_ridge);
 }
 
-void Trainer::average_across_scenes(bool keep_shared) {
+void Trainer::average_across_scenes() {
   // Per group user: sum_s mu_s w_us a_s (x_us - c_s) and sum_s mu_s w_us (then z is their
   // quotient) and, with the map, sum_s mu_s w_us a_s^2 (then z is the quotient by it, per
   // coordinate). Without the map a_s = 1, c_s = 0: the weighted mean.
@@ -261,11 +261,9 @@ void Trainer::average_across_scenes(bool keep_shared) {
                                                        [](float mu) { return mu == 0.0f; });
   const auto group_size = static_cast<Eigen::Index>(group_users_.size());
   const Eigen::Index scale_width = scene_map_on_ ? k_ : 0;
-  // The numerators are summed in z's own rows, which then become z in place, unless z must be
-  // kept: a matrix of their own would be as large as z, the largest thing the step allocates.
-  Matrix kept_numerator;
-  if (keep_shared) kept_numerator.resize(shared_.rows(), k_);
-  Matrix& numerator = keep_shared ? kept_numerator : shared_;
+  // The numerators are summed in z's own rows, which then become z in place: a matrix of their
+  // own would be as large as z, the largest thing the step allocates.
+  Matrix& numerator = shared_;
   for (std::int32_t row : group_users_) numerator.row(row).setZero();
   average_weight_.assign(group_users_.size(), 0.0f);
   average_scale_ = Matrix::Zero(group_size, scale_width);
@@ -343,9 +341,9 @@ void Trainer::average_across_scenes(bool keep_shared) {
     } else {
       z.setZero();  // not active in any scene with training data
     }
-    if (!keep_shared) shared_.row(row) = z;
+    shared_.row(row) = z;
   }
-  if (!keep_shared) shared_complete_ = grid_.shard_comm.size() == 1;  // one group: all its users
+  shared_complete_ = grid_.shard_comm.size() == 1;  // one group: all its users
 }
 
 void Trainer::complete_shared() {
@@ -715,7 +713,7 @@ void Trainer::restore_scene_maps(const std::vector<SceneMap>& maps, const Matrix
                       shard_shared.rows() == shared_.rows() && shard_shared.cols() == k_,
                   "restore_scene_maps: a map per layout and a z row per shard user");
   scene_maps_ = maps;
-  average_across_scenes(/*keep_shared=*/true);
+  average_across_scenes();  // the sums the bridges read; z itself is the checkpoint's
   shared_ = shard_shared;
   shared_complete_ = true;
 }

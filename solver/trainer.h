@@ -188,8 +188,8 @@ class Trainer {
   void plan_averaging();
   /// Each scene's map from the current x and z (exact minimiser; collective over the group).
   void fit_scene_maps();
-  /// z_u from x and the maps. With `keep_shared`, only the sums (weights) are recomputed.
-  void average_across_scenes(bool keep_shared = false);
+  /// z_u from x and the maps, and the sums (weights) the bridges read.
+  void average_across_scenes();
   /// Collective over the shard: z for the shard users of other groups (once, before z is
   /// written; training reads only its own group's users).
   void complete_shared();

@@ -24,6 +24,13 @@ grep -qE "^overall +cold-item" "$WORK/m1.log" || fail "no cold-item row in the m
 for n in 2 4; do
   "$PYTHON" "$E2E_DIR/compare_embeddings.py" "$WORK/m1.h5" "$WORK/m$n.h5" --tolerance 1e-4
 done
+# The prior's weights and targets follow the items batch by batch when the item step exchanges
+# user rows in many rounds (solver/row_exchange.h): the same bits as the default 1x2 run.
+run_ranks 2 train "${common[@]}" "${prior[@]}" --output "$WORK/x2.h5" --grid 1x2 \
+  --exchange-buffer-mb 0.002 > "$WORK/x2.log"
+grep -qE "exchanged \(at most ([4-9]|[1-9][0-9]+) rounds" "$WORK/x2.log" ||
+  fail "no exchange in many rounds: $(grep 'item step' "$WORK/x2.log")"
+"$PYTHON" "$E2E_DIR/compare_embeddings.py" "$WORK/m2.h5" "$WORK/x2.h5" --tolerance 0
 "$PYTHON" "$E2E_DIR/brute_force_metrics.py" "$WORK/m1.h5" "$WORK/split/train.csv" \
   "$WORK/split/test.csv" "$WORK/m1.json" 5,10 --features "$WORK/f.csv"
 for n in 2 4; do

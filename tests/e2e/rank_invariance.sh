@@ -5,7 +5,7 @@
 # Every step is deterministic given the rows it sees except the order in which MPI sums the
 # cross-scene averages, the item step's X_s'X_s (from each user shard's partial Gram) and the
 # objective terms; the stated tolerance is 1e-4 times the largest factor magnitude after 8
-# iterations (float32 factors and sums), 2e-4 with the scene map, which is fitted from those
+# iterations (float32 factors and sums), 3e-4 with the scene map, which is fitted from those
 # factors and feeds them back (measured: 2.6e-6 without the map, 1.1e-4 with it).
 source "$(dirname "$0")/common.sh"
 run_ranks 1 generate --output "$WORK/data.csv" --users 600 --items 240 --interactions 15000 --scenes 2 --seed 11
@@ -27,7 +27,7 @@ run_ranks 4 train "${four[@]}" --output "$WORK/four4.h5" --grid 4x1 > "$WORK/fou
 mapped=("${common[@]}" --scene-map-ridge 2)
 run_ranks 1 train "${mapped[@]}" --output "$WORK/m1.h5" --grid 1x1 > "$WORK/m1.log"
 run_ranks 4 train "${mapped[@]}" --output "$WORK/m4.h5" --grid 2x2 > "$WORK/m4.log"
-"$PYTHON" "$E2E_DIR/compare_embeddings.py" "$WORK/m1.h5" "$WORK/m4.h5" --tolerance 2e-4
+"$PYTHON" "$E2E_DIR/compare_embeddings.py" "$WORK/m1.h5" "$WORK/m4.h5" --tolerance 3e-4
 # ... and the map changes the model (so the comparison above tests the map's path).
 if "$PYTHON" "$E2E_DIR/compare_embeddings.py" "$WORK/r1.h5" "$WORK/m1.h5" --tolerance 1e-4 >/dev/null 2>&1; then
   fail "--scene-map-ridge 2 gave the same factors as no map"
@@ -44,7 +44,9 @@ for f in x2 x4; do
   rounds=$(sed -n 's/.*of 2 exchanged (at most \([0-9]*\) rounds.*/\1/p' "$WORK/$f.log")
   [ "${rounds:-0}" -gt 3 ] || fail "$f: expected an exchange in many rounds: $(grep 'item step' "$WORK/$f.log")"
 done
+run_ranks 4 train "${common[@]}" --output "$WORK/r4b.h5" --grid 1x4 > "$WORK/r4b.log"
 "$PYTHON" "$E2E_DIR/compare_embeddings.py" "$WORK/r2a.h5" "$WORK/x2.h5" --tolerance 0
+"$PYTHON" "$E2E_DIR/compare_embeddings.py" "$WORK/r4b.h5" "$WORK/x4.h5" --tolerance 0
 "$PYTHON" "$E2E_DIR/compare_embeddings.py" "$WORK/r1.h5" "$WORK/x4.h5" --tolerance 1e-4
 # Another seed is another model: the comparison must notice (so the check can fail).
 if "$PYTHON" "$E2E_DIR/compare_embeddings.py" "$WORK/r1.h5" "$WORK/other.h5" --tolerance 1e-4 >/dev/null 2>&1; then

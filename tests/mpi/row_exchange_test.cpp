@@ -49,7 +49,7 @@ Block random_block(int rank, std::int64_t rows, std::int64_t list_rows, std::int
       columns.insert(static_cast<std::int32_t>(random() % static_cast<unsigned>(list_rows)));
     for (std::int32_t c : columns) {
       block.index.push_back(c);
-      block.value.push_back(1.0f);
+      block.value.push_back(static_cast<float>(block.value.size()));  // the entry's own number
     }
     block.offsets.push_back(static_cast<std::int64_t>(block.index.size()));
   }
@@ -99,7 +99,7 @@ TEST(RowExchange, EachBatchGetsExactlyTheRowsItNamesWithinTheBudget) {
         distinct.insert(column);
         ASSERT_LT(batch.index[e], rows.rows());
         EXPECT_EQ(rows.row(batch.index[e]), row_value(column)) << "round " << round;
-        EXPECT_EQ(batch.value[e], 1.0f);
+        EXPECT_EQ(batch.value[e], static_cast<float>(e));
       }
     }
     EXPECT_EQ(rows.rows(), static_cast<Eigen::Index>(distinct.size()));  // no row twice
@@ -110,6 +110,19 @@ TEST(RowExchange, EachBatchGetsExactlyTheRowsItNamesWithinTheBudget) {
         EXPECT_LE(count, cap) << "round " << round << " from rank " << rank;
       }
       if (rank != me) received_from_others += count;
+    }
+    // Batches are as large as the budget allows: the next block row would break it.
+    if (round + 1 < exchange.batches()) {
+      const std::int64_t next = exchange.batch_first_row(round + 1);
+      std::map<int, std::int64_t> with_next = from;
+      for (std::int64_t e = block.offsets[static_cast<std::size_t>(next)];
+           e < block.offsets[static_cast<std::size_t>(next) + 1]; ++e) {
+        const std::int32_t column = block.index[static_cast<std::size_t>(e)];
+        if (distinct.count(column) == 0) ++with_next[owner(column)];
+      }
+      bool over = false;
+      for (const auto& [rank, count] : with_next) over |= count > cap;
+      EXPECT_TRUE(over) << "round " << round << " could have taken block row " << next;
     }
     largest = std::max(largest, static_cast<std::int64_t>(distinct.size()));
   }
