@@ -64,29 +64,36 @@ void stream_to_root(const mpi::Communicator& world, std::int64_t rows, MakeSink&
   });
 }
 
-void export_matrix(const mpi::Communicator& world, const io::EmbeddingFileReader& model,
-                   const std::string& name, std::int64_t rows, std::int64_t columns,
-                   const std::string& path) {
+/// A float32 .npy file of `rows` x `columns`, whose rows `read(begin, count)` gives (collective).
+template <class Read>
+void export_matrix(const mpi::Communicator& world, std::int64_t rows, std::int64_t columns,
+                   const std::string& path, Read&& read) {
   stream_to_root<io::NpyWriter>(
       world, rows,
       [&](std::optional<io::NpyWriter>& sink) {
         sink.emplace(path, "<f4", sizeof(float), std::vector<std::int64_t>{rows, columns});
       },
-      [&](std::int64_t begin, std::int64_t count) {
-        return model.read_matrix_rows(name, rows, columns, begin, count);
-      });
+      read);
 }
 
-void export_flags(const mpi::Communicator& world, const io::EmbeddingFileReader& model,
-                  const std::string& name, std::int64_t rows, const std::string& path) {
+void export_matrix(const mpi::Communicator& world, const io::EmbeddingFileReader& model,
+                   const std::string& name, std::int64_t rows, std::int64_t columns,
+                   const std::string& path) {
+  export_matrix(world, rows, columns, path, [&](std::int64_t begin, std::int64_t count) {
+    return model.read_matrix_rows(name, rows, columns, begin, count);
+  });
+}
+
+/// A uint8 .npy file of `rows` flags, which `read(begin, count)` gives (collective).
+template <class Read>
+void export_flags(const mpi::Communicator& world, std::int64_t rows, const std::string& path,
+                  Read&& read) {
   stream_to_root<io::NpyWriter>(
       world, rows,
       [&](std::optional<io::NpyWriter>& sink) {
         sink.emplace(path, "|u1", 1, std::vector<std::int64_t>{rows});
       },
-      [&](std::int64_t begin, std::int64_t count) {
-        return model.read_flag_rows(name, rows, begin, count);
-      });
+      read);
 }
 
 /// A text file of one id per line, in row order.
@@ -149,10 +156,20 @@ void export_npy(const mpi::Communicator& world, const io::EmbeddingFileReader& m
                 (dir / "shared.user_factors.npy").string());
   for (const std::string& scene : scenes) {
     const std::string group = "/scenes/" + scene, file = (dir / scene).string() + ".";
-    export_matrix(world, model, group + "/user_factors", users, k + 1, file + "user_factors.npy");
-    export_flags(world, model, group + "/user_active", users, file + "user_active.npy");
+    // The served rows of every user, bridged ones included, whatever the file stores.
+    export_matrix(world, users, k + 1, file + "user_factors.npy",
+                  [&](std::int64_t begin, std::int64_t count) {
+                    return model.read_user_rows(scene, begin, count);
+                  });
+    export_flags(world, users, file + "user_active.npy",
+                 [&](std::int64_t begin, std::int64_t count) {
+                   return model.read_user_active(scene, begin, count);
+                 });
     export_matrix(world, model, group + "/item_factors", items, k + 1, file + "item_factors.npy");
-    export_flags(world, model, group + "/item_active", items, file + "item_active.npy");
+    export_flags(world, items, file + "item_active.npy",
+                 [&](std::int64_t begin, std::int64_t count) {
+                   return model.read_flag_rows(group + "/item_active", items, begin, count);
+                 });
     if (model.has_dataset(group + "/bridge"))
       export_matrix(world, model, group + "/bridge", k + 1, k, file + "bridge.npy");
   }
@@ -190,8 +207,7 @@ struct QueryBlock {
 QueryBlock nearest_items(const io::EmbeddingFileReader& model, const io::ServingScene& scene,
                          std::int64_t begin, std::int64_t end, int count, double item_norm) {
   const int k = scene.k;
-  const io::FactorMatrix users = model.read_matrix_rows(scene.group + "/user_factors",
-                                                        model.n_users(), k + 1, begin, end - begin);
+  const io::FactorMatrix users = model.read_user_rows(scene.name, begin, end - begin);
   const std::vector<eval::RankedItems> ranked = eval::rank_items(users, scene.items, count, {});
   QueryBlock block;
   for (Eigen::Index u = 0; u < users.rows(); ++u) {

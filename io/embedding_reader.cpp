@@ -393,32 +393,32 @@ std::vector<SceneFactors> EmbeddingFileReader::read_scenes(
     std::vector<std::int64_t> feature_item_rows;
     FactorMatrix feature_items;
   };
+  // The served user rows of this rank's shard, per scene (none from scenes of other groups).
+  const std::int64_t columns = factors() + 1;
+  std::vector<FactorMatrix> shard_users;
+  for (std::size_t s = 0; s < scenes.size(); ++s) {
+    const bool mine = grid.plan.group_of_scene[s] == grid.group;
+    shard_users.push_back(read_user_rows(scenes[s], users.row_begin(), mine ? users.size() : 0));
+  }
   std::vector<Slice> slices;
   mpi::run_agreed(comm_, [&] {
     for (std::size_t s = 0; s < scenes.size(); ++s) {
       const bool mine = grid.plan.group_of_scene[s] == grid.group;
       const std::string group = "/scenes/" + scenes[s];
-      const std::string user_name = group + "/user_factors", item_name = group + "/item_factors",
-                        active_name = group + "/item_active";
-      const Dataset user_factors = open_dataset(file_.get(), path_, user_name);
-      expect(user_factors, path_, user_name, H5T_FLOAT, "floating-point numbers", {n_users_, 0});
-      const auto columns = static_cast<std::int64_t>(user_factors.dims[1]);
+      const std::string item_name = group + "/item_factors", active_name = group + "/item_active";
       const Dataset item_factors = open_dataset(file_.get(), path_, item_name);
       expect(item_factors, path_, item_name, H5T_FLOAT, "floating-point numbers",
              {n_items_, columns});
       const Dataset item_active = open_dataset(file_.get(), path_, active_name);
       expect(item_active, path_, active_name, H5T_INTEGER, "integer flags", {n_items_});
 
-      const std::int64_t user_rows = mine ? users.size() : 0;
       const std::int64_t item_rows = mine ? items.size() : 0;
       Slice slice{static_cast<int>(s),
-                  FactorMatrix(user_rows, columns),
+                  std::move(shard_users[s]),
                   {},
                   FactorMatrix(item_rows, columns),
                   {},
                   FactorMatrix(0, columns)};
-      read_rows(user_factors, H5T_NATIVE_FLOAT, users.row_begin(), user_rows, slice.users.data(),
-                path_, user_name);
       std::vector<std::uint8_t> active(static_cast<std::size_t>(item_rows));
       read_rows(item_active, H5T_NATIVE_UINT8, items.row_begin(), item_rows, active.data(), path_,
                 active_name);
@@ -646,6 +646,46 @@ std::vector<std::uint8_t> EmbeddingFileReader::read_flag_rows(
     const std::string& name, std::int64_t rows,
     const std::vector<std::int64_t>& ascending_rows) const {
   return read_flag_runs(name, rows, runs_of(ascending_rows));
+}
+
+FactorMatrix EmbeddingFileReader::read_user_rows(
+    const std::string& scene, const std::vector<std::int64_t>& ascending_rows) const {
+  return read_user_runs(scene, runs_of(ascending_rows));
+}
+
+FactorMatrix EmbeddingFileReader::read_user_rows(const std::string& scene, std::int64_t begin,
+                                                 std::int64_t count) const {
+  return read_user_runs(scene, range_runs(begin, count));
+}
+
+std::vector<std::uint8_t> EmbeddingFileReader::read_user_active(
+    const std::string& scene, const std::vector<std::int64_t>& ascending_rows) const {
+  return read_user_active_runs(scene, runs_of(ascending_rows));
+}
+
+std::vector<std::uint8_t> EmbeddingFileReader::read_user_active(const std::string& scene,
+                                                                std::int64_t begin,
+                                                                std::int64_t count) const {
+  return read_user_active_runs(scene, range_runs(begin, count));
+}
+
+std::int64_t EmbeddingFileReader::factors() const {
+  const std::vector<std::int64_t> shape = dataset_shape("/shared/user_factors");
+  mpi::run_agreed(comm_, [&] {
+    if (shape.size() != 2 || shape[1] < 1)
+      throw InputError(path_, "/shared/user_factors is not a [n_users, k] matrix");
+  });
+  return shape[1];
+}
+
+FactorMatrix EmbeddingFileReader::read_user_runs(const std::string& scene,
+                                                 const RowRuns& runs) const {
+  return read_matrix_runs("/scenes/" + scene + "/user_factors", n_users_, factors() + 1, runs);
+}
+
+std::vector<std::uint8_t> EmbeddingFileReader::read_user_active_runs(const std::string& scene,
+                                                                     const RowRuns& runs) const {
+  return read_flag_runs("/scenes/" + scene + "/user_active", n_users_, runs);
 }
 
 EmbeddingFileReader::ReadPlan EmbeddingFileReader::plan_of(const RowRuns& runs) const {

@@ -103,6 +103,20 @@ class EmbeddingFileReader {
                                 std::int64_t begin, std::int64_t count) const;
   FactorMatrix read_matrix_rows(const std::string& name, std::int64_t rows, std::int64_t columns,
                                 const std::vector<std::int64_t>& ascending_rows) const;
+  /// The rows scene `scene` (a name of scenes()) serves the users at `ascending_rows`
+  /// (distinct, ascending) or in [begin, begin + count): [x_us, 1] of a user active in the scene,
+  /// else the row the model serves a user without training data there (docs/embedding-file.md,
+  /// "Cold users"). A version 1 file stores both; a version 2 file stores the active users' rows
+  /// only, and the others are computed here from /shared/user_factors and the scene's bridge.
+  FactorMatrix read_user_rows(const std::string& scene,
+                              const std::vector<std::int64_t>& ascending_rows) const;
+  FactorMatrix read_user_rows(const std::string& scene, std::int64_t begin,
+                              std::int64_t count) const;
+  /// 1 where the user has training data in the scene, for the same rows.
+  std::vector<std::uint8_t> read_user_active(const std::string& scene,
+                                             const std::vector<std::int64_t>& ascending_rows) const;
+  std::vector<std::uint8_t> read_user_active(const std::string& scene, std::int64_t begin,
+                                             std::int64_t count) const;
   /// Rows of a 1-D integer dataset of length `rows` (user_active, item_active), as 0/1 flags.
   std::vector<std::uint8_t> read_flag_rows(const std::string& name, std::int64_t rows,
                                            std::int64_t begin, std::int64_t count) const;
@@ -121,6 +135,11 @@ class EmbeddingFileReader {
                                 const RowRuns& runs) const;
   std::vector<std::uint8_t> read_flag_runs(const std::string& name, std::int64_t rows,
                                            const RowRuns& runs) const;
+  FactorMatrix read_user_runs(const std::string& scene, const RowRuns& runs) const;
+  std::vector<std::uint8_t> read_user_active_runs(const std::string& scene,
+                                                  const RowRuns& runs) const;
+  /// k, from /shared/user_factors (collective).
+  std::int64_t factors() const;
 
   const mpi::Communicator& comm_;
   std::string path_;
