@@ -1,16 +1,12 @@
 #include "solver/bridge.h"
 
+#include "io/bridged_row.h"
 #include "mpi/error.h"
 
 namespace sceneals::solver {
 
 void apply_bridge(const Matrix& bridge, const float* z, float* out_row) {
-  const Eigen::Index k = bridge.cols();
-  Eigen::VectorXf a(k + 1);
-  for (Eigen::Index i = 0; i < k; ++i) a(i) = z[i];
-  a(k) = 1.0f;
-  Eigen::Map<Eigen::VectorXf>(out_row, k) = bridge.transpose() * a;
-  out_row[k] = 1.0f;
+  io::bridged_row(bridge, z, out_row);
 }
 
 }  // namespace sceneals::solver
