@@ -449,7 +449,7 @@ void TrainJob::write() {
   split_ = io::SplitRatings();
   validation_ = io::SplitRatings();
   io::EmbeddingFileContent content = solver::export_embeddings(
-      sharded_->grid, data, trainer_->shared_factors(), layouts, std::move(served_),
+      sharded_->grid, data, trainer_->shared_factors(), layouts, std::move(served_), kind_,
       features_ ? features_->names() : std::vector<std::string>());
   content.metrics = std::move(metrics_);
   content.tuning = std::move(tuning_records_);

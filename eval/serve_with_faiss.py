@@ -18,6 +18,8 @@ import faiss
 import h5py
 import numpy as np
 
+import sceneals_model  # beside this script: the served user rows of format 1 and 2
+
 
 def load_scene(path, scene):
     """(user ids, user rows [x, 1], active item ids, active item rows [y, b]) of one scene."""
@@ -26,7 +28,7 @@ def load_scene(path, scene):
         items = np.array([i.decode() for i in f["items/id"][()]], dtype=object)
         group = f["scenes"][scene]
         active = group["item_active"][()] != 0
-        user_rows = group["user_factors"][()]
+        user_rows = sceneals_model.user_rows(f, scene)  # bridged rows of cold users included
         item_rows = np.ascontiguousarray(group["item_factors"][()][active], dtype=np.float32)
     return users, user_rows, items[active], item_rows
 

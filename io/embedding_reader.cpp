@@ -9,6 +9,7 @@
 #include <limits>
 #include <utility>
 
+#include "io/bridged_row.h"
 #include "io/hdf5_file_check.h"
 #include "io/id_hash.h"
 #include "io/line_parser.h"
@@ -212,15 +213,18 @@ std::optional<std::int64_t> integer_attribute(hid_t file, const std::string& pat
   return value;
 }
 
-void check_format(hid_t file, const std::string& path) {
+/// The file's format_version, when this program reads it.
+std::int64_t check_format(hid_t file, const std::string& path) {
   if (string_attribute(file, path, "format") != std::string(kEmbeddingFormat))
     throw InputError(path, "not a SceneALS embedding file");
   const std::optional<std::int64_t> version = integer_attribute(file, path, "format_version");
   if (!version) throw InputError(path, "not a SceneALS embedding file (no format_version)");
-  if (*version != kEmbeddingFormatVersion)
+  if (*version < kOldestEmbeddingFormatVersion || *version > kEmbeddingFormatVersion)
     throw InputError(path, "format_version " + std::to_string(*version) +
                                " is not supported (this program reads " +
+                               std::to_string(kOldestEmbeddingFormatVersion) + " to " +
                                std::to_string(kEmbeddingFormatVersion) + ")");
+  return *version;
 }
 
 std::vector<std::string> list_scenes(hid_t file, const std::string& path) {
@@ -269,7 +273,15 @@ EmbeddingFileReader::EmbeddingFileReader(const mpi::Communicator& comm, std::str
     mpi::set_mpio_file_access(access.get(), comm);
     file_ = FileHandle(
         checked(H5Fopen(path_.c_str(), H5F_ACC_RDONLY, access.get()), "H5Fopen", path_, "/"));
-    check_format(file_.get(), path_);
+    format_version_ = check_format(file_.get(), path_);
+    if (format_version_ >= 2) {
+      const std::optional<std::string> cold =
+          string_attribute(file_.get(), path_, "cold_user_rows");
+      if (cold != std::string("bridge") && cold != std::string("unit"))
+        throw InputError(path_, "the root attribute cold_user_rows is '" + cold.value_or("") +
+                                    "', expected bridge or unit");
+      cold_user_rows_ = *cold;
+    }
     n_users_ = id_count(file_.get(), path_, "/users/id");
     n_items_ = id_count(file_.get(), path_, "/items/id");
     scenes_ = list_scenes(file_.get(), path_);
@@ -678,14 +690,84 @@ std::int64_t EmbeddingFileReader::factors() const {
   return shape[1];
 }
 
+const std::vector<std::int64_t>& EmbeddingFileReader::stored_users(const std::string& scene) const {
+  const auto cached = stored_users_.find(scene);
+  if (cached != stored_users_.end()) return cached->second;
+  Hdf5ErrorPrintingOff quiet;
+  const std::string name = "/scenes/" + scene + "/user_index";
+  std::vector<std::int64_t> index;
+  mpi::run_agreed(comm_, [&] {
+    const Dataset d = open_dataset(file_.get(), path_, name);
+    if (d.type_class != H5T_INTEGER || d.dims.size() != 1)
+      throw InputError(path_, name + " is not a 1-D integer dataset");
+    index.resize(d.dims[0]);
+    read_rows(d, H5T_NATIVE_INT64, 0, static_cast<std::int64_t>(index.size()), index.data(), path_,
+              name);
+    for (std::size_t i = 0; i < index.size(); ++i)
+      if (index[i] < 0 || index[i] >= n_users_ || (i > 0 && index[i] <= index[i - 1]))
+        throw InputError(path_, name + " is not ascending within the " + std::to_string(n_users_) +
+                                    " users (row " + std::to_string(i) + ")");
+  });
+  return stored_users_.emplace(scene, std::move(index)).first->second;
+}
+
 FactorMatrix EmbeddingFileReader::read_user_runs(const std::string& scene,
                                                  const RowRuns& runs) const {
-  return read_matrix_runs("/scenes/" + scene + "/user_factors", n_users_, factors() + 1, runs);
+  const std::int64_t k = factors();
+  const std::string group = "/scenes/" + scene;
+  if (format_version_ == 1) return read_matrix_runs(group + "/user_factors", n_users_, k + 1, runs);
+  // Version 2: the scene stores its active users' rows; the others are served from z and the
+  // bridge as training served them (io/bridged_row.h).
+  const std::vector<std::int64_t>& index = stored_users(scene);
+  std::vector<std::int64_t> positions, cold_rows;
+  std::vector<std::int64_t> source;  // per row: its position in `stored`, or -1 - its cold row
+  for (const auto& [first, length] : runs)
+    for (std::int64_t row = first; row < first + length; ++row) {
+      const auto at = std::lower_bound(index.begin(), index.end(), row);
+      if (at != index.end() && *at == row) {
+        source.push_back(static_cast<std::int64_t>(positions.size()));
+        positions.push_back(at - index.begin());
+      } else {
+        source.push_back(-1 - static_cast<std::int64_t>(cold_rows.size()));
+        cold_rows.push_back(row);
+      }
+    }
+  const bool from_shared = cold_user_rows_ == "bridge";
+  const FactorMatrix stored = read_matrix_rows(
+      group + "/user_factors", static_cast<std::int64_t>(index.size()), k + 1, positions);
+  const FactorMatrix shared = read_matrix_rows(
+      "/shared/user_factors", n_users_, k, from_shared ? cold_rows : std::vector<std::int64_t>());
+  std::optional<FactorMatrix> bridge;
+  if (from_shared && has_dataset(group + "/bridge"))
+    bridge = read_matrix_rows(group + "/bridge", k + 1, k, 0, k + 1);
+  FactorMatrix out(static_cast<Eigen::Index>(source.size()), k + 1);
+  for (std::size_t i = 0; i < source.size(); ++i) {
+    const auto r = static_cast<Eigen::Index>(i);
+    if (source[i] >= 0) {
+      out.row(r) = stored.row(source[i]);
+    } else if (!from_shared) {
+      out.row(r).setZero();
+      out(r, k) = 1.0f;
+    } else if (bridge) {
+      bridged_row(*bridge, shared.row(-1 - source[i]).data(), out.row(r).data());
+    } else {
+      out.row(r).head(k) = shared.row(-1 - source[i]);
+      out(r, k) = 1.0f;
+    }
+  }
+  return out;
 }
 
 std::vector<std::uint8_t> EmbeddingFileReader::read_user_active_runs(const std::string& scene,
                                                                      const RowRuns& runs) const {
-  return read_flag_runs("/scenes/" + scene + "/user_active", n_users_, runs);
+  if (format_version_ == 1)
+    return read_flag_runs("/scenes/" + scene + "/user_active", n_users_, runs);
+  const std::vector<std::int64_t>& index = stored_users(scene);
+  std::vector<std::uint8_t> active;
+  for (const auto& [first, length] : runs)
+    for (std::int64_t row = first; row < first + length; ++row)
+      active.push_back(std::binary_search(index.begin(), index.end(), row) ? 1 : 0);
+  return active;
 }
 
 EmbeddingFileReader::ReadPlan EmbeddingFileReader::plan_of(const RowRuns& runs) const {

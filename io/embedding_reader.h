@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,8 +48,8 @@ class EmbeddingFileReader {
   /// attributes. AgreedError (exit code 1) when the file cannot be opened, is not HDF5 ("PATH:
   /// not an HDF5 file"), is empty or truncated (io/hdf5_file_check.h: such files never reach
   /// HDF5), has no `format` = "sceneals-embeddings" ("PATH: not a SceneALS embedding
-  /// file") or another format_version ("PATH: format_version 2 is not supported (this program
-  /// reads 1)"), or lacks /users/id, /items/id or /scenes; also when a dataset declares more
+  /// file") or another format_version ("PATH: format_version 3 is not supported (this program
+  /// reads 1 and 2)"), or lacks /users/id, /items/id or /scenes; also when a dataset declares more
   /// data than the file holds, or ids wider than kMaxIdBytes (here and in read_scenes).
   EmbeddingFileReader(const mpi::Communicator& comm, std::string path);
   ~EmbeddingFileReader();  // collective: every rank destroys it at the same point
@@ -77,6 +78,9 @@ class EmbeddingFileReader {
   std::vector<SceneFactors> read_scenes(const mpi::ProcessGrid& grid, const Catalogue& users,
                                         const Catalogue& items,
                                         const std::vector<std::string>& scenes) const;
+
+  /// The file's format_version (1 or 2).
+  std::int64_t format_version() const { return format_version_; }
 
   /// A scalar integer root attribute, when present.
   std::optional<std::int64_t> integer_attribute(const char* name) const;
@@ -112,6 +116,9 @@ class EmbeddingFileReader {
                               const std::vector<std::int64_t>& ascending_rows) const;
   FactorMatrix read_user_rows(const std::string& scene, std::int64_t begin,
                               std::int64_t count) const;
+  /// Version 2 only: the scene's user_index, the /users/id rows whose rows it stores (its
+  /// active users, ascending), read once and kept (collective the first time).
+  const std::vector<std::int64_t>& stored_users(const std::string& scene) const;
   /// 1 where the user has training data in the scene, for the same rows.
   std::vector<std::uint8_t> read_user_active(const std::string& scene,
                                              const std::vector<std::int64_t>& ascending_rows) const;
@@ -147,6 +154,9 @@ class EmbeddingFileReader {
   std::int64_t n_users_ = 0;
   std::int64_t n_items_ = 0;
   std::vector<std::string> scenes_;
+  std::int64_t format_version_ = 0;
+  std::string cold_user_rows_;  // version 2: "bridge" or "unit"
+  mutable std::map<std::string, std::vector<std::int64_t>> stored_users_;  // per scene
 };
 
 }  // namespace sceneals::io

@@ -54,11 +54,11 @@ std::vector<TiledDataset> tiled_datasets(const EmbeddingFileContent& c) {
        c.n_users,
        {c.shared_row_begin, block_rows(c.shared_user_factors, c.computed_shared_factors)}},
   };
-  // user_active and item_active share the row blocks of their factor matrices.
+  // user_index and item_active share the row blocks of their factor matrices.
   for (const SceneEmbeddingBlock& s : c.scenes) {
     out.push_back({scene_group(s.name) + "/user_factors",
-                   "n_users",
-                   c.n_users,
+                   "the scene's active users",
+                   s.user_rows_total,
                    {s.user_row_begin, block_rows(s.user_factors, s.computed_user_factors)}});
     out.push_back({scene_group(s.name) + "/item_factors",
                    "n_items",
@@ -111,9 +111,13 @@ void check_local_content(const EmbeddingFileContent& c) {
     check_factor_block(s.user_factors, s.computed_user_factors, k + 1, group + "/user_factors");
     check_factor_block(s.item_factors, s.computed_item_factors, k + 1, group + "/item_factors");
     const std::int64_t user_rows = block_rows(s.user_factors, s.computed_user_factors);
-    require(static_cast<std::int64_t>(s.user_active.size()) == user_rows,
-            group + "/user_active has " + std::to_string(s.user_active.size()) + " flags for " +
+    require(static_cast<std::int64_t>(s.user_index.size()) == user_rows,
+            group + "/user_index has " + std::to_string(s.user_index.size()) + " rows for " +
                 std::to_string(user_rows) + " factor rows");
+    for (std::size_t i = 0; i < s.user_index.size(); ++i)
+      require(s.user_index[i] >= 0 && s.user_index[i] < c.n_users &&
+                  (i == 0 || s.user_index[i] > s.user_index[i - 1]),
+              group + "/user_index is not ascending within [0, n_users)");
     const std::int64_t item_rows = block_rows(s.item_factors, s.computed_item_factors);
     require(static_cast<std::int64_t>(s.item_active.size()) == item_rows,
             group + "/item_active has " + std::to_string(s.item_active.size()) + " flags for " +
@@ -134,7 +138,9 @@ void check_local_content(const EmbeddingFileContent& c) {
                     std::to_string(d.rows(k, d_features)) + "x" + std::to_string(d.columns(k)));
     }
   }
-  std::set<std::string> attribute_names = {"format", "format_version"};
+  require(c.cold_user_rows == "bridge" || c.cold_user_rows == "unit",
+          "cold_user_rows is '" + c.cold_user_rows + "', expected bridge or unit");
+  std::set<std::string> attribute_names = {"format", "format_version", "cold_user_rows"};
   for (const auto& [name, value] : c.attributes)
     require(!name.empty() && attribute_names.insert(name).second,
             "root attribute '" + name + "' is empty, reserved or given twice");
@@ -158,6 +164,7 @@ std::vector<std::pair<const char*, std::string>> replicated_parts(const Embeddin
   field(sizes, std::to_string(c.n_users));
   field(sizes, std::to_string(c.n_items));
   field(sizes, std::to_string(c.factors));
+  field(sizes, c.cold_user_rows);
   for (const std::string& name : c.feature_names) field(sizes, name);
   std::string scenes;
   for (const SceneEmbeddingBlock& s : c.scenes) field(scenes, s.name);
@@ -388,6 +395,50 @@ std::string full_file_system_note(const std::string& path) {
   return " (the file system is full: " + std::to_string(free_bytes) + " bytes free)";
 }
 
+/// The bytes this rank's blocks take in the file (the data, not HDF5's metadata).
+std::int64_t local_data_bytes(const EmbeddingFileContent& c, const AgreedLayout& layout) {
+  const std::int64_t k = c.factors, row = 4 * (k + 1);
+  const auto size = [](const auto& v) { return static_cast<std::int64_t>(v.size()); };
+  std::int64_t bytes = size(c.user_ids) * layout.user_id_length +
+                       size(c.item_ids) * layout.item_id_length +
+                       block_rows(c.shared_user_factors, c.computed_shared_factors) * 4 * k;
+  for (const SceneEmbeddingBlock& s : c.scenes) {
+    bytes += block_rows(s.user_factors, s.computed_user_factors) * row + 8 * size(s.user_index);
+    bytes += block_rows(s.item_factors, s.computed_item_factors) * (row + 1) +
+             size(s.item_from_features);
+    for (const SceneMatrixDataset& d : kSceneMatrixDatasets)
+      if (const std::optional<FactorMatrix>& m = s.*d.member) bytes += 4 * m->size();
+  }
+  constexpr std::int64_t kRecordBytes = 256;  // a metric record's strings and numbers, at most
+  return bytes + (size(c.metrics) + size(c.tuning)) * kRecordBytes;
+}
+
+/// Collective: refuses to start a file that the file system cannot hold. Parallel HDF5 cannot
+/// unwind every failure alike: when the space runs out while it flushes its metadata at close,
+/// one rank can leave the flush early and the ranks then wait in different barriers forever.
+/// Checking first turns the common case (a disk already too full) into an agreed error.
+void check_room_for(const mpi::Communicator& comm, const std::string& temp_path,
+                    const EmbeddingFileContent& c, const AgreedLayout& layout) {
+  // HDF5's object headers, B-trees and the heap: 13 kB for a small model (37,888 bytes for
+  // 24,548 of data), so 64 kB and 1/64 of the data leave room to spare.
+  const std::int64_t data = comm.sum(local_data_bytes(c, layout));
+  const std::int64_t needed = data + (std::int64_t{64} << 10) + data / 64;
+  std::optional<mpi::LocalError> error;
+  if (comm.is_root()) {
+    struct statvfs info {};
+    const std::size_t slash = temp_path.rfind('/');
+    const std::string directory = slash == std::string::npos ? "." : temp_path.substr(0, slash + 1);
+    if (::statvfs(directory.c_str(), &info) == 0) {
+      const auto free_bytes = static_cast<std::int64_t>(info.f_bavail * info.f_frsize);
+      if (free_bytes < needed)
+        error = mpi::LocalError{ExitCode::kBadInput,
+                                "the file system is full: " + std::to_string(free_bytes) +
+                                    " bytes free, the file needs about " + std::to_string(needed)};
+    }
+  }
+  mpi::agree_on_error(comm, error);
+}
+
 /// One open file of the MPI-IO driver; every method is collective over the file's ranks.
 class ParallelFileWriter {
  public:
@@ -422,7 +473,8 @@ class ParallelFileWriter {
   void write_rows(const std::string& name, hid_t file_type, hid_t memory_type,
                   const RowSlice& slice) {
     const DatasetHandle dataset = create_dataset(name, file_type, slice.total_rows, slice.columns);
-    write_part(dataset, name, memory_type, slice);
+    // An empty dataset (a scene left untrained stores no user) has no storage to write to.
+    if (slice.total_rows > 0) write_part(dataset, name, memory_type, slice);
   }
 
   /// A float32 dataset of `total_rows` x `columns` whose `computed.rows` rows from `row_begin`
@@ -581,6 +633,7 @@ void write_contents(ParallelFileWriter& w, const EmbeddingFileContent& c,
                     const AgreedLayout& layout, bool root) {
   w.write_root_attribute("format", std::string(kEmbeddingFormat));
   w.write_root_attribute("format_version", kEmbeddingFormatVersion);
+  w.write_root_attribute("cold_user_rows", c.cold_user_rows);
   for (const auto& [name, value] : c.attributes) w.write_root_attribute(name, value);
 
   w.create_group("/users");
@@ -604,10 +657,12 @@ void write_contents(ParallelFileWriter& w, const EmbeddingFileContent& c,
     const SceneEmbeddingBlock& scene = c.scenes[s];
     const std::string group = scene_group(scene.name);
     w.create_group(group);
-    w.write_rows_in_slabs(group + "/user_factors", c.n_users, c.factors + 1, scene.user_row_begin,
+    w.write_rows_in_slabs(group + "/user_factors", scene.user_rows_total, c.factors + 1,
+                          scene.user_row_begin,
                           computed_rows(scene.user_factors, scene.computed_user_factors));
-    w.write_rows(group + "/user_active", H5T_STD_U8LE, H5T_NATIVE_UINT8,
-                 slice_of(c.n_users, scene.user_row_begin, scene.user_active));
+    w.write_rows(group + "/user_index", H5T_STD_I64LE, H5T_NATIVE_INT64,
+                 {scene.user_rows_total, 0, scene.user_row_begin,
+                  static_cast<std::int64_t>(scene.user_index.size()), scene.user_index.data()});
     w.write_rows_in_slabs(group + "/item_factors", c.n_items, c.factors + 1, scene.item_row_begin,
                           computed_rows(scene.item_factors, scene.computed_item_factors));
     w.write_rows(group + "/item_active", H5T_STD_U8LE, H5T_NATIVE_UINT8,
@@ -704,6 +759,7 @@ void write_embedding_file(const mpi::Communicator& comm, const std::string& fina
   std::optional<mpi::LocalError> error;
   bool created = false;
   try {
+    check_room_for(comm, temp_path, local, layout);
     Hdf5ErrorPrintingOff quiet;
     ParallelFileWriter writer(comm, temp_path);
     created = true;

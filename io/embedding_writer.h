@@ -18,17 +18,21 @@ namespace sceneals::io {
 
 /// Value of the root attribute `format`, and of `format_version` (bumped on incompatible change).
 constexpr const char* kEmbeddingFormat = "sceneals-embeddings";
-constexpr std::int64_t kEmbeddingFormatVersion = 1;
+constexpr std::int64_t kEmbeddingFormatVersion = 2;
+/// The oldest format_version the readers still accept.
+constexpr std::int64_t kOldestEmbeddingFormatVersion = 1;
 
 using AttributeValue = std::variant<std::int64_t, double, std::string>;
 
-/// This rank's part of one scene group /scenes/<name>.
+/// This rank's part of one scene group /scenes/<name>. The scene stores a row for each of its
+/// active users only (user_index names them); readers compute the others' rows.
 struct SceneEmbeddingBlock {
-  std::string name;  ///< every rank lists every scene, in the same order
-  std::int64_t user_row_begin = 0;
-  FactorMatrix user_factors;              ///< rows x (k+1), rows user_row_begin..; may have 0 rows
-  ComputedRows computed_user_factors;     ///< instead of user_factors, which then stays empty
-  std::vector<std::uint8_t> user_active;  ///< one flag per user row
+  std::string name;                      ///< every rank lists every scene, in the same order
+  std::int64_t user_rows_total = 0;      ///< the scene's active users, the same on every rank
+  std::int64_t user_row_begin = 0;       ///< this block's first row among them
+  FactorMatrix user_factors;             ///< rows x (k+1), rows user_row_begin..; may have 0 rows
+  ComputedRows computed_user_factors;    ///< instead of user_factors, which then stays empty
+  std::vector<std::int64_t> user_index;  ///< the /users/id row of each block row, ascending
   std::int64_t item_row_begin = 0;
   FactorMatrix item_factors;              ///< rows x (k+1), rows item_row_begin..; may have 0 rows
   ComputedRows computed_item_factors;     ///< instead of item_factors, which then stays empty
@@ -84,7 +88,11 @@ struct EmbeddingFileContent {
   /// The names of the item features (every rank alike), written to /features/name; empty: the
   /// model has no item features.
   std::vector<std::string> feature_names;
-  /// Root attributes besides `format` and `format_version`, which the writer adds itself.
+  /// What a scene serves a user with no row of its own (root attribute `cold_user_rows`):
+  /// "bridge" ([B_s' [z_u, 1], 1], or [z_u, 1] where the scene has no bridge) or "unit" ([0, 1]).
+  std::string cold_user_rows = "bridge";
+  /// Root attributes besides `format`, `format_version` and `cold_user_rows`, which the writer
+  /// adds itself.
   std::vector<std::pair<std::string, AttributeValue>> attributes;
   /// The evaluation results, as rank 0 holds them: only rank 0's records are written (other ranks
   /// may hold the same, or nothing). When rank 0 has none, the file gets no /metrics group.

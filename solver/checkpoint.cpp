@@ -82,7 +82,8 @@ void write_checkpoint(const mpi::Communicator& world, const mpi::ProcessGrid& gr
   // rest hold [z, 1]) and Y as trained.
   std::vector<ServedScene> state = serve_model(data, trainer, ModelKind::kColearn);
   io::EmbeddingFileContent content =
-      export_embeddings(grid, data, trainer.shared_factors(), trainer.layouts(), std::move(state));
+      export_embeddings(grid, data, trainer.shared_factors(), trainer.layouts(), std::move(state),
+                        ModelKind::kColearn);
   content.attributes = std::move(attributes);
   content.attributes.emplace_back(kIterationAttribute, std::int64_t{progress.iteration});
   content.attributes.emplace_back(kPhasesAttribute, std::int64_t{progress.phases_done});

@@ -105,7 +105,6 @@ std::vector<ServedScene> serve_model(const io::ShardedData& data, const Trainer&
   const int k = trainer.options().als.factors;
   std::vector<ServedScene> served(trainer.layouts().size());
   for (std::size_t l = 0; l < trainer.layouts().size(); ++l) {
-    const SceneLayout& layout = trainer.layouts()[l];
     ServedScene& scene = served[l];
     const std::vector<float> popularity =
         kind == ModelKind::kColearn ? std::vector<float>() : trainer.item_popularity(l);
@@ -117,9 +116,15 @@ std::vector<ServedScene> serve_model(const io::ShardedData& data, const Trainer&
       scene.scene_map->row(1) = map.shift.transpose();
     }
     scene.users = ServedUserRows(data, trainer, l, kind);
-    scene.active.assign(static_cast<std::size_t>(data.users.size()), 0);
-    for (std::int64_t u = 0; u < layout.local_users(); ++u)
-      scene.active[static_cast<std::size_t>(layout.local_user_row(u) - data.users.row_begin())] = 1;
+    if (kind == ModelKind::kPopularity) {
+      scene.active_users = [k](std::int64_t, std::int64_t count, float* out) {
+        Eigen::Map<Matrix> rows(out, count, k + 1);
+        rows.setZero();
+        rows.col(k).setOnes();
+      };
+    } else {
+      scene.active_users = io::rows_of(trainer.user_factors(l));
+    }
     // Items.
     if (kind == ModelKind::kPopularity) {
       scene.items = Matrix::Zero(static_cast<Eigen::Index>(popularity.size()), k + 1);
@@ -137,15 +142,29 @@ std::vector<ServedScene> serve_model(const io::ShardedData& data, const Trainer&
   return served;
 }
 
+const char* cold_user_rows(ModelKind kind) {
+  return kind == ModelKind::kColearn || kind == ModelKind::kPooled ? "bridge" : "unit";
+}
+
 io::EmbeddingFileContent export_embeddings(const mpi::ProcessGrid& grid,
                                            const io::ShardedData& data, const Matrix& shared,
                                            const std::vector<SceneLayout>& scenes,
-                                           std::vector<ServedScene>&& served,
+                                           std::vector<ServedScene>&& served, ModelKind kind,
                                            const std::vector<std::string>& feature_names) {
   const int k = static_cast<int>(shared.cols());
   const bool writes_ids = grid.group == 0;  // one rank per shard writes the shard's ids and z
   io::EmbeddingFileContent content;
   content.feature_names = feature_names;
+  content.cold_user_rows = cold_user_rows(kind);
+  // Every rank takes part in writing every scene's rows, so every rank needs each scene's number
+  // of active users: counted by the first rank of the scene's group, summed over all ranks.
+  std::vector<std::int64_t> active_users(data.scenes.size(), 0);
+  if (grid.group_comm.is_root())
+    for (const SceneLayout& layout : scenes)
+      active_users[static_cast<std::size_t>(layout.scene)] =
+          static_cast<std::int64_t>(layout.user_rows.size());
+  grid.group_comm.allreduce_in_place(active_users, mpi::ReduceOp::kSum);
+  grid.shard_comm.allreduce_in_place(active_users, mpi::ReduceOp::kSum);
   content.n_users = data.users.total();
   content.n_items = data.items.total();
   content.factors = k;
@@ -162,7 +181,7 @@ io::EmbeddingFileContent export_embeddings(const mpi::ProcessGrid& grid,
   for (std::size_t s = 0; s < data.scenes.size(); ++s) {
     io::SceneEmbeddingBlock block;
     block.name = data.scenes[s];
-    block.user_row_begin = data.users.row_begin();
+    block.user_rows_total = active_users[s];
     block.item_row_begin = data.items.row_begin();
     const bool mine = layout_at < scenes.size() && scenes[layout_at].scene == static_cast<int>(s);
     if (!mine) {  // another scene group writes this scene; take part with no rows
@@ -173,9 +192,10 @@ io::EmbeddingFileContent export_embeddings(const mpi::ProcessGrid& grid,
     }
     const SceneLayout& layout = scenes[layout_at];
     ServedScene& scene = served[layout_at];
-    block.computed_user_factors = {static_cast<std::int64_t>(scene.active.size()),
-                                   std::move(scene.users)};
-    block.user_active = std::move(scene.active);
+    block.user_row_begin = layout.user_begin;
+    block.computed_user_factors = {layout.local_users(), std::move(scene.active_users)};
+    block.user_index.assign(layout.user_rows.begin() + layout.user_begin,
+                            layout.user_rows.begin() + layout.user_end);
     if (grid.shard == 0) {  // one rank writes B_s and the maps
       block.bridge = scene.bridge;
       block.scene_map = scene.scene_map;

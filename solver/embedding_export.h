@@ -25,10 +25,12 @@ struct ServedScene {
   /// computed on demand: dense, they are every shard user times every scene of the group. The
   /// source reads the trainer (or model) it was served from, which must outlive it.
   io::RowSource users;
-  std::vector<std::uint8_t> active;  ///< users with training data in the scene
-  Matrix items;                      ///< every item of the scene (layout item_rows order) x (k+1)
-  std::optional<Matrix> bridge;      ///< B_s, colearn only
-  std::optional<Matrix> scene_map;   ///< [a_s; c_s] (2 x k), when trained with the scene map
+  /// The rows of this shard's users active in the scene, in layout order (what the file stores;
+  /// readers compute the other users' rows as `users` does, from z and the bridge).
+  io::RowSource active_users;
+  Matrix items;                     ///< every item of the scene (layout item_rows order) x (k+1)
+  std::optional<Matrix> bridge;     ///< B_s, colearn only
+  std::optional<Matrix> scene_map;  ///< [a_s; c_s] (2 x k), when trained with the scene map
   /// Items served from features (solver/feature_items.h): sorted global rows, rows x (k+1), and
   /// the feature map in raw units ((d+1) x (k+1), on the rank that writes it). Empty without
   /// --item-features.
@@ -41,8 +43,14 @@ struct ServedScene {
 std::vector<ServedScene> serve_model(const io::ShardedData& data, const Trainer& trainer,
                                      ModelKind kind);
 
-/// This rank's blocks of the file: its shard's rows of every dataset of its group's scenes, and,
-/// on the ranks of scene group 0, the ids and shared factors of its shard.
+/// What a model of `kind` serves a user with no row in a scene, as the file's cold_user_rows
+/// names it: "bridge" (colearn, pooled: [B_s' [z_u, 1], 1], or [z_u, 1] without a bridge) or
+/// "unit" (independent, popularity: [0, 1]).
+const char* cold_user_rows(ModelKind kind);
+
+/// Collective over the grid. This rank's blocks of the file: its shard's rows of every dataset of
+/// its group's scenes (the active users' rows only), and, on the ranks of scene group 0, the ids
+/// and shared factors of its shard.
 /// `scenes` are the per-scene layouts `served` belongs to (the trainer's, or the ones a pooled
 /// model was built from); `shared` is z_u of the shard's users. The served row sources move
 /// into the blocks, and the shared rows are read from `shared` as they are written: it must
@@ -51,7 +59,7 @@ std::vector<ServedScene> serve_model(const io::ShardedData& data, const Trainer&
 io::EmbeddingFileContent export_embeddings(const mpi::ProcessGrid& grid,
                                            const io::ShardedData& data, const Matrix& shared,
                                            const std::vector<SceneLayout>& scenes,
-                                           std::vector<ServedScene>&& served,
+                                           std::vector<ServedScene>&& served, ModelKind kind,
                                            const std::vector<std::string>& feature_names = {});
 
 }  // namespace sceneals::solver

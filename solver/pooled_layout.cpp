@@ -127,10 +127,15 @@ std::vector<ServedScene> serve_pooled(const io::ShardedData& data,
     scene.users = [users](std::int64_t first, std::int64_t count, float* out) {
       Eigen::Map<Matrix>(out, count, users->cols()) = users->middleRows(first, count);
     };
-    scene.active.assign(static_cast<std::size_t>(data.users.size()), 0);
+    std::vector<std::int64_t> shard_rows;  // the scene's active users, rows of `users`
     for (std::int64_t u = scenes[s].user_begin; u < scenes[s].user_end; ++u)
-      scene.active[static_cast<std::size_t>(scenes[s].user_rows[static_cast<std::size_t>(u)] -
-                                            data.users.row_begin())] = 1;
+      shard_rows.push_back(scenes[s].user_rows[static_cast<std::size_t>(u)] -
+                           data.users.row_begin());
+    scene.active_users = [users, shard_rows](std::int64_t first, std::int64_t count, float* out) {
+      Eigen::Map<Matrix> rows(out, count, users->cols());
+      for (std::int64_t u = 0; u < count; ++u)
+        rows.row(u) = users->row(shard_rows[static_cast<std::size_t>(first + u)]);
+    };
     scene.items.resize(static_cast<Eigen::Index>(scenes[s].item_rows.size()), k + 1);
     for (std::size_t p = 0; p < scenes[s].item_rows.size(); ++p)
       scene.items.row(static_cast<Eigen::Index>(p)) =

@@ -1,7 +1,7 @@
 # `train --benchmark`: every phase has its line, the iteration's FLOPs are the phases' sum, and
 # the bytes each phase sends per rank are those of the scaling model of docs/performance.md: averaging
 # 2 (G - 1) / G x 4 w M / S with M the users active in scenes of two or more groups, counted
-# here from the written model's user_active and the printed scene groups (grid 2x1, mu > 0),
+# here from the written model's user_index and the printed scene groups (grid 2x1, mu > 0),
 # item step (S - 1) / S x 4 w sum_s (U_s + I_s)
 # (grid 1x2; measured is the busiest rank, so within 15% of the model's mean).
 source "$(dirname "$0")/common.sh"
@@ -37,10 +37,10 @@ for g in set(group_of.values()):
     in_group = numpy.zeros_like(groups_holding, dtype=bool)
     for s in f["scenes"]:
         if group_of[s] == g:
-            in_group |= f["scenes"][s]["user_active"][()].astype(bool)
+            in_group[f["scenes"][s]["user_index"][()]] = True
     groups_holding += in_group
 multi_group = int((groups_holding >= 2).sum())
-active = sum(int(f["scenes"][s]["user_active"][()].sum()) + int(f["scenes"][s]["item_active"][()].sum())
+active = sum(len(f["scenes"][s]["user_index"]) + int(f["scenes"][s]["item_active"][()].sum())
              for s in f["scenes"])
 averaging = 2 * (groups - 1) / groups * 4 * w * multi_group / shards / 1e6
 item_step = (shards - 1) / shards * 4 * w * active / 1e6

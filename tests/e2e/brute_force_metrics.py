@@ -24,11 +24,14 @@ usage: brute_force_metrics.py MODEL TRAIN_CSV TEST_CSV METRICS_JSON K[,K...] [--
 import argparse
 import csv
 import json
+import os
 import sys
 from collections import defaultdict
 
 import h5py
 import numpy as np
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "eval"))
+import sceneals_model  # noqa: E402  (the reader example: served user rows of format 1 and 2)
 
 
 def read_split(path):
@@ -81,7 +84,7 @@ def main():
         item_ids = [i.decode() for i in f["items/id"][()]]
         for scene in f["scenes"]:
             group = f["scenes"][scene]
-            users, items = group["user_factors"][()], group["item_factors"][()]
+            users, items = sceneals_model.user_rows(f, scene), group["item_factors"][()]
             active = group["item_active"][()].astype(bool)
             served = (group["item_from_features"][()].astype(bool)
                       if "item_from_features" in group else np.zeros_like(active))

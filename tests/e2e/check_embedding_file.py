@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Checks a SceneALS embedding file against the layout of docs/embedding-file.md (the embedding
 file"): format attributes, every dataset with its shape and dtype, unique ids, finite factors,
-the fixed last column 1 of scene user factors, zero rows for inactive items, contiguous storage.
+the fixed last column 1 of scene user factors, each scene's user_index (ascending user rows, one
+per stored row), zero rows for inactive items, contiguous storage.
 Usage: check_embedding_file.py FILE [--expect-bridge]  (--expect-bridge: every scene has one).
 Exit 1 with a message naming the first problem; exit 0 with a one-line summary otherwise."""
 import argparse
@@ -11,7 +12,7 @@ import h5py
 import numpy as np
 
 FORMAT = "sceneals-embeddings"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def fail(message):
@@ -82,6 +83,9 @@ def check(path, expect_bridge, expect_run_attributes=False):
         if f.attrs.get("format_version") != FORMAT_VERSION:
             fail(f"root attribute format_version is {f.attrs.get('format_version')!r}, "
                  f"expected {FORMAT_VERSION}")
+        if text(f.attrs.get("cold_user_rows", "")) not in ("bridge", "unit"):
+            fail(f"root attribute cold_user_rows is {f.attrs.get('cold_user_rows')!r}, "
+                 "expected 'bridge' or 'unit'")
         if expect_run_attributes:
             missing = [a for a in RUN_ATTRIBUTES if a not in f.attrs]
             if missing:
@@ -106,13 +110,19 @@ def check(path, expect_bridge, expect_run_attributes=False):
         bridges = 0
         for name in scenes:
             group = f"scenes/{name}"
-            user_factors = finite_factors(f, f"{group}/user_factors", (n_users, k + 1))
+            # The scene's active users: their /users/id rows, ascending, and one row each.
+            index_set = f.get(f"{group}/user_index")
+            if not isinstance(index_set, h5py.Dataset) or index_set.ndim != 1:
+                fail(f"{group}/user_index is missing or not one-dimensional")
+            index = dataset(f, f"{group}/user_index", index_set.shape, np.int64)
+            if len(index) and (index[0] < 0 or index[-1] >= n_users or np.any(np.diff(index) <= 0)):
+                fail(f"{group}/user_index is not ascending within [0, {n_users})")
+            user_factors = finite_factors(f, f"{group}/user_factors", (len(index), k + 1))
             not_one = np.flatnonzero(user_factors[:, k] != 1.0)
             if len(not_one):
-                row = int(not_one[0])
-                fail(f"{group}/user_factors row {row} (user {users[row]!r}) has last column "
-                     f"{user_factors[row, k]}, expected 1")
-            flags(f, f"{group}/user_active", n_users)
+                row = int(index[not_one[0]])
+                fail(f"{group}/user_factors row {int(not_one[0])} (user {users[row]!r}) has last "
+                     f"column {user_factors[not_one[0], k]}, expected 1")
             item_factors = finite_factors(f, f"{group}/item_factors", (n_items, k + 1))
             item_active = flags(f, f"{group}/item_active", n_items)
             nonzero_inactive = np.flatnonzero(~item_active & np.any(item_factors != 0, axis=1))

@@ -16,6 +16,8 @@ import sys
 
 import h5py
 import numpy as np
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "eval"))
+import sceneals_model  # noqa: E402  (the reader example: served user rows of format 1 and 2)
 
 
 def check_npy(f, directory, scenes):
@@ -23,19 +25,25 @@ def check_npy(f, directory, scenes):
         with open(os.path.join(directory, name)) as text:
             ids = text.read().split("\n")
         assert ids[-1] == "" and ids[:-1] == [i.decode() for i in f[dataset][()]], name
-    files = {"shared.user_factors.npy": f["shared/user_factors"]}
+    # Users as every scene serves them (format 2 stores active users' rows only).
+    files = {"shared.user_factors.npy": f["shared/user_factors"][()]}
     for scene in scenes:
-        for part in ("user_factors", "user_active", "item_factors", "item_active", "bridge"):
+        files[f"{scene}.user_factors.npy"] = sceneals_model.user_rows(f, scene)
+        files[f"{scene}.user_active.npy"] = sceneals_model.user_active(f, scene).astype(np.uint8)
+        for part in ("item_factors", "item_active", "bridge"):
             if part in f["scenes"][scene]:
-                files[f"{scene}.{part}.npy"] = f["scenes"][scene][part]
+                files[f"{scene}.{part}.npy"] = f["scenes"][scene][part][()]
     assert set(os.listdir(directory)) == set(files) | {"users.txt", "items.txt"}, \
         sorted(set(os.listdir(directory)) ^ (set(files) | {"users.txt", "items.txt"}))
     for name, dataset in files.items():
         array = np.load(os.path.join(directory, name), allow_pickle=False)
-        expected = dataset[()]
+        expected = dataset
         assert array.dtype == (np.float32 if expected.dtype.kind == "f" else np.uint8), name
         assert array.flags["C_CONTIGUOUS"] and array.shape == expected.shape, name
-        assert np.array_equal(array, expected), name
+        # Bridged rows: SceneALS's float32 product against numpy's, to float32 rounding.
+        assert np.allclose(array, expected, rtol=1e-5, atol=1e-6), name
+        if ".user_factors" not in name:
+            assert np.array_equal(array, expected), name
     print(f"ok: {len(files)} .npy files and the id files equal the embedding file")
 
 
@@ -43,7 +51,7 @@ def check_ann(f, path, scene, queries):
     group = f["scenes"][scene]
     active = np.flatnonzero(group["item_active"][()])
     Y = group["item_factors"][()][active]
-    X = group["user_factors"][()][:queries]
+    X = sceneals_model.user_rows(f, scene)[:queries]
     item_ids = np.array([i.decode() for i in f["items/id"][()]])[active]
     user_ids = [u.decode() for u in f["users/id"][()][:queries]]
     k1 = Y.shape[1]
@@ -55,12 +63,13 @@ def check_ann(f, path, scene, queries):
         assert [i.decode() for i in a["train_ids"][()]] == list(item_ids)
         assert [u.decode() for u in a["test_ids"][()]] == user_ids
     assert train.dtype == np.float32 and neighbors.dtype == np.int32
-    assert np.array_equal(train[:, :k1], Y) and np.array_equal(test[:, :k1], X)
+    assert np.array_equal(train[:, :k1], Y) and np.allclose(test[:, :k1], X, rtol=1e-5, atol=1e-6)
     assert np.all(test[:, k1] == 0)
     norms = np.linalg.norm(train.astype(np.float64), axis=1)
     assert np.allclose(norms, norms.max(), rtol=1e-5), "train rows of different norms"
     scores = test.astype(np.float64) @ train.astype(np.float64).T
-    assert np.allclose(scores, X.astype(np.float64) @ Y.astype(np.float64).T)
+    # The extra coordinates change no score: the exported user points against the item rows.
+    assert np.allclose(scores, test[:, :k1].astype(np.float64) @ Y.astype(np.float64).T)
     count = min(100, len(active))
     assert neighbors.shape == (queries, count) and distances.shape == (queries, count)
     swaps = 0

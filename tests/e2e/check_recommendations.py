@@ -20,6 +20,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from compare_recommendations import read  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "eval"))
+import sceneals_model  # noqa: E402  (the reader example: served user rows of format 1 and 2)
 
 
 def main():
@@ -35,9 +37,9 @@ def main():
         user_row = {u.decode(): r for r, u in enumerate(f["users/id"][()])}
         item_ids = [i.decode() for i in f["items/id"][()]]
         group = f["scenes"][scene]
-        X = group["user_factors"][()].astype(np.float64)
+        X = sceneals_model.user_rows(f, scene).astype(np.float64)
         Y = group["item_factors"][()].astype(np.float64)
-        active_users = group["user_active"][()]
+        active_users = sceneals_model.user_active(f, scene)
         active_items = np.flatnonzero(group["item_active"][()])
         bridge = group["bridge"][()].astype(np.float64) if "bridge" in group else None
         Z = f["shared/user_factors"][()].astype(np.float64)

@@ -7,9 +7,12 @@ tie (within TOL); every score must match the other list's at the same rank withi
 usage: compare_recommendations.py MODEL SCENE EXPECTED_CSV ACTUAL_CSV [TOL]
 """
 import csv
+import os
 import sys
 import h5py
 import numpy as np
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "eval"))
+import sceneals_model  # noqa: E402  (the reader example: served user rows of format 1 and 2)
 
 
 def read(path):
@@ -33,7 +36,7 @@ def main():
     with h5py.File(model, "r") as f:
         user_row = {u.decode(): r for r, u in enumerate(f["users/id"][()])}
         item_row = {i.decode(): r for r, i in enumerate(f["items/id"][()])}
-        X = f["scenes"][scene]["user_factors"][()].astype(np.float64)
+        X = sceneals_model.user_rows(f, scene).astype(np.float64)
         Y = f["scenes"][scene]["item_factors"][()].astype(np.float64)
     swaps = 0
     for (user, a), (_, b) in zip(expected, actual):

@@ -12,8 +12,9 @@ actual_mb=$(stat -c %s "$WORK/model.h5" | awk '{ printf "%.1f", $1 / 1e6 }')
   fail "the write's report '$(grep '^file:' "$WORK/log.txt")' does not give the file's $actual_mb MB"
 [ "$(grep -c '^ *[0-9]* *[0-9.]*e[+-]' "$WORK/log.txt")" -eq 4 ] || fail "expected 4 iteration lines"
 "$PYTHON" "$E2E_DIR/check_embedding_file.py" --expect-run-attributes --expect-bridge "$WORK/model.h5"
-# Rows of users without training data in a scene hold the bridged shared factor.
-"$PYTHON" "$E2E_DIR/check_inactive_rows.py" "$WORK/model.h5"
+# The file stores the active users' rows; the reader serves the others the bridged shared factor.
+run_ranks 2 export --model "$WORK/model.h5" --format npy --output "$WORK/npy" > /dev/null
+"$PYTHON" "$E2E_DIR/check_inactive_rows.py" "$WORK/model.h5" "$WORK/npy"
 ls "$WORK" | grep -q tmp && fail "temporary file left behind"
 "$PYTHON" "$E2E_DIR/check_split_files.py" "$WORK/data.csv" "$WORK/split/train.csv" "$WORK/split/test.csv" "$WORK/model.h5"
 # --seed reaches the split: another seed holds out other interactions.

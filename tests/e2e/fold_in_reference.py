@@ -12,11 +12,14 @@ usage: fold_in_reference.py MODEL SCENE ITEMS(comma-separated) OUTPUT_CSV K [USE
 """
 import csv
 import math
+import os
 import sys
 from collections import Counter
 
 import h5py
 import numpy as np
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "eval"))
+import sceneals_model  # noqa: E402  (the reader example: served user rows of format 1 and 2)
 
 
 def configuration(text):
@@ -41,8 +44,8 @@ def main():
         prior = None
         if user in users:
             r = users[user]
-            if group["user_active"][r] == 0:
-                prior = group["user_factors"][r].astype(np.float64)[:-1]
+            if not sceneals_model.user_active(f, scene)[r]:
+                prior = sceneals_model.user_rows(f, scene)[r].astype(np.float64)[:-1]
             elif "bridge" in group:
                 z = f["shared/user_factors"][r].astype(np.float64)
                 prior = group["bridge"][()].astype(np.float64).T @ np.append(z, 1.0)

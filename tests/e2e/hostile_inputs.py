@@ -169,8 +169,15 @@ CASES = [
     # HDF5 itself detects the truncation; its wording is not ours to pin, only that it says so.
     case("truncated_model", 1, ("contains", "truncated"), None, args=eval_args("{dir}/truncated.h5")),
     case("model_of_another_format_version", 1,
-         "{dir}/version2.h5: format_version 2 is not supported (this program reads 1)",
-         None, args=eval_args("{dir}/version2.h5")),
+         "{dir}/version3.h5: format_version 3 is not supported (this program reads 1 to 2)",
+         None, args=eval_args("{dir}/version3.h5")),
+    # Format 2 without its cold_user_rows attribute: refused, not served wrong rows.
+    case("model_without_cold_user_rows", 1,
+         "{dir}/no_cold_rule.h5: the root attribute cold_user_rows is '', expected bridge or unit",
+         None, args=eval_args("{dir}/no_cold_rule.h5")),
+    # A user_index that is not ascending: refused with the dataset named.
+    case("model_with_unsorted_user_index", 1, ("contains", "user_index is not ascending"), None,
+         args=eval_args("{dir}/unsorted_index.h5")),
     case("hdf5_file_not_sceneals", 1, "{dir}/plain.h5: not a SceneALS embedding file", None,
          args=eval_args("{dir}/plain.h5")),
     case("csv_as_model", 1, "{split}/train.csv: not an HDF5 file", None,
@@ -202,10 +209,18 @@ def prepare_models():
         model = f.read()
     with open(os.path.join(WORK, "truncated.h5"), "wb") as f:
         f.write(model[: len(model) // 3])
-    with open(os.path.join(WORK, "version2.h5"), "wb") as f:
-        f.write(model)
-    with h5py.File(os.path.join(WORK, "version2.h5"), "r+") as f:
-        f.attrs["format_version"] = 2
+    for name in ("version3.h5", "no_cold_rule.h5", "unsorted_index.h5"):
+        with open(os.path.join(WORK, name), "wb") as f:
+            f.write(model)
+    with h5py.File(os.path.join(WORK, "version3.h5"), "r+") as f:
+        f.attrs["format_version"] = 3
+    with h5py.File(os.path.join(WORK, "no_cold_rule.h5"), "r+") as f:
+        del f.attrs["cold_user_rows"]
+    with h5py.File(os.path.join(WORK, "unsorted_index.h5"), "r+") as f:
+        index = f["scenes"][list(f["scenes"])[0]]["user_index"]
+        rows = index[()]
+        rows[[0, 1]] = rows[[1, 0]]
+        index[...] = rows
     with h5py.File(os.path.join(WORK, "plain.h5"), "w") as f:
         f["x"] = [1, 2, 3]
     with open(os.path.join(WORK, "ghost_test.csv"), "w") as f:

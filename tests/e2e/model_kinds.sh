@@ -23,8 +23,12 @@ with h5py.File(sys.argv[1]) as colearn, h5py.File(sys.argv[2]) as popularity:
     for scene in colearn["scenes"]:
         assert "bridge" in colearn["scenes"][scene], f"colearn scene {scene} has no bridge"
         assert "bridge" not in popularity["scenes"][scene]
-        users = popularity[f"scenes/{scene}/user_factors"][()]
+        users = popularity[f"scenes/{scene}/user_factors"][()]  # its active users' rows
         assert np.all(users[:, :-1] == 0) and np.all(users[:, -1] == 1), "popularity users are [0, 1]"
+    # Users without a row of their own get [0, 1] too (independent, popularity), the bridged z
+    # with colearn.
+    assert popularity.attrs["cold_user_rows"] in (b"unit", "unit")
+    assert colearn.attrs["cold_user_rows"] in (b"bridge", "bridge")
 print("model files OK")
 PY
 run_ranks 1 train "${common[@]}" --model-kind pooled --output "$WORK/pooled1.h5" > /dev/null

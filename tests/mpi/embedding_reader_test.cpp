@@ -72,7 +72,8 @@ EmbeddingFileContent model_content(const mpi::Communicator& comm) {
     for (std::int64_t u = 0; u < users; ++u)
       for (std::int64_t col = 0; col <= kFactors; ++col)
         scene.user_factors(u, col) = user_value(u, col, s);
-    scene.user_active.assign(static_cast<std::size_t>(users), 1);
+    scene.user_rows_total = kUsers;  // every user active in every scene
+    for (std::int64_t u = 0; u < users; ++u) scene.user_index.push_back(u);
     scene.item_factors = FactorMatrix::Zero(items, kFactors + 1);
     for (std::int64_t i = 0; i < items; ++i) {
       scene.item_active.push_back(item_active(i, s) ? 1 : 0);
@@ -366,9 +367,12 @@ TEST(EmbeddingReader, FilesThatAreNotOursGiveAgreedExitOne) {
     return std::string(e.what());
   };
 
-  write_foreign_file(world, dir + "/v2.h5", kEmbeddingFormat, 2);
-  EXPECT_EQ(error_of(dir + "/v2.h5"),
-            dir + "/v2.h5: format_version 2 is not supported (this program reads 1)");
+  write_foreign_file(world, dir + "/v3.h5", kEmbeddingFormat, 3);
+  EXPECT_EQ(error_of(dir + "/v3.h5"),
+            dir + "/v3.h5: format_version 3 is not supported (this program reads 1 to 2)");
+  write_foreign_file(world, dir + "/v0.h5", kEmbeddingFormat, 0);
+  EXPECT_EQ(error_of(dir + "/v0.h5"),
+            dir + "/v0.h5: format_version 0 is not supported (this program reads 1 to 2)");
   write_foreign_file(world, dir + "/other.h5", "something-else", 1);
   EXPECT_EQ(error_of(dir + "/other.h5"), dir + "/other.h5: not a SceneALS embedding file");
   write_foreign_file(world, dir + "/plain.h5", nullptr, 1);

@@ -123,13 +123,20 @@ EmbeddingFileContent local_model(const mpi::Communicator& comm) {
   for (std::int64_t s = 1; s <= static_cast<std::int64_t>(kScenes.size()); ++s) {
     SceneEmbeddingBlock scene;
     scene.name = kScenes[s - 1];
+    // The scene stores its active users only: this rank's block of the users, those of them
+    // active, after the active users of the blocks before it.
     const Block users = uneven_block(kUsers, n, r, static_cast<int>(2 + s));
-    scene.user_row_begin = users.begin;
-    scene.user_factors = matrix(users, kFactors + 1, [s](std::int64_t u, std::int64_t col) {
-      return expected_scene_user(u, col, s);
-    });
+    for (std::int64_t u = 0; u < kUsers; ++u) {
+      scene.user_rows_total += user_active(u, s) ? 1 : 0;
+      scene.user_row_begin += user_active(u, s) && u < users.begin ? 1 : 0;
+    }
     for (std::int64_t u = users.begin; u < users.begin + users.rows; ++u)
-      scene.user_active.push_back(user_active(u, s) ? 1 : 0);
+      if (user_active(u, s)) scene.user_index.push_back(u);
+    scene.user_factors.resize(static_cast<Eigen::Index>(scene.user_index.size()), kFactors + 1);
+    for (std::size_t p = 0; p < scene.user_index.size(); ++p)
+      for (std::int64_t col = 0; col <= kFactors; ++col)
+        scene.user_factors(static_cast<Eigen::Index>(p), col) =
+            expected_scene_user(scene.user_index[p], col, s);
     const Block items = uneven_block(kItems, n, r, static_cast<int>(5 + s));
     scene.item_row_begin = items.begin;
     scene.item_factors = matrix(items, kFactors + 1, [s](std::int64_t i, std::int64_t col) {
@@ -230,6 +237,26 @@ void expect_factors(hid_t file, const std::string& path, std::int64_t rows, std:
           << path << " row " << r << " column " << c;
 }
 
+/// The rows of scene `s`'s active users (user_active) and their user_index.
+void expect_stored_users(hid_t file, const std::string& group, std::int64_t users, std::int64_t s) {
+  std::vector<std::int64_t> active;
+  for (std::int64_t u = 0; u < users; ++u)
+    if (user_active(u, s)) active.push_back(u);
+  const Read<std::int64_t> index =
+      read_dataset<std::int64_t>(file, group + "/user_index", H5T_STD_I64LE, H5T_NATIVE_INT64);
+  EXPECT_TRUE(index.type_ok) << group;
+  EXPECT_EQ(index.values, active) << group + "/user_index";
+  const Read<float> rows =
+      read_dataset<float>(file, group + "/user_factors", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT);
+  const auto width = static_cast<std::size_t>(kFactors + 1);
+  ASSERT_EQ(rows.dims, (Dims{active.size(), width})) << group;
+  for (std::size_t p = 0; p < active.size(); ++p)
+    for (std::size_t c = 0; c < width; ++c)
+      EXPECT_EQ(rows.values[p * width + c],
+                expected_scene_user(active[p], static_cast<std::int64_t>(c), s))
+          << group << "/user_factors row " << p << " column " << c;
+}
+
 void expect_flags(hid_t file, const std::string& path, std::int64_t rows,
                   bool (*expected)(std::int64_t, std::int64_t), std::int64_t s) {
   const Read<std::uint8_t> read =
@@ -318,7 +345,8 @@ void verify_file(const std::string& path, int ranks, const std::vector<MetricRec
 
   EXPECT_EQ(read_string_attribute(f, "format"), "sceneals-embeddings");
   EXPECT_EQ(
-      read_scalar_attribute<std::int64_t>(f, "format_version", H5T_STD_I64LE, H5T_NATIVE_INT64), 1);
+      read_scalar_attribute<std::int64_t>(f, "format_version", H5T_STD_I64LE, H5T_NATIVE_INT64), 2);
+  EXPECT_EQ(read_string_attribute(f, "cold_user_rows"), "bridge");
   EXPECT_EQ(read_scalar_attribute<std::int64_t>(f, "factors", H5T_STD_I64LE, H5T_NATIVE_INT64),
             kFactors);
   EXPECT_EQ(read_scalar_attribute<double>(f, "lambda", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE), 0.125);
@@ -327,7 +355,7 @@ void verify_file(const std::string& path, int ranks, const std::vector<MetricRec
   EXPECT_EQ(read_string_attribute(f, "empty"), "");
   H5O_info_t info{};
   ASSERT_GE(H5Oget_info2(f, &info, H5O_INFO_NUM_ATTRS), 0);
-  EXPECT_EQ(info.num_attrs, 7u);  // the five above and format, format_version
+  EXPECT_EQ(info.num_attrs, 8u);  // the five above and format, format_version, cold_user_rows
 
   std::vector<std::string> users, items;
   for (std::int64_t u = 0; u < kUsers; ++u) users.push_back(user_id(u));
@@ -341,8 +369,7 @@ void verify_file(const std::string& path, int ranks, const std::vector<MetricRec
   EXPECT_EQ(scenes.nlinks, kScenes.size());
   for (std::int64_t s = 1; s <= static_cast<std::int64_t>(kScenes.size()); ++s) {
     const std::string group = "/scenes/" + kScenes[s - 1];
-    expect_factors(f, group + "/user_factors", kUsers, kFactors + 1, expected_scene_user, s);
-    expect_flags(f, group + "/user_active", kUsers, user_active, s);
+    expect_stored_users(f, group, kUsers, s);
     expect_factors(f, group + "/item_factors", kItems, kFactors + 1, expected_scene_item, s);
     expect_flags(f, group + "/item_active", kItems, item_active, s);
     const bool has_bridge = bridge_holder(s, ranks) >= 0;
@@ -567,6 +594,7 @@ EmbeddingFileContent many_user_model(const mpi::Communicator& comm, Asks& asks,
   SceneEmbeddingBlock scene;
   scene.name = kScenes[0];
   const Block users = uneven_block(kManyUsers, n, r, 3);
+  scene.user_rows_total = kManyUsers;  // every user active: the stored rows are the users' rows
   scene.user_row_begin = users.begin;
   if (r % 2 == 0) {
     scene.computed_user_factors.rows = users.rows;
@@ -584,7 +612,7 @@ EmbeddingFileContent many_user_model(const mpi::Communicator& comm, Asks& asks,
     });
   }
   for (std::int64_t u = users.begin; u < users.begin + users.rows; ++u)
-    scene.user_active.push_back(user_active(u, 1) ? 1 : 0);
+    scene.user_index.push_back(u);
   const Block items = uneven_block(kItems, n, r, 6);
   scene.item_row_begin = items.begin;
   if (r % 2 == 1)  // items like the shared rows
@@ -628,7 +656,6 @@ TEST(EmbeddingWriter, UserRowsFromASourceAreAskedForInSlabsAndLandInPlace) {
     expect_factors(file.get(), "/shared/user_factors", kManyUsers, kFactors, user_value, 0);
     expect_factors(file.get(), "/scenes/alpha/user_factors", kManyUsers, kFactors + 1,
                    expected_scene_user, 1);
-    expect_flags(file.get(), "/scenes/alpha/user_active", kManyUsers, user_active, 1);
     expect_factors(file.get(), "/scenes/alpha/item_factors", kItems, kFactors + 1,
                    expected_scene_item, 1);
     std::filesystem::remove_all(dir);

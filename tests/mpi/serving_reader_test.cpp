@@ -27,6 +27,21 @@ float user_value(std::int64_t row, std::int64_t col) {
   return static_cast<float>(row) + 0.125f * static_cast<float>(col);
 }
 bool user_active(std::int64_t row) { return row % 5 != 2; }
+// z_u and the bridge: small halves and quarters, so that every bridged row is exact in float32.
+float shared_value(std::int64_t row, std::int64_t col) {
+  return static_cast<float>(row % 7) + 0.5f * static_cast<float>(col);
+}
+float bridge_value(std::int64_t row, std::int64_t col) {
+  return static_cast<float>(row) - 0.25f * static_cast<float>(col);
+}
+/// The row the scene serves user `row`: its own when active, else [B' [z_u, 1], 1] summed here.
+float served_value(std::int64_t row, std::int64_t col) {
+  if (user_active(row)) return user_value(row, col);
+  if (col == kFactors) return 1.0f;
+  double sum = bridge_value(kFactors, col);
+  for (std::int64_t i = 0; i < kFactors; ++i) sum += shared_value(row, i) * bridge_value(i, col);
+  return static_cast<float>(sum);
+}
 bool item_active(std::int64_t row) { return row % 3 != 1; }
 
 std::vector<std::string> ids(const char* prefix, std::int64_t n) {
@@ -48,21 +63,30 @@ EmbeddingFileContent model_content(const mpi::Communicator& comm) {
     c.user_ids = ids("u", kUsers);
     c.item_ids = ids("i", kItems);
   }
-  c.shared_user_factors = FactorMatrix::Constant(users, kFactors, 0.5f);
+  c.shared_user_factors.resize(users, kFactors);
+  for (std::int64_t u = 0; u < users; ++u)
+    for (std::int64_t col = 0; col < kFactors; ++col)
+      c.shared_user_factors(u, col) = shared_value(u, col);
   SceneEmbeddingBlock scene;
   scene.name = "books";
-  scene.user_factors.resize(users, kFactors + 1);
-  for (std::int64_t u = 0; u < users; ++u) {
+  for (std::int64_t u = 0; u < kUsers; ++u) scene.user_rows_total += user_active(u) ? 1 : 0;
+  for (std::int64_t u = 0; u < users; ++u)
+    if (user_active(u)) scene.user_index.push_back(u);
+  scene.user_factors.resize(static_cast<Eigen::Index>(scene.user_index.size()), kFactors + 1);
+  for (std::size_t p = 0; p < scene.user_index.size(); ++p)
     for (std::int64_t col = 0; col <= kFactors; ++col)
-      scene.user_factors(u, col) = user_value(u, col);
-    scene.user_active.push_back(user_active(u) ? 1 : 0);
-  }
+      scene.user_factors(static_cast<Eigen::Index>(p), col) = user_value(scene.user_index[p], col);
   scene.item_factors = FactorMatrix::Zero(items, kFactors + 1);
   for (std::int64_t i = 0; i < items; ++i) {
     scene.item_active.push_back(item_active(i) ? 1 : 0);
     if (item_active(i)) scene.item_factors.row(i).setConstant(static_cast<float>(-i));
   }
-  if (all) scene.bridge = FactorMatrix::Constant(kFactors + 1, kFactors, 2.0f);
+  if (all) {
+    scene.bridge = FactorMatrix(kFactors + 1, kFactors);
+    for (std::int64_t i = 0; i <= kFactors; ++i)
+      for (std::int64_t col = 0; col < kFactors; ++col)
+        (*scene.bridge)(i, col) = bridge_value(i, col);
+  }
   c.scenes.push_back(std::move(scene));
   c.attributes = {{"model_kind", std::string("colearn")},
                   {"lambda", 0.25},
@@ -91,26 +115,31 @@ TEST(ServingReader, ScatteredOverlappingRowsReadTheirValues) {
       for (std::int64_t row = 65530 + r; row < 65545 + r; ++row) rows.push_back(row);
     rows.push_back(kUsers - 1);
   }
-  const FactorMatrix got =
-      reader.read_matrix_rows("/scenes/books/user_factors", kUsers, kFactors + 1, rows);
-  const std::vector<std::uint8_t> flags =
-      reader.read_flag_rows("/scenes/books/user_active", kUsers, rows);
+  // The scene stores its active users' rows; the reader computes the others' (format 2).
+  const FactorMatrix got = reader.read_user_rows("books", rows);
+  const std::vector<std::uint8_t> flags = reader.read_user_active("books", rows);
   ASSERT_EQ(got.rows(), static_cast<Eigen::Index>(rows.size()));
   ASSERT_EQ(flags.size(), rows.size());
   std::int64_t wrong = 0;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     for (std::int64_t col = 0; col <= kFactors; ++col)
-      wrong += got(static_cast<Eigen::Index>(i), col) != user_value(rows[i], col);
+      wrong += got(static_cast<Eigen::Index>(i), col) != served_value(rows[i], col);
     wrong += flags[i] != (user_active(rows[i]) ? 1 : 0);
   }
   EXPECT_EQ(wrong, 0) << "rank " << r << " of " << world.size();
 
   // Contiguous ranges, different on every rank and partly overlapping.
   const std::int64_t begin = 1000 * r, count = 2500;
-  const FactorMatrix range =
-      reader.read_matrix_rows("/scenes/books/user_factors", kUsers, kFactors + 1, begin, count);
+  const FactorMatrix range = reader.read_user_rows("books", begin, count);
   for (std::int64_t i = 0; i < count; ++i)
-    EXPECT_EQ(range(i, 1), user_value(begin + i, 1)) << "row " << begin + i;
+    for (std::int64_t col = 0; col <= kFactors; ++col)
+      EXPECT_EQ(range(i, col), served_value(begin + i, col)) << "row " << begin + i;
+  // The stored rows themselves, scattered, through the plain matrix read.
+  const std::vector<std::int64_t>& index = reader.stored_users("books");
+  const FactorMatrix stored =
+      reader.read_matrix_rows("/scenes/books/user_factors", static_cast<std::int64_t>(index.size()),
+                              kFactors + 1, std::vector<std::int64_t>{0, 2});
+  EXPECT_EQ(stored(1, 0), user_value(index[2], 0));
   const std::vector<std::string> all = ids("u", kUsers);
   EXPECT_EQ(reader.read_id_rows("/users/id", kUsers - 2, 2),
             std::vector<std::string>(all.end() - 2, all.end()));
@@ -133,7 +162,7 @@ TEST(ServingReader, SceneAttributesAndErrors) {
   EXPECT_EQ(scene.position_of_row[1], -1);
   EXPECT_EQ(scene.ids, ids("i", kItems));
   ASSERT_TRUE(scene.bridge.has_value());
-  EXPECT_EQ((*scene.bridge)(kFactors, kFactors - 1), 2.0f);
+  EXPECT_EQ((*scene.bridge)(kFactors, kFactors - 1), bridge_value(kFactors, kFactors - 1));
 
   const config::ModelSettings settings = config::read_model_settings(reader);
   EXPECT_TRUE(settings.missing.empty()) << settings.missing;
@@ -147,11 +176,12 @@ TEST(ServingReader, SceneAttributesAndErrors) {
   const AgreedError e = testing::expect_agreed_error([&] { read_serving_scene(reader, "films"); });
   EXPECT_EQ(e.code(), ExitCode::kBadInput);
   EXPECT_EQ(std::string(e.what()), path + ": no scene 'films' (its scenes: books)");
+  const auto stored = static_cast<std::int64_t>(reader.stored_users("books").size());
   const AgreedError shape = testing::expect_agreed_error(
-      [&] { reader.read_matrix_rows("/scenes/books/user_factors", kUsers, kFactors, 0, 1); });
+      [&] { reader.read_matrix_rows("/scenes/books/user_factors", stored, kFactors, 0, 1); });
   EXPECT_EQ(std::string(shape.what()), path + ": /scenes/books/user_factors has shape [" +
-                                           std::to_string(kUsers) + ", 3], expected [" +
-                                           std::to_string(kUsers) + ", 2]");
+                                           std::to_string(stored) + ", 3], expected [" +
+                                           std::to_string(stored) + ", 2]");
 }
 
 }  // namespace
