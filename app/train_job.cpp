@@ -448,9 +448,12 @@ void TrainJob::write() {
   // would be the largest thing a rank holds), from the trainer, which lives until then.
   split_ = io::SplitRatings();
   validation_ = io::SplitRatings();
+  // Readers serve a user without data in a scene from z: a pooled model's z is its user vector.
+  const solver::Matrix pooled_vectors =
+      pooled_kind_ ? solver::pooled_user_vectors(data, *trainer_) : solver::Matrix();
   io::EmbeddingFileContent content = solver::export_embeddings(
-      sharded_->grid, data, trainer_->shared_factors(), layouts, std::move(served_), kind_,
-      features_ ? features_->names() : std::vector<std::string>());
+      sharded_->grid, data, pooled_kind_ ? pooled_vectors : trainer_->shared_factors(), layouts,
+      std::move(served_), kind_, features_ ? features_->names() : std::vector<std::string>());
   content.metrics = std::move(metrics_);
   content.tuning = std::move(tuning_records_);
   content.attributes = run_attributes();

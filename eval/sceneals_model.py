@@ -19,7 +19,10 @@ def text(value):
 
 
 def format_version(f):
-    return int(f.attrs["format_version"])
+    version = int(f.attrs["format_version"])
+    if version not in (1, 2):
+        raise ValueError(f"format_version {version} is not supported (this reader reads 1 and 2)")
+    return version
 
 
 def stored_users(f, scene):
@@ -38,11 +41,17 @@ def user_active(f, scene):
 
 
 def cold_rows(f, scene, z):
-    """The rows the scene serves users with shared factors `z` ([m, k]) and no row of their own."""
+    """Format 2: the rows the scene serves users with shared factors `z` ([m, k]) and no row of
+    their own (a format 1 file stores those rows itself: use user_rows)."""
+    if format_version(f) != 2:
+        raise ValueError("cold_rows reads format 2 files; format 1 stores every row")
+    rule = text(f.attrs["cold_user_rows"])
+    if rule not in ("bridge", "unit"):
+        raise ValueError(f"cold_user_rows is {rule!r}, expected 'bridge' or 'unit'")
     k = z.shape[1]
     rows = np.zeros((z.shape[0], k + 1), dtype=np.float32)
     rows[:, k] = 1.0
-    if format_version(f) >= 2 and text(f.attrs["cold_user_rows"]) == "unit":
+    if rule == "unit":
         return rows
     group = f["scenes"][scene]
     if "bridge" in group:
@@ -60,5 +69,8 @@ def user_rows(f, scene):
     if format_version(f) == 1:
         return group["user_factors"][()]
     rows = cold_rows(f, scene, f["shared/user_factors"][()])
-    rows[stored_users(f, scene)] = group["user_factors"][()]
+    index, stored = stored_users(f, scene), group["user_factors"][()]
+    if stored.shape != (len(index), rows.shape[1]):
+        raise ValueError(f"scene {scene}: user_factors {stored.shape} for {len(index)} users")
+    rows[index] = stored
     return rows

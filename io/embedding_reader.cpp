@@ -278,8 +278,10 @@ EmbeddingFileReader::EmbeddingFileReader(const mpi::Communicator& comm, std::str
       const std::optional<std::string> cold =
           string_attribute(file_.get(), path_, "cold_user_rows");
       if (cold != std::string("bridge") && cold != std::string("unit"))
-        throw InputError(path_, "the root attribute cold_user_rows is '" + cold.value_or("") +
-                                    "', expected bridge or unit");
+        throw InputError(path_, cold ? "the root attribute cold_user_rows is '" + *cold +
+                                           "', expected bridge or unit"
+                                     : "format_version " + std::to_string(format_version_) +
+                                           " without the root attribute cold_user_rows");
       cold_user_rows_ = *cold;
     }
     n_users_ = id_count(file_.get(), path_, "/users/id");
@@ -701,8 +703,9 @@ const std::vector<std::int64_t>& EmbeddingFileReader::stored_users(const std::st
     if (d.type_class != H5T_INTEGER || d.dims.size() != 1)
       throw InputError(path_, name + " is not a 1-D integer dataset");
     index.resize(d.dims[0]);
-    read_rows(d, H5T_NATIVE_INT64, 0, static_cast<std::int64_t>(index.size()), index.data(), path_,
-              name);
+    if (!index.empty())  // an empty dataset has no storage to read
+      read_rows(d, H5T_NATIVE_INT64, 0, static_cast<std::int64_t>(index.size()), index.data(),
+                path_, name);
     for (std::size_t i = 0; i < index.size(); ++i)
       if (index[i] < 0 || index[i] >= n_users_ || (i > 0 && index[i] <= index[i - 1]))
         throw InputError(path_, name + " is not ascending within the " + std::to_string(n_users_) +
@@ -733,8 +736,12 @@ FactorMatrix EmbeddingFileReader::read_user_runs(const std::string& scene,
       }
     }
   const bool from_shared = cold_user_rows_ == "bridge";
-  const FactorMatrix stored = read_matrix_rows(
-      group + "/user_factors", static_cast<std::int64_t>(index.size()), k + 1, positions);
+  // A scene left untrained stores no user ([0, k+1]); the index's length is the same on every
+  // rank, so every rank skips the read alike.
+  const FactorMatrix stored =
+      index.empty() ? FactorMatrix(0, k + 1)
+                    : read_matrix_rows(group + "/user_factors",
+                                       static_cast<std::int64_t>(index.size()), k + 1, positions);
   const FactorMatrix shared = read_matrix_rows(
       "/shared/user_factors", n_users_, k, from_shared ? cold_rows : std::vector<std::int64_t>());
   std::optional<FactorMatrix> bridge;

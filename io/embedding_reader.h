@@ -49,7 +49,7 @@ class EmbeddingFileReader {
   /// not an HDF5 file"), is empty or truncated (io/hdf5_file_check.h: such files never reach
   /// HDF5), has no `format` = "sceneals-embeddings" ("PATH: not a SceneALS embedding
   /// file") or another format_version ("PATH: format_version 3 is not supported (this program
-  /// reads 1 and 2)"), or lacks /users/id, /items/id or /scenes; also when a dataset declares more
+  /// reads 1 to 2)"), or lacks /users/id, /items/id or /scenes; also when a dataset declares more
   /// data than the file holds, or ids wider than kMaxIdBytes (here and in read_scenes).
   EmbeddingFileReader(const mpi::Communicator& comm, std::string path);
   ~EmbeddingFileReader();  // collective: every rank destroys it at the same point
@@ -117,7 +117,9 @@ class EmbeddingFileReader {
   FactorMatrix read_user_rows(const std::string& scene, std::int64_t begin,
                               std::int64_t count) const;
   /// Version 2 only: the scene's user_index, the /users/id rows whose rows it stores (its
-  /// active users, ascending), read once and kept (collective the first time).
+  /// active users, ascending), read whole once and kept. The first call for a scene is
+  /// collective, later ones are not: every rank must make its first call for a scene at the same
+  /// point (read_user_rows and read_user_active make it on every rank alike).
   const std::vector<std::int64_t>& stored_users(const std::string& scene) const;
   /// 1 where the user has training data in the scene, for the same rows.
   std::vector<std::uint8_t> read_user_active(const std::string& scene,

@@ -429,7 +429,12 @@ void check_room_for(const mpi::Communicator& comm, const std::string& temp_path,
     const std::size_t slash = temp_path.rfind('/');
     const std::string directory = slash == std::string::npos ? "." : temp_path.substr(0, slash + 1);
     if (::statvfs(directory.c_str(), &info) == 0) {
-      const auto free_bytes = static_cast<std::int64_t>(info.f_bavail * info.f_frsize);
+      // Saturated: some file systems report (nearly) unlimited space.
+      const unsigned long long block = info.f_frsize > 0 ? info.f_frsize : 1;
+      const std::int64_t free_bytes =
+          info.f_bavail > static_cast<unsigned long long>(INT64_MAX) / block
+              ? INT64_MAX
+              : static_cast<std::int64_t>(info.f_bavail * block);
       if (free_bytes < needed)
         error = mpi::LocalError{ExitCode::kBadInput,
                                 "the file system is full: " + std::to_string(free_bytes) +

@@ -144,4 +144,14 @@ std::vector<ServedScene> serve_pooled(const io::ShardedData& data,
   return served;
 }
 
+Matrix pooled_user_vectors(const io::ShardedData& data, const Trainer& trainer) {
+  const int k = trainer.options().als.factors;
+  const SceneLayout& layout = trainer.layouts()[0];
+  Matrix vectors = Matrix::Zero(data.users.size(), k);
+  for (std::int64_t u = 0; u < layout.local_users(); ++u)
+    vectors.row(layout.local_user_row(u) - data.users.row_begin()) =
+        trainer.user_factors(0).row(u).head(k);
+  return vectors;
+}
+
 }  // namespace sceneals::solver

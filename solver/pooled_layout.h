@@ -32,4 +32,11 @@ std::vector<ServedScene> serve_pooled(const io::ShardedData& data,
                                       const std::vector<SceneLayout>& scenes,
                                       const PooledLayout& pooled, const Trainer& trainer);
 
+/// A trained pooled model's user vector x_u of every user of this rank's shard (k columns,
+/// catalogue order; 0 for a user with no training data): what the file stores as z_u, so that
+/// readers rebuild each scene's row [x_u, 1] of a user without data there exactly. (The
+/// trainer's z is the weighted mean of the one x_u, which float division does not always give
+/// back bit for bit.)
+Matrix pooled_user_vectors(const io::ShardedData& data, const Trainer& trainer);
+
 }  // namespace sceneals::solver

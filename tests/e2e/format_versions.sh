@@ -43,6 +43,16 @@ for scene in reading shopping video; do
   cmp "$WORK/rec1.$scene.csv" "$WORK/rec2.$scene.csv" || fail "recommend $scene: formats 1 and 2 differ"
   grep -q ",bridged" "$WORK/rec2.$scene.csv" || fail "recommend $scene: no bridged user among all users"
 done
+# A scene left without training data stores no user ([0, k+1] and an empty index): every reader
+# still reads the model.
+{ cat "$WORK/data.csv"; printf 'u1,j1,lonely,1,1700000000\nu1,j2,lonely,1,1700000001\n'; } > "$WORK/lonely.csv"
+run_ranks 2 train --input "$WORK/lonely.csv" --output "$WORK/lonely.h5" --factors 4 --iterations 2 \
+  --cold-fraction 1 --seed 5 --write-split "$WORK/lonely_split" > "$WORK/lonely.log"
+grep -q "scene lonely: no training interactions" "$WORK/lonely.log" || fail "the lonely scene was trained"
+run_ranks 2 export --model "$WORK/lonely.h5" --format npy --output "$WORK/lonely_npy" > /dev/null
+[ -s "$WORK/lonely_npy/lonely.user_factors.npy" ] || fail "export wrote no rows of the lonely scene"
+run_ranks 2 evaluate --model "$WORK/lonely.h5" --train "$WORK/lonely_split/train.csv" \
+  --test "$WORK/lonely_split/test.csv" > /dev/null
 # The file is smaller: only active users' rows.
 v1_bytes=$(stat -c %s "$v1") v2_bytes=$(stat -c %s "$WORK/model_v2.h5")
 [ "$v2_bytes" -lt "$v1_bytes" ] || fail "format 2 ($v2_bytes bytes) is not smaller than format 1 ($v1_bytes)"

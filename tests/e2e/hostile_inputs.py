@@ -173,7 +173,7 @@ CASES = [
          None, args=eval_args("{dir}/version3.h5")),
     # Format 2 without its cold_user_rows attribute: refused, not served wrong rows.
     case("model_without_cold_user_rows", 1,
-         "{dir}/no_cold_rule.h5: the root attribute cold_user_rows is '', expected bridge or unit",
+         "{dir}/no_cold_rule.h5: format_version 2 without the root attribute cold_user_rows",
          None, args=eval_args("{dir}/no_cold_rule.h5")),
     # A user_index that is not ascending: refused with the dataset named.
     case("model_with_unsorted_user_index", 1, ("contains", "user_index is not ascending"), None,
