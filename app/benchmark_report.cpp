@@ -37,7 +37,8 @@ std::int64_t held_data_bytes(const solver::Trainer& trainer) {
     bytes +=
         8 * static_cast<std::int64_t>(layout.by_user.index.size() + layout.by_item.index.size());
     bytes += 4 * static_cast<std::int64_t>(trainer.user_factors(l).size() +
-                                           trainer.item_factors(l).size());
+                                           trainer.item_factors(l).size() +
+                                           trainer.replicated_item_floats(l));
   }
   return bytes;
 }

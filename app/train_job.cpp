@@ -73,13 +73,13 @@ std::int64_t exchange_buffer_bytes(double megabytes) {
   return static_cast<std::int64_t>(megabytes * (1 << 20));
 }
 
-/// How the item step gets the user rows of other ranks, when the grid has more than one user
-/// shard (docs/performance.md, "Partitioned user factors").
-void print_user_row_plan(const solver::UserRowPlan& plan, double buffer_mb) {
-  const int exchanged = plan.scenes[static_cast<int>(solver::UserRowSource::kExchanged)];
-  const int gathered = plan.scenes[static_cast<int>(solver::UserRowSource::kReplicated)];
+/// How a step gets the other side's rows that other ranks hold, when the scene groups have more
+/// than one rank (docs/performance.md, "Partitioned factors"). `what`: "item step: user rows".
+void print_row_plan(const char* what, const solver::RowPlan& plan, double buffer_mb) {
+  const int exchanged = plan.scenes[static_cast<int>(solver::RowSource::kExchanged)];
+  const int gathered = plan.scenes[static_cast<int>(solver::RowSource::kReplicated)];
   if (exchanged + gathered == 0) return;
-  std::printf("item step: user rows of %d scene%s gathered whole, of %d exchanged", gathered,
+  std::printf("%s of %d scene%s gathered whole, of %d exchanged", what, gathered,
               gathered == 1 ? "" : "s", exchanged);
   if (exchanged > 0)
     std::printf(" (at most %d rounds, %.1f MB received per batch at most; --exchange-buffer-mb %g)",
@@ -292,8 +292,12 @@ bool TrainJob::train() {
       pooled_kind_ ? std::vector<solver::SceneLayout>{pooled_->layout} : std::move(scene_layouts_),
       options_);
   solver::Trainer& trainer = *trainer_;
-  const solver::UserRowPlan row_plan = trainer.user_row_plan();  // collective
-  if (root_) print_user_row_plan(row_plan, config_.exchange_buffer_mb);
+  const solver::RowPlan item_plan = trainer.item_row_plan();  // collective
+  const solver::RowPlan user_plan = trainer.user_row_plan();
+  if (root_) {
+    print_row_plan("user step: item rows", item_plan, config_.exchange_buffer_mb);
+    print_row_plan("item step: user rows", user_plan, config_.exchange_buffer_mb);
+  }
   solver::TrainControl control;
   control.checkpoint_every = config_.checkpoint_every;
   control.stop_requested = preemption_requested;

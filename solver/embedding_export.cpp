@@ -131,7 +131,7 @@ std::vector<ServedScene> serve_model(const io::ShardedData& data, const Trainer&
       for (std::size_t i = 0; i < popularity.size(); ++i)
         scene.items(static_cast<Eigen::Index>(i), k) = popularity[i];
     } else {
-      scene.items = trainer.item_factors(l);
+      scene.items = trainer.gather_item_factors(l);
       if (kind == ModelKind::kIndependent && !popularity.empty()) {
         const float most = *std::max_element(popularity.begin(), popularity.end());
         for (std::size_t i = 0; i < popularity.size(); ++i)

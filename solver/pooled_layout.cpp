@@ -121,6 +121,7 @@ std::vector<ServedScene> serve_pooled(const io::ShardedData& data,
   users->col(k).setOnes();
   for (std::int64_t u = 0; u < layout.local_users(); ++u)
     users->row(layout.local_user_row(u) - data.users.row_begin()) = trainer.user_factors(0).row(u);
+  const Matrix pooled_items = trainer.gather_item_factors(0);
   std::vector<ServedScene> served(scenes.size());
   for (std::size_t s = 0; s < scenes.size(); ++s) {
     ServedScene& scene = served[s];
@@ -139,7 +140,7 @@ std::vector<ServedScene> serve_pooled(const io::ShardedData& data,
     scene.items.resize(static_cast<Eigen::Index>(scenes[s].item_rows.size()), k + 1);
     for (std::size_t p = 0; p < scenes[s].item_rows.size(); ++p)
       scene.items.row(static_cast<Eigen::Index>(p)) =
-          trainer.item_factors(0).row(pooled.position_of_scene_item[s][p]);
+          pooled_items.row(pooled.position_of_scene_item[s][p]);
   }
   return served;
 }

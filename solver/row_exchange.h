@@ -40,6 +40,17 @@ class RowExchange {
   /// `local` (this rank's slice, one row per held position), and returns the batch's
   /// observations with columns renumbered into `rows`. `needs` is the constructor's block.
   SparseRows fetch(int round, const SparseRows& needs, const Matrix& local, Matrix& rows) const;
+  /// Collective, like fetch(): runs every round and calls fn(batch, first_row, rows) for each of
+  /// this rank's batches, `batch` its observations renumbered into the fetched `rows`, starting
+  /// at block row `first_row`.
+  template <class Fn>
+  void for_each_batch(const SparseRows& needs, const Matrix& local, Fn&& fn) const {
+    Matrix rows;
+    for (int round = 0; round < rounds_; ++round) {
+      const SparseRows batch = fetch(round, needs, local, rows);
+      if (batch.rows > 0) fn(batch, batch_first_row(round), static_cast<const Matrix&>(rows));
+    }
+  }
 
   /// Rows received from other ranks over all rounds (the bytes the plan costs, per row).
   std::int64_t received_rows() const { return received_rows_; }

@@ -101,10 +101,11 @@ void kernel::solve_rows(const AlsParams& params, int d, const Matrix& other,
                   "solve_rows: targets must be rows x (k + 1)");
   check_invariant(gram_of_other.rows() == width && gram_of_other.cols() == width,
                   "solve_rows: the Gram matrix must be (k + 1) x (k + 1)");
-  check_invariant(priors.table == nullptr || rows.rows == 0 ||
-                      (priors.table->cols() == dim &&
-                       (priors.row_of != nullptr || priors.table->rows() == rows.rows)),
-                  "solve_rows: priors must be rows x d, or d columns read through row_of");
+  check_invariant(
+      priors.table == nullptr || rows.rows == 0 ||
+          (priors.table->cols() == dim &&
+           (priors.row_of != nullptr || priors.table->rows() >= priors.first + rows.rows)),
+      "solve_rows: priors must be rows x d, or d columns read through row_of");
   check_invariant(rows.rows == 0 || rows.offsets != nullptr, "solve_rows: rows without offsets");
 
   // Rows are independent: threads take blocks of them (dynamic: rows differ in their number

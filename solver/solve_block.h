@@ -10,19 +10,29 @@
 
 namespace sceneals::solver {
 
-/// The prior z of every row of a block: row r's is table->row(row_of[r]), or table->row(r) when
-/// row_of is nullptr. Rows of a larger table (the user step's z of the whole shard) are read in
-/// place rather than copied into a block-sized matrix.
+/// The prior z of every row of a block: row r's is table->row(row_of[r]), or table->row(first + r)
+/// when row_of is nullptr. Rows of a larger table (the user step's z of the whole shard) are read
+/// in place rather than copied into a block-sized matrix.
 struct PriorRows {
   const Matrix* table = nullptr;
   const std::int32_t* row_of = nullptr;
+  std::int64_t first = 0;
 
   PriorRows(const Matrix* rows_in_order = nullptr)  // NOLINT: a matrix or nullptr reads as one
       : table(rows_in_order) {}
   PriorRows(const Matrix* rows, const std::int32_t* row_of_block_row)
       : table(rows), row_of(row_of_block_row) {}
   const float* row(std::int64_t r) const {
-    return table->row(row_of != nullptr ? row_of[r] : r).data();
+    return table->row(row_of != nullptr ? row_of[r] : first + r).data();
+  }
+  /// The priors of the block's rows from `block_row` on (a batch of the block).
+  PriorRows from(std::int64_t block_row) const {
+    PriorRows rest = *this;
+    if (row_of != nullptr)
+      rest.row_of += block_row;
+    else
+      rest.first += block_row;
+    return rest;
   }
 };
 

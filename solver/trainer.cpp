@@ -96,7 +96,7 @@ Trainer::Trainer(const mpi::ProcessGrid& grid, const io::ShardedData& data,
       feature_positions_.push_back(feature_positions(*options_.item_features, layout.item_rows,
                                                      layout.item_begin, layout.item_end));
   initialise_factors();
-  plan_user_rows();
+  plan_row_supplies();
 }
 
 void Trainer::initialise_factors() {
@@ -114,7 +114,8 @@ void Trainer::initialise_factors() {
                       x.row(u).data());
       x(u, k_) = 1.0f;
     }
-    Matrix my_items(layout.local_items(), k_ + 1);
+    Matrix& my_items = item_factors_[l];
+    my_items.resize(layout.local_items(), k_ + 1);
     for (std::int64_t i = 0; i < layout.local_items(); ++i) {
       const std::int64_t row = layout.item_rows[static_cast<std::size_t>(layout.item_begin + i)];
       const std::string& item_scene =
@@ -126,7 +127,6 @@ void Trainer::initialise_factors() {
                       my_items.row(i).data());
       my_items(i, k_) = 0.0f;  // the bias starts at 0
     }
-    item_factors_[l] = gather_rows(grid_.group_comm, my_items);
   }
   shared_ = Matrix::Zero(data_.users.size(), k_);
   plan_averaging();
@@ -162,7 +162,7 @@ void Trainer::user_step() {
   for (std::size_t l = 0; l < layouts_.size(); ++l) {
     const SceneLayout& layout = layouts_[l];
     const float mu = options_.mu[static_cast<std::size_t>(layout.scene)];
-    const Eigen::MatrixXf gram_y = gram(item_factors_[l]);  // Y_s'Y_s once per scene
+    const Eigen::MatrixXf gram_y = group_gram(item_factors_[l], item_rows_[l]);  // Y_s'Y_s
     prior_rows.resize(static_cast<std::size_t>(layout.local_users()));
     prior_weights.resize(static_cast<std::size_t>(layout.local_users()));
     for (std::int64_t u = 0; u < layout.local_users(); ++u) {
@@ -172,18 +172,17 @@ void Trainer::user_step() {
       prior_weights[static_cast<std::size_t>(u)] =
           multi_scene_[static_cast<std::size_t>(row)] ? mu * user_weight(l, u) : 0.0f;
     }
-    if (!scene_map_on_) {
-      solve_rows(options_.als, k_, item_factors_[l], gram_y, layout.by_user.view(),
-                 prior_weights.data(), PriorRows(&shared_, prior_rows.data()), user_factors_[l]);
-      continue;
+    PriorRows priors(&shared_, prior_rows.data());
+    if (scene_map_on_) {
+      // The prior is the mapped shared factor a_s z_u + c_s, one row per local user.
+      const SceneMap& map = scene_maps_[l];
+      mapped_prior.resize(layout.local_users(), k_);
+      for (std::int64_t u = 0; u < layout.local_users(); ++u)
+        mapped_prior.row(u) = map.apply(shared_.row(prior_rows[static_cast<std::size_t>(u)]));
+      priors = PriorRows(&mapped_prior);
     }
-    // The prior is the mapped shared factor a_s z_u + c_s, one row per local user.
-    const SceneMap& map = scene_maps_[l];
-    mapped_prior.resize(layout.local_users(), k_);
-    for (std::int64_t u = 0; u < layout.local_users(); ++u)
-      mapped_prior.row(u) = map.apply(shared_.row(prior_rows[static_cast<std::size_t>(u)]));
-    solve_rows(options_.als, k_, item_factors_[l], gram_y, layout.by_user.view(),
-               prior_weights.data(), PriorRows(&mapped_prior), user_factors_[l]);
+    solve_block(item_rows_[l], layout.by_user.view(), user_step_items(l), k_, gram_y,
+                prior_weights.data(), priors, user_factors_[l]);
   }
 }
 
@@ -422,8 +421,7 @@ void Trainer::fit_feature_maps() {
   std::vector<RidgeStatistics> stats(layouts_.size(),
                                      RidgeStatistics(features.dimensions(), unknowns));
   for (std::size_t l = 0; l < layouts_.size(); ++l)
-    add_feature_examples(features, feature_positions_[l], item_factors_[l], layouts_[l].item_begin,
-                         stats[l]);
+    add_feature_examples(features, feature_positions_[l], item_factors_[l], 0, stats[l]);
   allreduce_statistics(grid_.group_comm, stats);  // every scene of the group at once
   feature_maps_.resize(layouts_.size());
   feature_prior_weights_.resize(layouts_.size());
@@ -444,42 +442,89 @@ void Trainer::fit_feature_maps() {
   }
 }
 
-void Trainer::plan_user_rows() {
+void Trainer::plan_row_supplies() {
   const mpi::Communicator& group = grid_.group_comm;
   const auto row_bytes = static_cast<std::int64_t>(sizeof(float)) * (k_ + 1);
   const std::int64_t budget = options_.exchange_buffer_bytes;
-  user_row_source_.assign(layouts_.size(), UserRowSource::kLocal);
-  user_exchange_.clear();
-  user_exchange_.resize(layouts_.size());
-  if (group.size() == 1) return;
+  user_rows_.clear();
+  item_rows_.clear();
+  replicated_items_.assign(layouts_.size(), Matrix());
   for (std::size_t l = 0; l < layouts_.size(); ++l) {
     const SceneLayout& layout = layouts_[l];
-    RowExchange exchange(group, layout.by_item.view(), layout.local_users(), row_bytes, budget);
-    // Rows copied by the busiest rank each way: gathering receives every other rank's row once;
-    // the exchange receives only the rows its items need but packs every row it sends first, so
-    // it copies each row twice. Gathering also holds all of X_s at once, so it is chosen only
-    // where X_s fits in the exchange's budget.
-    const auto scene_users = static_cast<std::int64_t>(layout.user_rows.size());
-    const std::int64_t gathered = group.max(scene_users - layout.local_users());
-    const std::int64_t exchanged = group.max(exchange.received_rows());
-    if (scene_users * row_bytes <= budget && gathered <= 2 * exchanged) {
-      user_row_source_[l] = UserRowSource::kReplicated;
-    } else {
-      user_row_source_[l] = UserRowSource::kExchanged;
-      user_exchange_[l].emplace(std::move(exchange));
-    }
+    user_rows_.emplace_back(group, layout.by_item.view(), layout.local_users(), row_bytes, budget);
+    item_rows_.emplace_back(group, layout.by_user.view(), layout.local_items(), row_bytes, budget);
+    replicate_items(l);
   }
 }
 
-UserRowPlan Trainer::user_row_plan() const {
-  UserRowPlan plan;
+void Trainer::replicate_items(std::size_t layout) {
+  if (item_rows_[layout].source() == RowSource::kReplicated)
+    gather_rows(grid_.group_comm, item_factors_[layout], replicated_items_[layout]);
+}
+
+Matrix Trainer::gather_item_factors(std::size_t layout) const {
+  return gather_rows(grid_.group_comm, item_factors_[layout]);
+}
+
+Eigen::MatrixXf Trainer::group_gram(const Matrix& local, const RowSupply& supply) const {
+  Eigen::MatrixXf sum = gram(local);
+  if (supply.source() != RowSource::kLocal)
+    grid_.group_comm.allreduce_in_place(sum.data(), sum.size(), mpi::ReduceOp::kSum);
+  return sum;
+}
+
+void Trainer::solve_block(const RowSupply& supply, const SparseRows& needs, const Matrix& others,
+                          int unknowns, const Eigen::MatrixXf& gram, const float* prior_weights,
+                          PriorRows priors, Matrix& mine) const {
+  const RowExchange* exchange = supply.exchange();
+  if (exchange == nullptr) {
+    solve_rows(options_.als, unknowns, others, gram, needs, prior_weights, priors, mine);
+    return;
+  }
+  Matrix batch_rows;
+  exchange->for_each_batch(needs, others,
+                           [&](const SparseRows& batch, std::int64_t first, const Matrix& fetched) {
+                             batch_rows = mine.middleRows(first, batch.rows);
+                             solve_rows(options_.als, unknowns, fetched, gram, batch,
+                                        prior_weights != nullptr ? prior_weights + first : nullptr,
+                                        priors.from(first), batch_rows);
+                             mine.middleRows(first, batch.rows) = batch_rows;
+                           });
+}
+
+const Matrix& Trainer::user_step_items(std::size_t layout) const {
+  return item_rows_[layout].source() == RowSource::kReplicated ? replicated_items_[layout]
+                                                               : item_factors_[layout];
+}
+
+double Trainer::data_term(std::size_t layout) const {
+  const RowSupply& supply = item_rows_[layout];
+  const Eigen::MatrixXf gram_y = group_gram(item_factors_[layout], supply);
+  const SparseRows by_user = layouts_[layout].by_user.view();
+  const Matrix& x = user_factors_[layout];
+  const RowExchange* exchange = supply.exchange();
+  if (exchange == nullptr)
+    return data_loss(options_.als, user_step_items(layout), gram_y, by_user, x);
+  // The rows travel once more than the user step fetched them: the objective is of the new Y_s.
+  double sum = 0;
+  Matrix batch_users;
+  exchange->for_each_batch(by_user, item_factors_[layout],
+                           [&](const SparseRows& batch, std::int64_t first, const Matrix& items) {
+                             batch_users = x.middleRows(first, batch.rows);
+                             sum += data_loss(options_.als, items, gram_y, batch, batch_users);
+                           });
+  return sum;
+}
+
+RowPlan Trainer::row_plan(const std::vector<RowSupply>& supplies) const {
+  RowPlan plan;
   std::int64_t largest_batch_rows = 0;
-  if (grid_.group_comm.is_root())  // one rank per scene group counts its scenes
-    for (UserRowSource source : user_row_source_) ++plan.scenes[static_cast<int>(source)];
-  for (const std::optional<RowExchange>& exchange : user_exchange_) {
-    if (!exchange) continue;
-    plan.most_rounds = std::max(plan.most_rounds, exchange->rounds());
-    largest_batch_rows = std::max(largest_batch_rows, exchange->largest_batch_rows());
+  for (const RowSupply& supply : supplies) {
+    if (grid_.group_comm.is_root()) ++plan.scenes[static_cast<int>(supply.source())];
+    if (const RowExchange* exchange = supply.exchange()) {
+      plan.most_rounds = std::max(plan.most_rounds, exchange->rounds());
+      largest_batch_rows = std::max(largest_batch_rows, exchange->largest_batch_rows());
+    }
   }
   // Over the world: over the group, then over the shard (every rank is in one of each).
   const mpi::Communicator& group = grid_.group_comm;
@@ -494,50 +539,20 @@ UserRowPlan Trainer::user_row_plan() const {
 void Trainer::item_step() {
   if (feature_prior_on()) fit_feature_maps();  // W_s from the current Y_s, then Y_s given W_s
   Matrix gathered_users;
+  const int unknowns = options_.learn_item_bias ? k_ + 1 : k_;  // k: the bias stays 0
   for (std::size_t l = 0; l < layouts_.size(); ++l) {
     const SceneLayout& layout = layouts_[l];
+    const RowSupply& supply = user_rows_[l];
     // X_s'X_s from each rank's own users, summed over the group.
-    Eigen::MatrixXf gram_x = gram(user_factors_[l]);
-    if (user_row_source_[l] != UserRowSource::kLocal)
-      grid_.group_comm.allreduce_in_place(gram_x.data(), gram_x.size(), mpi::ReduceOp::kSum);
-    Matrix my_items = item_factors_[l].middleRows(layout.item_begin, layout.local_items());
-    if (user_row_source_[l] == UserRowSource::kExchanged) {
-      solve_items_exchanged(l, gram_x, my_items);
-    } else {
-      const bool replicated = user_row_source_[l] == UserRowSource::kReplicated;
-      if (replicated) gather_rows(grid_.group_comm, user_factors_[l], gathered_users);
-      const Matrix& all_users = replicated ? gathered_users : user_factors_[l];
-      const int unknowns = options_.learn_item_bias ? k_ + 1 : k_;  // k: the bias stays 0
-      // The feature prior, when on, pulls each item toward W_s' [f_i, 1] (weight 0: none).
-      const bool prior = feature_prior_on();
-      solve_rows(options_.als, unknowns, all_users, gram_x, layout.by_item.view(),
-                 prior ? feature_prior_weights_[l].data() : nullptr,
-                 prior ? &feature_prior_targets_[l] : nullptr, my_items);
-    }
-    item_factors_[l] = gather_rows(grid_.group_comm, my_items);  // Y_s
-  }
-}
-
-void Trainer::solve_items_exchanged(std::size_t l, const Eigen::MatrixXf& gram_x,
-                                    Matrix& my_items) {
-  const RowExchange& exchange = *user_exchange_[l];
-  const SparseRows by_item = layouts_[l].by_item.view();
-  const int unknowns = options_.learn_item_bias ? k_ + 1 : k_;
-  const bool prior = feature_prior_on();
-  Matrix batch_users, batch_items;
-  std::vector<std::int32_t> prior_rows;
-  for (int round = 0; round < exchange.rounds(); ++round) {
-    const SparseRows batch = exchange.fetch(round, by_item, user_factors_[l], batch_users);
-    if (batch.rows == 0) continue;
-    const std::int64_t first = exchange.batch_first_row(round);
-    batch_items = my_items.middleRows(first, batch.rows);
-    prior_rows.resize(static_cast<std::size_t>(batch.rows));
-    std::iota(prior_rows.begin(), prior_rows.end(), static_cast<std::int32_t>(first));
-    solve_rows(options_.als, unknowns, batch_users, gram_x, batch,
-               prior ? feature_prior_weights_[l].data() + first : nullptr,
-               prior ? PriorRows(&feature_prior_targets_[l], prior_rows.data()) : PriorRows(),
-               batch_items);
-    my_items.middleRows(first, batch.rows) = batch_items;
+    const Eigen::MatrixXf gram_x = group_gram(user_factors_[l], supply);
+    const bool replicated = supply.source() == RowSource::kReplicated;
+    if (replicated) gather_rows(grid_.group_comm, user_factors_[l], gathered_users);
+    // The feature prior, when on, pulls each item toward W_s' [f_i, 1] (weight 0: none).
+    const bool prior = feature_prior_on();
+    solve_block(supply, layout.by_item.view(), replicated ? gathered_users : user_factors_[l],
+                unknowns, gram_x, prior ? feature_prior_weights_[l].data() : nullptr,
+                prior ? &feature_prior_targets_[l] : nullptr, item_factors_[l]);
+    replicate_items(l);
   }
 }
 
@@ -598,8 +613,8 @@ Objective Trainer::objective() const {
   for (std::size_t l = 0; l < layouts_.size(); ++l) {
     const SceneLayout& layout = layouts_[l];
     const Matrix& x = user_factors_[l];
-    const Matrix& y = item_factors_[l];
-    terms[0] += data_loss(options_.als, y, gram(y), layout.by_user.view(), x);
+    const Matrix& y = item_factors_[l];  // this rank's items
+    terms[0] += data_term(l);
     const double mu = options_.mu[static_cast<std::size_t>(layout.scene)];
     for (std::int64_t u = 0; u < layout.local_users(); ++u) {
       const double n_obs =
@@ -621,14 +636,14 @@ Objective Trainer::objective() const {
       const auto at = static_cast<std::size_t>(i);
       const double n_obs =
           static_cast<double>(layout.by_item.offsets[at + 1] - layout.by_item.offsets[at]);
-      terms[1] += lambda * (explicit_feedback ? n_obs : 1.0) *
-                  y.row(layout.item_begin + i).cast<double>().squaredNorm();
+      terms[1] +=
+          lambda * (explicit_feedback ? n_obs : 1.0) * y.row(i).cast<double>().squaredNorm();
       if (feature_prior_on() && feature_prior_weights_.size() == layouts_.size())
-        terms[2] += feature_prior_weights_[l][at] *
-                    (y.row(layout.item_begin + i).head(feature_prior_targets_[l].cols()) -
-                     feature_prior_targets_[l].row(i))
-                        .cast<double>()
-                        .squaredNorm();
+        terms[2] +=
+            feature_prior_weights_[l][at] *
+            (y.row(i).head(feature_prior_targets_[l].cols()) - feature_prior_targets_[l].row(i))
+                .cast<double>()
+                .squaredNorm();
     }
     if (feature_prior_on() && feature_maps_.size() == layouts_.size() &&
         grid_.group_comm.rank() == 0)  // once per scene
@@ -728,7 +743,8 @@ void Trainer::restore(const std::vector<const Matrix*>& shard_users,
         items[l]->cols() != k_ + 1 || shard_users[l]->cols() != k_ + 1)
       throw InputError("the checkpoint's scene '" + layout.name +
                        "' does not match this run (other input, split or --factors?)");
-    item_factors_[l] = *items[l];
+    item_factors_[l] = items[l]->middleRows(layout.item_begin, layout.local_items());
+    replicate_items(l);
     for (std::int64_t u = 0; u < layout.local_users(); ++u)
       user_factors_[l].row(u) =
           shard_users[l]->row(layout.local_user_row(u) - data_.users.row_begin());

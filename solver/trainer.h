@@ -1,10 +1,13 @@
 // The distributed multi-scene co-learning ALS of docs/design.md. One iteration reads like the
 // algorithm:
-//   1. user step, per scene, local:   x_us = argmin  (Y_s'Y_s trick, prior mu_s w_us z_u)
+//   1. user step, per scene:          bring the item rows this rank's users need (all of Y_s
+//                                     when that is cheaper), x_us = argmin (Y_s'Y_s trick, prior
+//                                     mu_s w_us z_u)
 //   2. cross-scene average:           z_u = sum_s mu_s w_us x_us / sum_s mu_s w_us  (Allreduce
 //                                     over the ranks of the user shard)
 //   3. item step, per scene:          bring the user rows this rank's items need (all of X_s
-//                                     when that is cheaper), solve this rank's items, gather Y_s
+//                                     when that is cheaper), solve this rank's items
+// A rank holds only its own users' x rows and its own items' y rows (solver/row_supply.h).
 // Each step minimises the objective over its own variables, so the objective never increases.
 #pragma once
 
@@ -20,9 +23,10 @@
 #include "mpi/process_grid.h"
 #include "solver/als_params.h"
 #include "solver/factor_types.h"
-#include "solver/row_exchange.h"
+#include "solver/row_supply.h"
 #include "solver/scene_layout.h"
 #include "solver/scene_map.h"
+#include "solver/solve_block.h"
 
 namespace sceneals::solver {
 
@@ -43,24 +47,11 @@ struct TrainOptions {
   const io::ItemFeatureTable* item_features = nullptr;
   double feature_weight = 0;
   double feature_ridge = 1;  ///< G of the feature map
-  /// The item step's bound on the user rows a rank receives for one batch of its items, and
-  /// sends to one rank per round (solver/row_exchange.h). A scene whose whole X_s fits in it is
-  /// gathered whole instead when that copies at most twice the rows (Trainer::plan_user_rows).
+  /// The bound on the other side's rows a rank receives for one batch of its rows, and sends to
+  /// one rank per round, in both steps (solver/row_exchange.h). A scene whose whole X_s (Y_s)
+  /// fits in it is gathered whole instead when that copies at most twice the rows
+  /// (solver/row_supply.h).
   std::int64_t exchange_buffer_bytes = std::int64_t{64} << 20;
-};
-
-/// How the item step of a scene gets the user rows that other ranks of its group hold.
-enum class UserRowSource {
-  kLocal,       ///< the group has one user shard: every row is here
-  kReplicated,  ///< X_s gathered whole on every rank of the group
-  kExchanged,   ///< only the rows this rank's items need, in bounded batches
-};
-
-/// The item step's choices over all scenes (what train prints).
-struct UserRowPlan {
-  int scenes[3] = {};                    ///< per UserRowSource
-  int most_rounds = 0;                   ///< of an exchanged scene
-  std::int64_t largest_batch_bytes = 0;  ///< user rows received for one batch, at most
 };
 
 /// The objective of docs/design.md split into its terms (sums over all ranks).
@@ -150,16 +141,27 @@ class Trainer {
 
   const std::vector<SceneLayout>& layouts() const { return layouts_; }
   /// How layouts()[i]'s item step gets other ranks' user rows.
-  UserRowSource user_row_source(std::size_t layout) const { return user_row_source_[layout]; }
-  /// Collective over all ranks: the choices of every scene group, summed.
-  UserRowPlan user_row_plan() const;
+  RowSource user_row_source(std::size_t layout) const { return user_rows_[layout].source(); }
+  /// How layouts()[i]'s user step gets other ranks' item rows.
+  RowSource item_row_source(std::size_t layout) const { return item_rows_[layout].source(); }
+  /// Collective over all ranks: the item step's (user_row_plan) or the user step's
+  /// (item_row_plan) choices of every scene group, summed.
+  RowPlan user_row_plan() const { return row_plan(user_rows_); }
+  RowPlan item_row_plan() const { return row_plan(item_rows_); }
   /// This rank's floating-point operations in one iteration, per phase (user step, averaging,
   /// item step), by the formulas of solver/flop_count.h.
   std::array<double, 3> local_flops_per_iteration() const;
   /// x_us rows ([x, 1]) of this rank's users of layouts()[i], in layout order.
   const Matrix& user_factors(std::size_t layout) const { return user_factors_[layout]; }
-  /// [y, b] rows of every item of layouts()[i].
+  /// [y, b] rows of this rank's items of layouts()[i] (item_begin to item_end of its items).
   const Matrix& item_factors(std::size_t layout) const { return item_factors_[layout]; }
+  /// Collective over the group: [y, b] rows of every item of layouts()[i], in item_rows order
+  /// (what serving reads; training never holds them all unless they are replicated).
+  Matrix gather_item_factors(std::size_t layout) const;
+  /// Floats of the scene's item rows held whole for the user step (0 unless replicated).
+  std::int64_t replicated_item_floats(std::size_t layout) const {
+    return static_cast<std::int64_t>(replicated_items_[layout].size());
+  }
   /// z_u for every user of this rank's shard (rows in data.users order), k columns: complete
   /// after train() (and in checkpoints).
   const Matrix& shared_factors() const;
@@ -195,12 +197,25 @@ class Trainer {
   void complete_shared();
   /// Weight of x_us in z_u: mu_s w_us, or w_us when the mu weights are dropped.
   double averaging_weight(std::size_t layout, std::int64_t local_user) const;
-  /// Chooses each layout's UserRowSource by the bytes each way and builds the exchanges.
-  void plan_user_rows();
+  /// Chooses each layout's RowSource of both steps by the bytes each way (solver/row_supply.h).
+  void plan_row_supplies();
+  /// Y_s whole on this rank when the user step's item rows are replicated (after they changed).
+  void replicate_items(std::size_t layout);
+  /// Collective over the group: sum over its ranks of local' local (local alone for kLocal).
+  Eigen::MatrixXf group_gram(const Matrix& local, const RowSupply& supply) const;
+  /// Solves `mine`, this rank's block `needs` of a step, for its first `unknowns` coordinates,
+  /// against the other side's rows: `others` (this rank's slice, or all of them when
+  /// replicated or local), fetched batch by batch when the supply exchanges them.
+  void solve_block(const RowSupply& supply, const SparseRows& needs, const Matrix& others,
+                   int unknowns, const Eigen::MatrixXf& gram, const float* prior_weights,
+                   PriorRows priors, Matrix& mine) const;
+  RowPlan row_plan(const std::vector<RowSupply>& supplies) const;
+  /// The item rows the user step of layouts()[l] solves against: Y_s when replicated, else this
+  /// rank's own (all of them in a group of one; the rest are fetched by the exchange).
+  const Matrix& user_step_items(std::size_t layout) const;
+  /// Collective over the group: this rank's users' part of the objective's data term.
+  double data_term(std::size_t layout) const;
   void item_step();
-  /// Solves this rank's items of layouts()[l] batch by batch, with the user rows of each batch
-  /// fetched by the layout's RowExchange.
-  void solve_items_exchanged(std::size_t l, const Eigen::MatrixXf& gram_x, Matrix& my_items);
   bool feature_prior_on() const { return !feature_positions_.empty(); }
   float user_weight(std::size_t layout, std::int64_t local_user) const;
   void check_finite(Phase phase) const;
@@ -210,11 +225,12 @@ class Trainer {
   TrainOptions options_;
   int k_ = 0;
   std::vector<SceneLayout> layouts_;
-  std::vector<Matrix> user_factors_;                       // per layout: local users x (k+1)
-  std::vector<Matrix> item_factors_;                       // per layout: all scene items x (k+1)
-  std::vector<UserRowSource> user_row_source_;             // per layout
-  std::vector<std::optional<RowExchange>> user_exchange_;  // per layout, when kExchanged
-  Matrix shared_;                                          // shard users x k
+  std::vector<Matrix> user_factors_;      // per layout: local users x (k+1)
+  std::vector<Matrix> item_factors_;      // per layout: local items x (k+1)
+  std::vector<RowSupply> user_rows_;      // per layout: how the item step gets other ranks' x rows
+  std::vector<RowSupply> item_rows_;      // per layout: how the user step gets other ranks' y rows
+  std::vector<Matrix> replicated_items_;  // per layout: Y_s whole when item rows are replicated
+  Matrix shared_;                         // shard users x k
   // The averaging's plan, built once. Only users active in two or more scene groups travel;
   // the others' z is a local sum. Rows are positions in this shard (data.users order).
   std::vector<std::int32_t> group_users_;  // shard rows active in this rank's group, ascending

@@ -3,8 +3,8 @@
 # users of two or more groups, and z of the others is completed once before writing) and one
 # scene has mu = 0 (users active only there take the plain mean).
 # Every step is deterministic given the rows it sees except the order in which MPI sums the
-# cross-scene averages, the item step's X_s'X_s (from each user shard's partial Gram) and the
-# objective terms; the stated tolerance is 1e-4 times the largest factor magnitude after 8
+# cross-scene averages, the steps' X_s'X_s and Y_s'Y_s (sums of each rank's partial Gram) and
+# the objective terms; the stated tolerance is 1e-4 times the largest factor magnitude after 8
 # iterations (float32 factors and sums), 3e-4 with the scene map, which is fitted from those
 # factors and feeds them back (measured: 2.6e-6 without the map, 1.1e-4 with it).
 source "$(dirname "$0")/common.sh"
@@ -27,22 +27,33 @@ run_ranks 4 train "${four[@]}" --output "$WORK/four4.h5" --grid 4x1 > "$WORK/fou
 mapped=("${common[@]}" --scene-map-ridge 2)
 run_ranks 1 train "${mapped[@]}" --output "$WORK/m1.h5" --grid 1x1 > "$WORK/m1.log"
 run_ranks 4 train "${mapped[@]}" --output "$WORK/m4.h5" --grid 2x2 > "$WORK/m4.log"
+# The user step's priors (the mapped z) follow its rows into every batch of an exchange.
+run_ranks 4 train "${mapped[@]}" --exchange-buffer-mb 0.002 --output "$WORK/m4x.h5" --grid 2x2 > "$WORK/m4x.log"
+grep -q "user step: item rows of 0 scenes gathered whole, of 2 exchanged" "$WORK/m4x.log" ||
+  fail "the mapped 2x2 run did not exchange item rows: $(grep 'step:' "$WORK/m4x.log")"
+"$PYTHON" "$E2E_DIR/compare_embeddings.py" "$WORK/m4.h5" "$WORK/m4x.h5" --tolerance 0
 "$PYTHON" "$E2E_DIR/compare_embeddings.py" "$WORK/m1.h5" "$WORK/m4.h5" --tolerance 3e-4
 # ... and the map changes the model (so the comparison above tests the map's path).
 if "$PYTHON" "$E2E_DIR/compare_embeddings.py" "$WORK/r1.h5" "$WORK/m1.h5" --tolerance 1e-4 >/dev/null 2>&1; then
   fail "--scene-map-ridge 2 gave the same factors as no map"
 fi
-# The item step brings other ranks' user rows (solver/row_exchange.h): gathered whole by default
-# here (every rank's items need every user), exchanged with a budget of a few dozen rows, in many
-# rounds. Each item's solve sees the same rows in the same order either way: the same bits.
-grep -q "item step: user rows of 2 scenes gathered whole, of 0 exchanged" "$WORK/r2a.log" ||
-  fail "the default 1x2 run did not gather X_s whole: $(grep 'item step' "$WORK/r2a.log")"
+# The item step brings other ranks' user rows, the user step other ranks' item rows
+# (solver/row_supply.h): gathered whole by default here (every rank's rows need nearly every row
+# of the other side), exchanged with a budget of a few dozen rows, in many rounds. Each solve
+# sees the same rows in the same order either way, and the Gram matrices are the same sums of
+# partial Grams: the same bits.
+for step in "item step: user rows" "user step: item rows"; do
+  grep -q "$step of 2 scenes gathered whole, of 0 exchanged" "$WORK/r2a.log" ||
+    fail "the default 1x2 run did not gather whole ($step): $(grep 'step:' "$WORK/r2a.log")"
+done
 small_budget=(--exchange-buffer-mb 0.002)  # 2097 bytes: 74 rows of k + 1 = 7 floats
 run_ranks 2 train "${common[@]}" "${small_budget[@]}" --output "$WORK/x2.h5" --grid 1x2 > "$WORK/x2.log"
 run_ranks 4 train "${common[@]}" "${small_budget[@]}" --output "$WORK/x4.h5" --grid 1x4 > "$WORK/x4.log"
 for f in x2 x4; do
-  rounds=$(sed -n 's/.*of 2 exchanged (at most \([0-9]*\) rounds.*/\1/p' "$WORK/$f.log")
-  [ "${rounds:-0}" -gt 3 ] || fail "$f: expected an exchange in many rounds: $(grep 'item step' "$WORK/$f.log")"
+  for step in "item step: user rows" "user step: item rows"; do
+    rounds=$(sed -n "s/^$step of 0 scenes gathered whole, of 2 exchanged (at most \([0-9]*\) rounds.*/\1/p" "$WORK/$f.log")
+    [ "${rounds:-0}" -gt 3 ] || fail "$f: expected an exchange in many rounds: $(grep 'step:' "$WORK/$f.log")"
+  done
 done
 run_ranks 4 train "${common[@]}" --output "$WORK/r4b.h5" --grid 1x4 > "$WORK/r4b.log"
 "$PYTHON" "$E2E_DIR/compare_embeddings.py" "$WORK/r2a.h5" "$WORK/x2.h5" --tolerance 0

@@ -15,7 +15,7 @@ for n in 1 2 4; do
   grep -q '^tuning on the validation split' "$WORK/t$n.log" || fail "no tuning table at $n ranks"
   # The choice: its line and the per-scene table up to the first iteration line (not the item
   # step's plan, which depends on the grid).
-  sed -n '/^chosen:/,/^ *iter /p' "$WORK/t$n.log" | grep -v -e '^ *iter ' -e '^item step:' > "$WORK/choice$n.txt"
+  sed -n '/^chosen:/,/^ *iter /p' "$WORK/t$n.log" | grep -v -e '^ *iter ' -e '^item step:' -e '^user step:' > "$WORK/choice$n.txt"
   [ -s "$WORK/choice$n.txt" ] || { cat "$WORK/t$n.log"; fail "no choice printed at $n ranks"; }
 done
 # At 4 ranks the automatic search runs 2 groups of 2 ranks side by side, each on its own copy
@@ -23,7 +23,7 @@ done
 grep -q "2 groups of ranks side by side" "$WORK/t4.log" || fail "4 ranks did not search in 2 groups"
 run_ranks 4 train "${common[@]}" --output "$WORK/g4.h5" --tune-groups 4 --tune > "$WORK/g4.log"
 grep -q "4 groups of ranks side by side" "$WORK/g4.log" || fail "--tune-groups 4 was not used"
-sed -n '/^chosen:/,/^ *iter /p' "$WORK/g4.log" | grep -v -e '^ *iter ' -e '^item step:' > "$WORK/choice_g4.txt"
+sed -n '/^chosen:/,/^ *iter /p' "$WORK/g4.log" | grep -v -e '^ *iter ' -e '^item step:' -e '^user step:' > "$WORK/choice_g4.txt"
 cat "$WORK/choice1.txt"
 for n in 2 4 _g4; do
   diff "$WORK/choice1.txt" "$WORK/choice$n.txt" || fail "the choice of run $n differs from 1 rank's"
