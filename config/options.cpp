@@ -286,11 +286,11 @@ ParsedTrain parse_train_options(const std::vector<std::string>& args) {
         "rank per socket or node with as many threads as its cores")
     ("exchange-buffer-mb", po::value(&c.exchange_buffer_mb)->default_value(64.0, "64")->notifier(
         in_range("exchange-buffer-mb", 0.001, 1024.0, true)),
-        "the item step brings the user rows a rank's items need from the other ranks of its scene "
-        "group in batches of at most this many MB (and sends at most this much in a round); a "
-        "scene whose whole user table fits in it is gathered whole instead when that copies at "
-        "most twice the rows; at most 1024, as one MPI message stays under 2^31 bytes "
-        "(docs/performance.md)")
+        "the item step brings the user rows a rank's items need, and the user step the item rows "
+        "its users need, from the other ranks of its scene group in batches of at most this "
+        "many MB (and sends at most this much in a round); a scene whose whole user (item) table "
+        "fits in it is gathered whole instead when that copies at most twice the rows; at most "
+        "1024, as one MPI message stays under 2^31 bytes (docs/performance.md)")
     ("tune", po::bool_switch(&c.tune),
         "choose the model on a validation split carved from the training part: candidates of "
         "--tune-space by successive halving, then per scene the bridge's ridge and a blend with "

@@ -1,0 +1,341 @@
+#!/usr/bin/env python3
+"""The scaling model of docs/performance.md ("Scaling model"): bytes sent, memory held and time
+per iteration per rank, as functions of the workload (users, items, scenes, interactions, k)
+and the machine (ranks, grid, network bandwidth).
+
+  python3 tests/bench/scaling_model.py validate [--sceneals build/app/sceneals] [--work DIR]
+      generates two workloads, trains them with --benchmark at grids 1x1, 1x2, 1x4, 1x8, 2x2
+      and 2x4 (4 and 8 ranks oversubscribe a small machine: bytes and memory are still exact),
+      and prints the model's bytes per phase and peak memory per rank beside the measured ones;
+      exit 1 when one is off by more than 15%.
+  python3 tests/bench/scaling_model.py project
+      the projection for 10^9 interactions, 5 x 10^7 users, 10^7 items, 20 scenes, k = 64 on
+      64 nodes with 100 Gb/s links, with its assumptions.
+
+The model counts what the code holds and sends (solver/trainer.cpp, solver/row_supply.h,
+app/train_job.cpp); its one measured constant is the process's footprint without data, which
+the validation takes from a run of a tiny input at the same grid.
+"""
+import argparse
+import math
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass, field
+
+FLOAT = 4
+RATING = 40  # sizeof(io::Rating): the split keeps this rank's training and test ratings
+CSR_ENTRY = 8  # int32 position + float value, in each orientation
+ROW_OFFSET = 8  # int64 CSR offset per row
+LIST_ENTRY = 8  # int64 global row of every scene user and item, on every rank of the group
+AVERAGING_PLAN = 10  # per shard user: group_index, group_users (int32), multi_scene, supplies
+EXCHANGE_PLAN = 8  # per rating of an exchanged side: renumbered column + row to send (int32)
+
+
+@dataclass
+class Scene:
+    users: int  # U_s, users with training data in the scene
+    items: int  # I_s
+    ratings: int  # R_s, training ratings
+    test: int = 0  # test ratings kept for the evaluation
+    group: int = 0
+
+
+@dataclass
+class Workload:
+    users: int  # U, every user of the catalogue
+    items: int
+    scenes: list
+    k: int
+    groups: int  # G
+    shards: int  # S, ranks per scene group
+    multi_group_users: int = 0  # M, users active in scenes of two or more groups
+    budget: int = 64 << 20  # --exchange-buffer-mb
+    evaluate: bool = True
+
+    @property
+    def w(self):
+        return self.k + 1
+
+    def group_scenes(self, g):
+        return [s for s in self.scenes if s.group == g]
+
+
+def exchanged_rows(table_rows, ratings, batch_rows):
+    """Rows a block of `ratings` ratings spread evenly over `table_rows` rows fetches, in batches
+    of at most `batch_rows` distinct rows (solver/row_exchange.h): a batch of b ratings names
+    T (1 - e^(-b/T)) distinct rows, so it closes at b = -T ln(1 - batch_rows / T), and a row
+    named in several batches travels once per batch."""
+    if table_rows == 0 or ratings == 0:
+        return 0.0
+    distinct = table_rows * (1.0 - math.exp(-ratings / table_rows))
+    if distinct <= batch_rows:
+        return distinct
+    per_batch = -table_rows * math.log(1.0 - batch_rows / table_rows)
+    return ratings / per_batch * batch_rows
+
+
+def row_source(w: Workload, table_rows, block_ratings):
+    """'local', 'replicated' or 'exchanged', by solver/row_supply.cpp's rule, with the rows the
+    exchange would receive from other ranks for ratings spread evenly over the table."""
+    S = w.shards
+    if S == 1:
+        return "local", 0.0
+    batch_rows = min(table_rows, w.budget // (FLOAT * w.w))  # the budget over all owners
+    received = exchanged_rows(table_rows, block_ratings, batch_rows) * (S - 1) / S
+    gathered = table_rows * (S - 1) / S
+    if table_rows * FLOAT * w.w <= w.budget and gathered <= 2 * received:
+        return "replicated", gathered
+    return "exchanged", received
+
+
+def bytes_per_rank(w: Workload, g=0):
+    """Payload bytes one rank of group g sends per iteration, per phase (user step, averaging,
+    item step), as mpi/traffic_meter.h counts them."""
+    S, G, row = w.shards, w.groups, FLOAT * w.w
+    gram = 2 * (S - 1) / S * FLOAT * w.w * w.w if S > 1 else 0.0
+    user = item = 0.0
+    for s in w.group_scenes(g):
+        user += gram
+        item += gram
+        y_source, y_rows = row_source(w, s.items, s.ratings / S)
+        x_source, x_rows = row_source(w, s.users, s.ratings / S)
+        # Replicated: each rank's slice goes to the S - 1 others. Exchanged: the rows one rank's
+        # block needs from the others, the same volume it sends on average.
+        user += row * y_rows if y_source == "exchanged" else 0.0
+        item += row * (s.users / S * (S - 1) if x_source == "replicated" else x_rows)
+        item += row * s.items / S * (S - 1) if y_source == "replicated" else 0.0
+    averaging = 2 * (G - 1) / G * row * w.multi_group_users / S if G > 1 else 0.0
+    return user, averaging, item
+
+
+def memory_per_rank(w: Workload, g=0):
+    """Bytes one rank of group g holds at its peak during training, beyond the process's own
+    footprint: the data, the factors, the plans, and the largest transient buffer."""
+    S, row = w.shards, FLOAT * w.w
+    scenes = w.group_scenes(g)
+    ratings = sum(s.ratings for s in scenes)
+    lists = sum(s.users + s.items for s in scenes)
+    held = {
+        "split ratings": RATING * (ratings + (sum(s.test for s in scenes) if w.evaluate else 0)) / S,
+        "ratings both ways": 2 * CSR_ENTRY * ratings / S + ROW_OFFSET * lists / S,
+        "scene user and item lists": LIST_ENTRY * lists,
+        "x and y rows": row * lists / S,
+        "z and the averaging plan": (FLOAT * w.k + AVERAGING_PLAN) * w.users / S,
+    }
+    replicated_items = exchange_plans = transient = 0.0
+    for s in scenes:
+        y_source, _ = row_source(w, s.items, s.ratings / S)
+        x_source, x_rows = row_source(w, s.users, s.ratings / S)
+        if y_source == "replicated":
+            replicated_items += row * s.items
+        if y_source == "exchanged":
+            exchange_plans += EXCHANGE_PLAN * s.ratings / S
+        if x_source == "exchanged":
+            exchange_plans += EXCHANGE_PLAN * s.ratings / S
+        # The item step's user rows of one scene at a time: X_s gathered, or a batch of the
+        # exchange (at most the budget, received and packed).
+        if x_source == "replicated":
+            transient = max(transient, row * s.users)
+        elif x_source == "exchanged":
+            transient = max(transient, min(2 * w.budget, 2 * row * x_rows))
+    held["Y_s held whole (replicated)"] = replicated_items
+    held["exchange plans"] = exchange_plans
+    held["largest transient: X_s or a batch"] = transient
+    return held
+
+
+def flops_per_rank(w: Workload, g=0):
+    """FLOPs of one iteration on one rank (solver/flop_count.h, exact solver): per rating the
+    Gram-trick update (2 w^2), per row a Cholesky solve (w^3 / 3 + 2 w^2), per scene the
+    Gram of the rank's rows (w^2 per row), both steps."""
+    S, W = w.shards, w.w
+    total = 0.0
+    for s in w.group_scenes(g):
+        rows = (s.users + s.items) / S
+        total += 2 * 2 * W * W * s.ratings / S + rows * (W ** 3 / 3 + 2 * W * W) + rows * W * W
+    return total
+
+
+def seconds_per_iteration(w: Workload, flop_rate, bandwidth_bytes, latency=5e-6, g=0):
+    """Compute at `flop_rate` per rank, plus the bytes at `bandwidth_bytes` per second, plus a
+    latency per exchange round: the steps do not overlap communication with compute."""
+    user, averaging, item = bytes_per_rank(w, g)
+    rounds = 0
+    for s in w.group_scenes(g):
+        for table in (s.users, s.items):
+            source, rows = row_source(w, table, s.ratings / w.shards)
+            if source == "exchanged":
+                rounds += max(1, math.ceil(rows * FLOAT * w.w / w.budget * 2)) * w.shards
+    return (flops_per_rank(w, g) / flop_rate + (user + averaging + item) / bandwidth_bytes +
+            rounds * latency)
+
+
+# ---- validation --------------------------------------------------------------------------
+
+def run(cmd, log):
+    with open(log, "w") as out:
+        subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, check=True)
+    return open(log).read()
+
+
+def mpirun(ranks):
+    return ["mpirun", "-np", str(ranks), "--oversubscribe"] if ranks > 1 else []
+
+
+def measured_workload(log, model_file, k, grid, budget):
+    """The workload as the run saw it: scene sizes from the written file, groups and test
+    counts from the log."""
+    import h5py
+    import numpy as np
+    G, S = (int(x) for x in grid.split("x"))
+    groups = {m.group(1): int(m.group(2)) for m in
+              re.finditer(r"^\s+scene (\S+)\s+\d+ interactions\s+group (\d+)", log, re.M)}
+    split = re.search(r"split .*: (\d+) train, (\d+) warm test, (\d+) cold-scene test", log)
+    scenes, user_groups = [], {}
+    with h5py.File(model_file, "r") as f:
+        users, items = f["users/id"].shape[0], f["items/id"].shape[0]
+        for name in f["scenes"]:
+            index = f["scenes"][name]["user_index"][:]
+            scenes.append(Scene(users=index.size, items=int(f["scenes"][name]["item_active"][:].sum()),
+                                ratings=0, group=groups[name]))
+            for u in index:
+                user_groups.setdefault(int(u), set()).add(groups[name])
+    counts = {m.group(1): int(m.group(2)) for m in
+              re.finditer(r"^\s+scene (\S+)\s+(\d+) interactions", log, re.M)}
+    train, test = int(split.group(1)), int(split.group(2)) + int(split.group(3))
+    total = sum(counts.values())
+    for s, name in zip(scenes, sorted(counts)):
+        s.ratings = round(counts[name] * train / total)  # the split keeps each scene's share
+        s.test = round(counts[name] * test / total)
+    multi = sum(1 for gs in user_groups.values() if len(gs) > 1)
+    return Workload(users=users, items=items, scenes=scenes, k=k, groups=G, shards=S,
+                    multi_group_users=multi, budget=budget)
+
+
+def parse_benchmark(log):
+    phases = {}
+    for name in ("user step", "averaging", "item step"):
+        m = re.search(r"^%s\s.*\s(\d+\.\d+)$" % name, log, re.M)
+        phases[name] = float(m.group(1)) * 1e6
+    peak = float(re.search(r"after read [\d.]+, route [\d.]+, training ([\d.]+)", log).group(1))
+    return phases, peak * 1e6
+
+
+def validate(args):
+    os.makedirs(args.work, exist_ok=True)
+    sceneals = args.sceneals
+    workloads = {  # name: (generate arguments, k, budget MB)
+        "A": (["--users", "400000", "--items", "40000", "--interactions", "4000000",
+               "--scenes", "4", "--seed", "5"], 32, 64),
+        "B": (["--users", "150000", "--items", "300000", "--interactions", "3000000",
+               "--scenes", "3", "--seed", "7"], 48, 4),
+        "tiny": (["--users", "2000", "--items", "400", "--interactions", "20000",
+                  "--scenes", "4", "--seed", "5"], 32, 64),
+    }
+    for name, (gen, _, _) in workloads.items():
+        path = os.path.join(args.work, name + ".csv")
+        if not os.path.exists(path):
+            run([sceneals, "generate", "--output", path] + gen, path + ".log")
+    worst = 0.0
+    print("%-3s %-4s %-11s %11s %11s %11s %9s %9s  %s" % (
+        "set", "grid", "", "user MB", "avg MB", "item MB", "peak MB", "base MB", "source y/x"))
+    for name in args.sets:
+        _, k, budget = workloads[name]
+        for grid in ("1x1", "1x2", "1x4", "1x8", "2x2", "2x4"):
+            G, S = (int(x) for x in grid.split("x"))
+            common = ["train", "--factors", str(k), "--iterations", "2", "--mu", "1",
+                      "--benchmark", "--grid", grid, "--exchange-buffer-mb", str(budget)]
+            out = os.path.join(args.work, "%s_%s" % (name, grid))
+            base_log = run(mpirun(G * S) + [sceneals] + common + [
+                "--input", os.path.join(args.work, "tiny.csv"), "--output", out + "_tiny.h5"],
+                out + "_tiny.log")
+            log = run(mpirun(G * S) + [sceneals] + common + [
+                "--input", os.path.join(args.work, name + ".csv"), "--output", out + ".h5"],
+                out + ".log")
+            work = measured_workload(log, out + ".h5", k, grid, budget << 20)
+            phases, peak = parse_benchmark(log)
+            _, base = parse_benchmark(base_log)
+            # The busiest group: the model's bytes and memory for each, the largest reported.
+            model_bytes = [max(bytes_per_rank(work, g)[p] for g in range(G)) for p in range(3)]
+            model_peak = base + max(sum(memory_per_rank(work, g).values()) for g in range(G))
+            y = "".join(row_source(work, s.items, s.ratings / S)[0][0] for s in work.scenes)
+            x = "".join(row_source(work, s.users, s.ratings / S)[0][0] for s in work.scenes)
+            measured = [phases["user step"], phases["averaging"], phases["item step"]]
+            print("%-3s %-4s %-11s %11.2f %11.2f %11.2f %9.1f %9.1f  %s/%s" % (
+                name, grid, "model", *(b / 1e6 for b in model_bytes), model_peak / 1e6, base / 1e6,
+                y, x))
+            print("%-3s %-4s %-11s %11.2f %11.2f %11.2f %9.1f" % (
+                "", "", "measured", *(b / 1e6 for b in measured), peak / 1e6))
+            for m, b in zip(measured + [peak], model_bytes + [model_peak]):
+                if m > 1e6:  # figures under 1 MB (the Gram sums) are checked by eye
+                    worst = max(worst, abs(b - m) / m)
+    print("largest relative error over figures of 1 MB or more: %.1f%%" % (100 * worst))
+    return 0 if worst <= 0.15 else 1
+
+
+# ---- projection --------------------------------------------------------------------------
+
+def projection_workload(groups, shards):
+    """10^9 interactions, 5 x 10^7 users, 10^7 items, 20 scenes (assumptions in project())."""
+    scenes = 20
+    users, items, ratings = 50_000_000, 10_000_000, 1_000_000_000
+    scene_users = round(users * 1.5 / scenes)  # each user active in 1.5 scenes on average
+    scene_items = round(items / scenes)  # each item belongs to one scene
+    train = round(ratings * 0.9)  # the held-out 10% kept for the evaluation
+    per_group = scenes // groups
+    workload = Workload(users=users, items=items, k=64, groups=groups, shards=shards, scenes=[
+        Scene(users=scene_users, items=scene_items, ratings=train // scenes,
+              test=(ratings - train) // scenes, group=s // per_group) for s in range(scenes)])
+    # Half of the users are in one scene, half in two; a pair of scenes falls in two groups
+    # with probability (G - 1) / G x 20 / 19 (scenes spread evenly over the groups).
+    pair_split = (1 - (per_group - 1) / (scenes - 1))
+    workload.multi_group_users = round(users / 2 * pair_split) if groups > 1 else 0
+    return workload
+
+
+def project(args):
+    nodes, bandwidth = 64, 100e9 / 8
+    flop_rate = args.node_gflops * 1e9
+    print("10^9 interactions, 5e7 users, 1e7 items, 20 scenes, k = 64; %d nodes, one rank per "
+          "node, %.0f Gb/s, %.0f GFLOP/s attained per node" % (nodes, bandwidth * 8 / 1e9,
+                                                               args.node_gflops))
+    print("%-6s %9s %9s %9s %9s %11s %9s" % ("grid", "user GB", "avg GB", "item GB",
+                                            "memory GB", "s/iteration", "compute s"))
+    for groups in (1, 2, 4, 5, 10, 20):
+        if nodes % groups:
+            continue
+        w = projection_workload(groups, nodes // groups)
+        user, averaging, item = bytes_per_rank(w)
+        memory = sum(memory_per_rank(w).values()) + args.process_mb * 1e6
+        seconds = seconds_per_iteration(w, flop_rate, bandwidth)
+        print("%-6s %9.2f %9.2f %9.2f %9.2f %11.1f %9.1f" % (
+            "%dx%d" % (groups, nodes // groups), user / 1e9, averaging / 1e9, item / 1e9,
+            memory / 1e9, seconds, flops_per_rank(w) / flop_rate))
+    w = projection_workload(args.groups, nodes // args.groups)
+    print("\nmemory per node at %dx%d:" % (args.groups, nodes // args.groups))
+    for name, value in memory_per_rank(w).items():
+        print("  %-36s %8.2f GB" % (name, value / 1e9))
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    v = sub.add_parser("validate")
+    v.add_argument("--sceneals", default="build/app/sceneals")
+    v.add_argument("--work", default="build/scaling-model")
+    v.add_argument("--sets", nargs="+", default=["A", "B"], choices=["A", "B"])
+    p = sub.add_parser("project")
+    p.add_argument("--node-gflops", type=float, default=300.0,
+                   help="attained GFLOP/s per node (default: 300)")
+    p.add_argument("--process-mb", type=float, default=100.0,
+                   help="a rank's footprint without data (default: 100)")
+    p.add_argument("--groups", type=int, default=4, help="scene groups of the detailed table")
+    args = parser.parse_args()
+    return validate(args) if args.command == "validate" else project(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
