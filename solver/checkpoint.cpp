@@ -139,6 +139,7 @@ std::optional<TrainProgress> resume_from_checkpoint(const mpi::Communicator& wor
       std::optional<StoredSceneMaps> stored;
       if (trainer.has_scene_map()) stored = read_scene_maps(reader, data, trainer);
       mpi::run_agreed(world, [&] { trainer.restore(users, items); });
+      trainer.refresh_replicas();  // collective: outside the agreed section
       if (stored)
         trainer.restore_scene_maps(stored->maps, stored->shared);
       else

@@ -145,9 +145,8 @@ std::array<double, 3> Trainer::local_flops_per_iteration() const {
   const int width = k_ + 1;
   const int item_unknowns = options_.learn_item_bias ? k_ + 1 : k_;
   for (const SceneLayout& layout : layouts_) {
-    const auto scene_items = static_cast<std::int64_t>(layout.item_rows.size());
-    flops[0] +=
-        gram_flops(scene_items, width) + block_solve_flops(layout.by_user, k_, width, options_.als);
+    flops[0] += gram_flops(layout.local_items(), width) +  // then summed over the group
+                block_solve_flops(layout.by_user, k_, width, options_.als);
     flops[1] += 4.0 * k_ * static_cast<double>(layout.local_users());
     flops[2] += gram_flops(layout.local_users(), width) +  // then summed over the group
                 block_solve_flops(layout.by_item, item_unknowns, width, options_.als);
@@ -457,6 +456,10 @@ void Trainer::plan_row_supplies() {
   }
 }
 
+void Trainer::refresh_replicas() {
+  for (std::size_t l = 0; l < layouts_.size(); ++l) replicate_items(l);
+}
+
 void Trainer::replicate_items(std::size_t layout) {
   if (item_rows_[layout].source() == RowSource::kReplicated)
     gather_rows(grid_.group_comm, item_factors_[layout], replicated_items_[layout]);
@@ -552,6 +555,7 @@ void Trainer::item_step() {
     solve_block(supply, layout.by_item.view(), replicated ? gathered_users : user_factors_[l],
                 unknowns, gram_x, prior ? feature_prior_weights_[l].data() : nullptr,
                 prior ? &feature_prior_targets_[l] : nullptr, item_factors_[l]);
+    if (replicated) gathered_users.resize(0, 0);  // not held with Y_s below
     replicate_items(l);
   }
 }
@@ -744,7 +748,6 @@ void Trainer::restore(const std::vector<const Matrix*>& shard_users,
       throw InputError("the checkpoint's scene '" + layout.name +
                        "' does not match this run (other input, split or --factors?)");
     item_factors_[l] = items[l]->middleRows(layout.item_begin, layout.local_items());
-    replicate_items(l);
     for (std::int64_t u = 0; u < layout.local_users(); ++u)
       user_factors_[l].row(u) =
           shard_users[l]->row(layout.local_user_row(u) - data_.users.row_begin());

@@ -117,6 +117,9 @@ class Trainer {
   /// from x, so run the averaging phase after it.
   void restore(const std::vector<const Matrix*>& shard_users,
                const std::vector<const Matrix*>& items);
+  /// Collective over the group, after restore(): the copies of Y_s the user step keeps where
+  /// item rows are gathered whole (restore is local, so that it can run in an agreed section).
+  void refresh_replicas();
   /// With the scene map: replaces every layout's map (scale, shift) and z (this shard's rows in
   /// catalogue order) with a checkpoint's, after restore(). z is stored rather than recomputed
   /// because with a map it is not a function of x alone. Collective over the shard: the sums the
