@@ -107,6 +107,12 @@ std::string format_benchmark(const BenchmarkFigures& f) {
       mb(f.data_share_bytes), 1.5 * mb(f.data_share_bytes), mb(f.served_bytes),
       f.averaging_model_bytes / 1e6);
   out += memory;
+  out += "peak memory of each stage (MB per rank, largest; with what earlier stages left):";
+  for (const auto& [stage, bytes] : f.stage_peaks) {
+    std::snprintf(memory, sizeof(memory), " %s %.1f", stage.c_str(), mb(bytes));
+    out += memory;
+  }
+  out += "\n";
   std::snprintf(memory, sizeof(memory),
                 "memory in transparent huge pages after training: %.1f MB per rank at least "
                 "(%s)\n",

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "solver/trainer.h"
@@ -30,6 +31,8 @@ struct BenchmarkFigures {
   /// Peak resident memory so far (largest over ranks) after reading, routing, training and
   /// writing: which phase sets the peak.
   std::array<std::int64_t, 4> peak_after{};
+  /// Each stage's own peak (app/stage_runner.h), largest over ranks, in the order they ran.
+  std::vector<std::pair<std::string, std::int64_t>> stage_peaks;
   std::int64_t data_share_bytes = 0;  ///< held_data_bytes, the largest over ranks
   std::int64_t served_bytes = 0;      ///< the dense per-scene user rows this rank writes, largest
   /// The averaging's analytical bytes per rank: an Allreduce over the G ranks of a shard of the

@@ -2,6 +2,8 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
+#include <fstream>
 #include <stdexcept>
 
 namespace sceneals::app {
@@ -12,7 +14,16 @@ std::int64_t peak_resident_bytes() {
   return static_cast<std::int64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
 }
 
-StageRunner::Mark StageRunner::begin() const {
+bool reset_peak_resident() {
+  std::ofstream clear_refs("/proc/self/clear_refs");
+  clear_refs << "5";  // "reset the peak resident set size to the current size" (proc(5))
+  clear_refs.flush();
+  return static_cast<bool>(clear_refs);
+}
+
+StageRunner::Mark StageRunner::begin() {
+  peak_so_far_ = std::max(peak_so_far_, peak_resident_bytes());
+  reset_peak_resident();  // where it fails, the stage's peak reads as the peak so far
   return {std::chrono::steady_clock::now(), world_.bytes_sent()};
 }
 
@@ -25,7 +36,10 @@ void StageRunner::end(const std::string& name, const Mark& mark) {
   const std::int64_t sent = world_.bytes_sent() - mark.bytes_sent;
   record.seconds = world_.max(seconds);
   record.max_bytes_sent = world_.max(sent);
-  record.peak_resident_bytes = world_.max(peak_resident_bytes());
+  const std::int64_t stage_peak = peak_resident_bytes();
+  peak_so_far_ = std::max(peak_so_far_, stage_peak);
+  record.peak_resident_bytes = world_.max(peak_so_far_);
+  record.stage_peak_resident_bytes = world_.max(stage_peak);
   records_.push_back(std::move(record));
 }
 

@@ -356,8 +356,13 @@ void TrainJob::bridge() {
   const io::ShardedData& data = sharded_->data;
   solver::Trainer& trainer = *trainer_;
   if (kind_ == solver::ModelKind::kColearn) trainer.fit_bridges(ridge_by_scene_);
+  // The file needs only this rank's item rows; the evaluation, the feature maps and the
+  // popularity blend read whole scenes.
+  const bool whole_scenes = config_.evaluate || features_ || !beta_by_scene_.empty();
   served_ = pooled_kind_ ? solver::serve_pooled(data, scene_layouts_, *pooled_, trainer)
-                         : solver::serve_model(data, trainer, kind_);
+                         : solver::serve_model(data, trainer, kind_,
+                                               whole_scenes ? solver::ServedItems::kWholeScene
+                                                            : solver::ServedItems::kThisRank);
   if (features_) {
     const std::vector<solver::SceneLayout>& layouts =
         pooled_kind_ ? scene_layouts_ : trainer.layouts();
@@ -479,6 +484,8 @@ std::int64_t TrainJob::report(const StageRunner& stages) {
                        stages.record("shard").peak_resident_bytes,
                        stages.record("train").peak_resident_bytes, peak};
   bench_.peak_resident_bytes = peak;
+  for (const StageRecord& record : stages.records())
+    bench_.stage_peaks.emplace_back(record.name, record.stage_peak_resident_bytes);
   for (std::size_t p = 0; p < 3; ++p) bench_.iteration_flops[p] = world_.sum(flops_per_phase_[p]);
   if (root_) std::printf("%s", format_benchmark(bench_).c_str());
   return peak;

@@ -80,7 +80,8 @@ void write_checkpoint(const mpi::Communicator& world, const mpi::ProcessGrid& gr
   mpi::agree_on_error(world, error);
   // The state as the colearn kind serves it before any bridge is fitted: x of active users (the
   // rest hold [z, 1]) and Y as trained.
-  std::vector<ServedScene> state = serve_model(data, trainer, ModelKind::kColearn);
+  std::vector<ServedScene> state =
+      serve_model(data, trainer, ModelKind::kColearn, ServedItems::kThisRank);
   io::EmbeddingFileContent content =
       export_embeddings(grid, data, trainer.shared_factors(), trainer.layouts(), std::move(state),
                         ModelKind::kColearn);

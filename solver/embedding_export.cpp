@@ -68,11 +68,12 @@ class ServedUserRows {
 class ShardItemRows {
  public:
   ShardItemRows(const io::ShardedData& data, const SceneLayout& layout, Matrix&& items,
-                const std::vector<std::int64_t>& feature_rows, Matrix&& feature_items)
+                std::int64_t items_first, const std::vector<std::int64_t>& feature_rows,
+                Matrix&& feature_items)
       : shard_begin_(data.items.row_begin()),
         rows_(layout.item_rows.begin() + layout.item_begin,
               layout.item_rows.begin() + layout.item_end),
-        first_item_(layout.item_begin),
+        first_item_(layout.item_begin - items_first),
         items_(std::make_shared<const Matrix>(std::move(items))),
         feature_rows_(feature_rows),
         feature_items_(std::make_shared<const Matrix>(std::move(feature_items))) {}
@@ -101,7 +102,7 @@ class ShardItemRows {
 }  // namespace
 
 std::vector<ServedScene> serve_model(const io::ShardedData& data, const Trainer& trainer,
-                                     ModelKind kind) {
+                                     ModelKind kind, ServedItems items) {
   const int k = trainer.options().als.factors;
   std::vector<ServedScene> served(trainer.layouts().size());
   for (std::size_t l = 0; l < trainer.layouts().size(); ++l) {
@@ -125,17 +126,24 @@ std::vector<ServedScene> serve_model(const io::ShardedData& data, const Trainer&
     } else {
       scene.active_users = io::rows_of(trainer.user_factors(l));
     }
-    // Items.
+    // Items: rows [first, first + rows) of the scene's.
+    const SceneLayout& layout = trainer.layouts()[l];
+    const bool whole = items == ServedItems::kWholeScene;
+    scene.items_first = whole ? 0 : layout.item_begin;
+    const auto rows = static_cast<Eigen::Index>(
+        whole ? layout.item_rows.size() : static_cast<std::size_t>(layout.local_items()));
+    const auto popularity_of = [&](Eigen::Index i) {
+      return popularity[static_cast<std::size_t>(scene.items_first + i)];
+    };
     if (kind == ModelKind::kPopularity) {
-      scene.items = Matrix::Zero(static_cast<Eigen::Index>(popularity.size()), k + 1);
-      for (std::size_t i = 0; i < popularity.size(); ++i)
-        scene.items(static_cast<Eigen::Index>(i), k) = popularity[i];
+      scene.items = Matrix::Zero(rows, k + 1);
+      for (Eigen::Index i = 0; i < rows; ++i) scene.items(i, k) = popularity_of(i);
     } else {
-      scene.items = trainer.gather_item_factors(l);
+      scene.items = whole ? trainer.gather_item_factors(l) : trainer.item_factors(l);
       if (kind == ModelKind::kIndependent && !popularity.empty()) {
         const float most = *std::max_element(popularity.begin(), popularity.end());
-        for (std::size_t i = 0; i < popularity.size(); ++i)
-          scene.items(static_cast<Eigen::Index>(i), k) = kPopularityTieBreak * popularity[i] / most;
+        for (Eigen::Index i = 0; i < rows; ++i)
+          scene.items(i, k) = kPopularityTieBreak * popularity_of(i) / most;
       }
     }
   }
@@ -216,7 +224,7 @@ io::EmbeddingFileContent export_embeddings(const mpi::ProcessGrid& grid,
               1;
     }
     block.computed_item_factors = {
-        data.items.size(), ShardItemRows(data, layout, std::move(scene.items),
+        data.items.size(), ShardItemRows(data, layout, std::move(scene.items), scene.items_first,
                                          scene.feature_item_rows, std::move(scene.feature_items))};
     ++layout_at;
     content.scenes.push_back(std::move(block));

@@ -28,7 +28,11 @@ struct ServedScene {
   /// The rows of this shard's users active in the scene, in layout order (what the file stores;
   /// readers compute the other users' rows as `users` does, from z and the bridge).
   io::RowSource active_users;
-  Matrix items;                     ///< every item of the scene (layout item_rows order) x (k+1)
+  /// Item rows (k+1 columns) of the scene in layout item_rows order, from position items_first:
+  /// every item of the scene (items_first 0), or only this rank's (items_first = item_begin),
+  /// which is all the file needs.
+  Matrix items;
+  std::int64_t items_first = 0;
   std::optional<Matrix> bridge;     ///< B_s, colearn only
   std::optional<Matrix> scene_map;  ///< [a_s; c_s] (2 x k), when trained with the scene map
   /// Items served from features (solver/feature_items.h): sorted global rows, rows x (k+1), and
@@ -39,9 +43,14 @@ struct ServedScene {
   std::optional<Matrix> feature_map;
 };
 
-/// Collective over the group (popularity travels). One entry per layout of the trainer.
+/// Which item rows serve_model serves: every item of each scene (what the evaluation, the
+/// feature maps and the popularity blend read; each scene's Y_s is gathered), or this rank's.
+enum class ServedItems { kWholeScene, kThisRank };
+
+/// Collective over the group (popularity and, for kWholeScene, the item rows travel). One entry
+/// per layout of the trainer.
 std::vector<ServedScene> serve_model(const io::ShardedData& data, const Trainer& trainer,
-                                     ModelKind kind);
+                                     ModelKind kind, ServedItems items = ServedItems::kWholeScene);
 
 /// What a model of `kind` serves a user with no row in a scene, as the file's cold_user_rows
 /// names it: "bridge" (colearn, pooled: [B_s' [z_u, 1], 1], or [z_u, 1] without a bridge) or

@@ -30,7 +30,7 @@ void serve_from_features(const mpi::ProcessGrid& grid, const io::ItemFeatureTabl
     stats.emplace_back(features.dimensions(), static_cast<int>(served[l].items.cols()));
     add_feature_examples(
         features, feature_positions(features, layout.item_rows, layout.item_begin, layout.item_end),
-        served[l].items, layout.item_begin, stats.back());
+        served[l].items, layout.item_begin - served[l].items_first, stats.back());
   }
   allreduce_statistics(grid.group_comm, stats);  // every scene of the group at once
   for (std::size_t l = 0; l < layouts.size(); ++l) {

@@ -55,6 +55,12 @@ for f in x2 x4; do
     [ "${rounds:-0}" -gt 3 ] || fail "$f: expected an exchange in many rounds: $(grep 'step:' "$WORK/$f.log")"
   done
 done
+# The file is written from each rank's own item rows (the popularity of the baselines included).
+for kind in independent popularity; do
+  run_ranks 1 train "${common[@]}" --model-kind $kind --output "$WORK/${kind}1.h5" --grid 1x1 > /dev/null
+  run_ranks 4 train "${common[@]}" --model-kind $kind --output "$WORK/${kind}4.h5" --grid 1x4 > /dev/null
+  "$PYTHON" "$E2E_DIR/compare_embeddings.py" "$WORK/${kind}1.h5" "$WORK/${kind}4.h5" --tolerance 1e-4
+done
 run_ranks 4 train "${common[@]}" --output "$WORK/r4b.h5" --grid 1x4 > "$WORK/r4b.log"
 "$PYTHON" "$E2E_DIR/compare_embeddings.py" "$WORK/r2a.h5" "$WORK/x2.h5" --tolerance 0
 "$PYTHON" "$E2E_DIR/compare_embeddings.py" "$WORK/r4b.h5" "$WORK/x4.h5" --tolerance 0
