@@ -5,10 +5,17 @@
 #include <algorithm>
 #include <fstream>
 #include <stdexcept>
+#include <string>
 
 namespace sceneals::app {
 
 std::int64_t peak_resident_bytes() {
+  // VmHWM is this process's own peak. getrusage's ru_maxrss is not: Linux keeps it across
+  // execve, so a job started from a large parent (a Python driver) would report the parent's.
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6)) * 1024;  // in kB
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   return static_cast<std::int64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB

@@ -118,7 +118,6 @@ def memory_per_rank(w: Workload, g=0):
     ratings = sum(s.ratings for s in scenes)
     lists = sum(s.users + s.items for s in scenes)
     held = {
-        "split ratings": RATING * (ratings + (sum(s.test for s in scenes) if w.evaluate else 0)) / S,
         "ratings both ways": 2 * CSR_ENTRY * ratings / S + ROW_OFFSET * lists / S,
         "scene user and item lists": LIST_ENTRY * lists,
         "x and y rows": row * lists / S,
@@ -219,8 +218,61 @@ def parse_benchmark(log):
     for name in ("user step", "averaging", "item step"):
         m = re.search(r"^%s\s.*\s(\d+\.\d+)$" % name, log, re.M)
         phases[name] = float(m.group(1)) * 1e6
-    peak = float(re.search(r"after read [\d.]+, route [\d.]+, training ([\d.]+)", log).group(1))
-    return phases, peak * 1e6
+    stages = dict((name, float(mb) * 1e6) for name, mb in re.findall(
+        r" (\w+) ([\d.]+)", re.search(r"^peak memory of each stage[^:]*:(.*)$", log, re.M).group(1)))
+    lines = int(re.search(r"^read (\d+) interactions", log, re.M).group(1))
+    return phases, stages, lines
+
+
+STAGES = ("read", "shard", "train", "write")
+
+
+def stage_terms(w: Workload, lines, g=0):
+    """What each stage's own peak grows with, beyond the process's footprint, per rank of group
+    g: counts whose bytes each are calibrated (see validate), plus, for the stages that hold the
+    trainer, the bytes memory_per_rank counts from the code's structures."""
+    P, S = w.groups * w.shards, w.shards
+    n = lines / P  # the rank's share of the input lines
+    # Ids are interned per rank before routing: a user's lines are spread over the whole file,
+    # so the distinct ids in a rank's share shrink slower than 1 / P.
+    distinct = (w.users * (1 - math.exp(-n / w.users)) + w.items * (1 - math.exp(-n / w.items)))
+    catalogue = (w.users + w.items) / S  # this shard's ids, after routing
+    ratings = sum(s.ratings + s.test for s in w.group_scenes(g)) / S
+    counted = sum(memory_per_rank(w, g).values())
+    return {
+        "read": ({"input lines": n, "distinct ids read": distinct}, 0.0),
+        "shard": ({"input lines": n, "distinct ids read": distinct, "catalogue ids": catalogue},
+                  0.0),
+        "train": ({"ratings": ratings, "catalogue ids": catalogue}, counted),
+        "write": ({"ratings": ratings, "catalogue ids": catalogue}, counted),
+    }
+
+
+def calibrate(runs):
+    """Per stage, bytes per unit of each term: least squares over `runs` (workload, lines,
+    footprint, measured stage peaks), the counted bytes taken as they are."""
+    import numpy as np
+    costs = {}
+    for stage in STAGES:
+        rows, rhs = [], []
+        for w, lines, footprint, measured in runs:
+            terms, counted = stage_terms(w, lines)[stage]
+            rows.append(list(terms.values()))
+            rhs.append(measured[stage] - footprint[stage] - counted)
+        solution = np.linalg.lstsq(np.array(rows), np.array(rhs), rcond=None)[0]
+        costs[stage] = dict(zip(stage_terms(runs[0][0], runs[0][1])[stage][0], solution))
+    return costs
+
+
+def stage_peaks(w: Workload, lines, footprint, costs):
+    """Each stage's peak per rank (the largest group's), by the calibrated costs, over its
+    `footprint` (the stage's peak on a tiny input at the same grid)."""
+    peaks = {}
+    for stage in STAGES:
+        peaks[stage] = footprint[stage] + max(
+            counted + sum(costs[stage][name] * value for name, value in terms.items())
+            for terms, counted in (stage_terms(w, lines, g)[stage] for g in range(w.groups)))
+    return peaks
 
 
 def validate(args):
@@ -238,12 +290,11 @@ def validate(args):
         path = os.path.join(args.work, name + ".csv")
         if not os.path.exists(path):
             run([sceneals, "generate", "--output", path] + gen, path + ".log")
-    worst = 0.0
-    print("%-3s %-4s %-11s %11s %11s %11s %9s %9s  %s" % (
-        "set", "grid", "", "user MB", "avg MB", "item MB", "peak MB", "base MB", "source y/x"))
-    for name in args.sets:
+    grids = ("1x1", "1x2", "1x4", "1x8", "2x2", "2x4")
+    results = {}  # (set, grid) -> (workload, lines, footprint, phases, stages)
+    for name in ("A", "B"):
         _, k, budget = workloads[name]
-        for grid in ("1x1", "1x2", "1x4", "1x8", "2x2", "2x4"):
+        for grid in grids:
             G, S = (int(x) for x in grid.split("x"))
             common = ["train", "--factors", str(k), "--iterations", "2", "--mu", "1",
                       "--benchmark", "--grid", grid, "--exchange-buffer-mb", str(budget)]
@@ -255,24 +306,41 @@ def validate(args):
                 "--input", os.path.join(args.work, name + ".csv"), "--output", out + ".h5"],
                 out + ".log")
             work = measured_workload(log, out + ".h5", k, grid, budget << 20)
-            phases, peak = parse_benchmark(log)
-            _, base = parse_benchmark(base_log)
-            # The busiest group: the model's bytes and memory for each, the largest reported.
-            model_bytes = [max(bytes_per_rank(work, g)[p] for g in range(G)) for p in range(3)]
-            model_peak = base + max(sum(memory_per_rank(work, g).values()) for g in range(G))
-            y = "".join(row_source(work, s.items, s.ratings / S)[0][0] for s in work.scenes)
-            x = "".join(row_source(work, s.users, s.ratings / S)[0][0] for s in work.scenes)
-            measured = [phases["user step"], phases["averaging"], phases["item step"]]
-            print("%-3s %-4s %-11s %11.2f %11.2f %11.2f %9.1f %9.1f  %s/%s" % (
-                name, grid, "model", *(b / 1e6 for b in model_bytes), model_peak / 1e6, base / 1e6,
-                y, x))
-            print("%-3s %-4s %-11s %11.2f %11.2f %11.2f %9.1f" % (
-                "", "", "measured", *(b / 1e6 for b in measured), peak / 1e6))
-            for m, b in zip(measured + [peak], model_bytes + [model_peak]):
-                if m > 1e6:  # figures under 1 MB (the Gram sums) are checked by eye
-                    worst = max(worst, abs(b - m) / m)
-    print("largest relative error over figures of 1 MB or more: %.1f%%" % (100 * worst))
-    return 0 if worst <= 0.15 else 1
+            phases, stages, lines = parse_benchmark(log)
+            footprint = parse_benchmark(base_log)[1]  # per stage: its buffers without data
+            results[(name, grid)] = (work, lines, footprint, phases, stages)
+    # The per-unit costs come from workload A; workload B (other shape, k, budget, and every
+    # scene exchanged) is predicted with them.
+    costs = calibrate([(r[0], r[1], r[2], r[4]) for key, r in results.items() if key[0] == "A"])
+    print("bytes per unit, calibrated on workload A:")
+    for stage in STAGES:
+        print("  %-6s %s" % (stage, ", ".join("%s %.1f" % kv for kv in costs[stage].items())))
+    worst = {"A": 0.0, "B": 0.0}
+    print("%-3s %-4s %-9s %9s %9s %9s  %s" % ("set", "grid", "", "user MB", "avg MB", "item MB",
+                                              "peak MB: " + " ".join("%7s" % s for s in STAGES)
+                                              + "     job"))
+    for (name, grid), (work, lines, footprint, phases, stages) in results.items():
+        G = work.groups
+        model_bytes = [max(bytes_per_rank(work, g)[p] for g in range(G)) for p in range(3)]
+        measured_bytes = [phases["user step"], phases["averaging"], phases["item step"]]
+        model_peaks = stage_peaks(work, lines, footprint, costs)
+        measured_peaks = {stage: stages[stage] for stage in STAGES}
+        model_job, measured_job = max(model_peaks.values()), max(stages.values())
+        print("%-3s %-4s %-9s %9.2f %9.2f %9.2f  %9s %s %7.1f" % (
+            name, grid, "model", *(b / 1e6 for b in model_bytes), "",
+            " ".join("%7.1f" % (model_peaks[s] / 1e6) for s in STAGES), model_job / 1e6))
+        print("%-3s %-4s %-9s %9.2f %9.2f %9.2f  %9s %s %7.1f" % (
+            "", "", "measured", *(b / 1e6 for b in measured_bytes), "",
+            " ".join("%7.1f" % (measured_peaks[s] / 1e6) for s in STAGES), measured_job / 1e6))
+        pairs = list(zip(measured_bytes, model_bytes)) + [
+            (measured_peaks[s], model_peaks[s]) for s in STAGES] + [(measured_job, model_job)]
+        for m, b in pairs:
+            if m > 1e6:  # figures under 1 MB (the Gram sums) are checked by eye
+                worst[name] = max(worst[name], abs(b - m) / m)
+    for name in ("A", "B"):
+        print("workload %s: largest relative error over figures of 1 MB or more: %.1f%%" % (
+            name, 100 * worst[name]))
+    return 0 if max(worst.values()) <= 0.15 else 1
 
 
 # ---- projection --------------------------------------------------------------------------
@@ -326,7 +394,6 @@ def main():
     v = sub.add_parser("validate")
     v.add_argument("--sceneals", default="build/app/sceneals")
     v.add_argument("--work", default="build/scaling-model")
-    v.add_argument("--sets", nargs="+", default=["A", "B"], choices=["A", "B"])
     p = sub.add_parser("project")
     p.add_argument("--node-gflops", type=float, default=300.0,
                    help="attained GFLOP/s per node (default: 300)")
