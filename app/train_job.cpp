@@ -466,6 +466,7 @@ void TrainJob::write() {
   content.metrics = std::move(metrics_);
   content.tuning = std::move(tuning_records_);
   content.attributes = run_attributes();
+  content.chunk_bytes = std::int64_t{config_.chunk_kb} << 10;
   flops_per_phase_ = trainer_->local_flops_per_iteration();
   pooled_.reset();  // the served rows hold what they read of it
   std::vector<solver::SceneLayout>().swap(scene_layouts_);

@@ -291,6 +291,11 @@ ParsedTrain parse_train_options(const std::vector<std::string>& args) {
         "many MB (and sends at most this much in a round); a scene whose whole user (item) table "
         "fits in it is gathered whole instead when that copies at most twice the rows; at most "
         "1024, as one MPI message stays under 2^31 bytes (docs/performance.md)")
+    ("chunk-kb", po::value(&c.chunk_kb)->default_value(0)->notifier(
+        in_range("chunk-kb", 0, 1 << 20, true)),
+        "store the embedding file's datasets in chunks of whole rows of about this many kB "
+        "(HDF5 chunked layout); 0 keeps them contiguous, which lets readers memory-map the "
+        "matrices (docs/embedding-file.md)")
     ("tune", po::bool_switch(&c.tune),
         "choose the model on a validation split carved from the training part: candidates of "
         "--tune-space by successive halving, then per scene the bridge's ridge and a blend with "

@@ -41,6 +41,7 @@ struct TrainConfig {
   int grid_shards = 0;
   int threads = 1;                 ///< OpenMP threads per rank
   double exchange_buffer_mb = 64;  ///< the item step's batch bound (solver::TrainOptions)
+  int chunk_kb = 0;                ///< the file's datasets: 0 contiguous, else chunks of ~this
   bool benchmark = false;          ///< print the per-phase performance table
   bool tune = false;               ///< choose the model on a validation split first (--tune)
   tune::SearchSpace tune_space;    ///< what --tune searches

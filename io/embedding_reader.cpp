@@ -90,10 +90,20 @@ Dataset open_dataset(hid_t file, const std::string& path, const std::string& nam
   // A chunked dataset may declare far more elements than the file stores (chunks never written
   // read as zeros); reading it would allocate memory for data that is not there. Stored data is
   // bounded by the file (times the compression ratio), so every read below is.
+  // HDF5 calls a chunked dataset whose edge chunks overhang its shape "partly allocated" even
+  // when every chunk is there (they hold more bytes than the shape): its storage then covers
+  // the shape's bytes.
   H5D_space_status_t stored = H5D_SPACE_STATUS_ERROR;
   checked(H5Dget_space_status(d.handle.get(), &stored), "H5Dget_space_status", path, name);
   const bool empty = std::find(d.dims.begin(), d.dims.end(), hsize_t{0}) != d.dims.end();
-  if (stored != H5D_SPACE_STATUS_ALLOCATED && !empty)
+  hsize_t shape_bytes = H5Tget_size(d.type.get());
+  for (const hsize_t extent : d.dims)  // saturating: a hostile shape must not wrap around
+    shape_bytes = extent != 0 && shape_bytes > std::numeric_limits<hsize_t>::max() / extent
+                      ? std::numeric_limits<hsize_t>::max()
+                      : shape_bytes * extent;
+  const bool covered = stored == H5D_SPACE_STATUS_PART_ALLOCATED &&
+                       H5Dget_storage_size(d.handle.get()) >= shape_bytes;
+  if (stored != H5D_SPACE_STATUS_ALLOCATED && !covered && !empty)
     throw InputError(path,
                      name + " has shape " + d.shape() + " but the file does not hold its data");
   return d;

@@ -447,14 +447,17 @@ void check_room_for(const mpi::Communicator& comm, const std::string& temp_path,
 /// One open file of the MPI-IO driver; every method is collective over the file's ranks.
 class ParallelFileWriter {
  public:
-  ParallelFileWriter(const mpi::Communicator& comm, const std::string& path)
-      : comm_(comm), path_(path) {
+  /// `chunk_bytes`: 0 for contiguous datasets, else chunks of whole rows of about that size.
+  ParallelFileWriter(const mpi::Communicator& comm, const std::string& path,
+                     std::int64_t chunk_bytes)
+      : comm_(comm), path_(path), chunk_bytes_(chunk_bytes) {
     PropertyListHandle access(check_hdf5(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate", path_));
     mpi::set_mpio_file_access(access.get(), comm);
     file_ = FileHandle(check_hdf5(
         H5Fcreate(path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access.get()), "H5Fcreate", path_));
-    // Contiguous storage so readers can memory-map the matrices; every element gets written,
-    // so the fill pass over the whole file that parallel HDF5 makes by default is skipped.
+    // Contiguous storage by default so readers can memory-map the matrices (create_dataset
+    // chunks them when asked); every element gets written, so the fill pass over the whole file
+    // that parallel HDF5 makes by default is skipped.
     create_ = PropertyListHandle(check_hdf5(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate", path_));
     check_hdf5(H5Pset_layout(create_.get(), H5D_CONTIGUOUS), "H5Pset_layout", path_);
     check_hdf5(H5Pset_alloc_time(create_.get(), H5D_ALLOC_TIME_EARLY), "H5Pset_alloc_time", path_);
@@ -568,9 +571,19 @@ class ParallelFileWriter {
     const hsize_t dims[2] = {static_cast<hsize_t>(total_rows), static_cast<hsize_t>(columns)};
     DataspaceHandle file_space(
         check_hdf5(H5Screate_simple(rank, dims, nullptr), "H5Screate_simple", where(name)));
+    PropertyListHandle chunked;
+    if (chunk_bytes_ > 0 && total_rows > 0) {  // chunks of whole rows, at least one
+      const auto row_bytes =
+          static_cast<std::int64_t>(H5Tget_size(file_type)) * std::max<std::int64_t>(columns, 1);
+      const hsize_t chunk[2] = {
+          static_cast<hsize_t>(std::clamp<std::int64_t>(chunk_bytes_ / row_bytes, 1, total_rows)),
+          dims[1]};
+      chunked = PropertyListHandle(check_hdf5(H5Pcopy(create_.get()), "H5Pcopy", where(name)));
+      check_hdf5(H5Pset_chunk(chunked.get(), rank, chunk), "H5Pset_chunk", where(name));
+    }
     return DatasetHandle(
         check_hdf5(H5Dcreate2(file_.get(), name.c_str(), file_type, file_space.get(), H5P_DEFAULT,
-                              create_.get(), H5P_DEFAULT),
+                              chunked ? chunked.get() : create_.get(), H5P_DEFAULT),
                    "H5Dcreate2", where(name)));
   }
 
@@ -609,6 +622,7 @@ class ParallelFileWriter {
 
   const mpi::Communicator& comm_;
   std::string path_;
+  std::int64_t chunk_bytes_ = 0;
   FileHandle file_;  // declared before the property lists; they close first, the file last
   PropertyListHandle create_;
   PropertyListHandle group_create_;
@@ -766,7 +780,7 @@ void write_embedding_file(const mpi::Communicator& comm, const std::string& fina
   try {
     check_room_for(comm, temp_path, local, layout);
     Hdf5ErrorPrintingOff quiet;
-    ParallelFileWriter writer(comm, temp_path);
+    ParallelFileWriter writer(comm, temp_path, local.chunk_bytes);
     created = true;
     write_contents(writer, local, metrics, tuning, layout, comm.is_root());
     writer.close();

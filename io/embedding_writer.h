@@ -91,6 +91,9 @@ struct EmbeddingFileContent {
   /// What a scene serves a user with no row of its own (root attribute `cold_user_rows`):
   /// "bridge" ([B_s' [z_u, 1], 1], or [z_u, 1] where the scene has no bridge) or "unit" ([0, 1]).
   std::string cold_user_rows = "bridge";
+  /// 0: contiguous datasets (memory-mappable); else chunked, each chunk whole rows of about
+  /// this many bytes (at least one row).
+  std::int64_t chunk_bytes = 0;
   /// Root attributes besides `format`, `format_version` and `cold_user_rows`, which the writer
   /// adds itself.
   std::vector<std::pair<std::string, AttributeValue>> attributes;
