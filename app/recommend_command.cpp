@@ -16,6 +16,7 @@
 #include "config/options.h"
 #include "eval/rank_items.h"
 #include "eval/recommendation_format.h"
+#include "io/bridged_row.h"
 #include "io/embedding_reader.h"
 #include "io/item_features.h"
 #include "io/serving_scene.h"
@@ -23,7 +24,6 @@
 #include "io/user_list.h"
 #include "mpi/error_agreement.h"
 #include "mpi/parallel_text_file.h"
-#include "solver/bridge.h"
 #include "solver/fold_in.h"
 #include "solver/gram.h"
 #include "solver/score_explanation.h"
@@ -174,7 +174,7 @@ Eigen::VectorXf bridged_vector(const io::ServingScene& scene, const StoredUsers&
   if (stored.active[i] == 0) return stored.vectors.row(row).head(scene.k).transpose();
   if (!scene.bridge) return stored.shared.row(row).transpose();
   Eigen::VectorXf bridged(scene.k + 1);
-  solver::apply_bridge(*scene.bridge, stored.shared.row(row).data(), bridged.data());
+  io::bridged_row(*scene.bridge, stored.shared.row(row).data(), bridged.data());
   return bridged.head(scene.k);
 }
 

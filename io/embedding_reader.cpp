@@ -694,12 +694,15 @@ std::vector<std::uint8_t> EmbeddingFileReader::read_user_active(const std::strin
 }
 
 std::int64_t EmbeddingFileReader::factors() const {
+  // Read once: row readers ask for every block they stream, and every rank asks alike.
+  if (factors_) return *factors_;
   const std::vector<std::int64_t> shape = dataset_shape("/shared/user_factors");
   mpi::run_agreed(comm_, [&] {
     if (shape.size() != 2 || shape[1] < 1)
       throw InputError(path_, "/shared/user_factors is not a [n_users, k] matrix");
   });
-  return shape[1];
+  factors_ = shape[1];
+  return *factors_;
 }
 
 const std::vector<std::int64_t>& EmbeddingFileReader::stored_users(const std::string& scene) const {

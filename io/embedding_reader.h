@@ -159,6 +159,7 @@ class EmbeddingFileReader {
   std::int64_t format_version_ = 0;
   std::string cold_user_rows_;  // version 2: "bridge" or "unit"
   mutable std::map<std::string, std::vector<std::int64_t>> stored_users_;  // per scene
+  mutable std::optional<std::int64_t> factors_;                            // k, once read
 };
 
 }  // namespace sceneals::io

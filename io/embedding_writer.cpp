@@ -382,17 +382,26 @@ DatatypeHandle fixed_string_type(std::int64_t length, const std::string& where) 
   return type;
 }
 
-/// " (the file system is full: N bytes free)" when the file system holding `path` has (almost)
-/// no space left, the usual reason a write fails; MPI-IO's own message does not say why.
-std::string full_file_system_note(const std::string& path) {
+/// Bytes free to this user on the file system of `path`'s directory (saturated: some file
+/// systems report nearly unlimited space); nullopt when it cannot be asked.
+std::optional<std::int64_t> free_bytes_for(const std::string& path) {
   struct statvfs info {};
   const std::size_t slash = path.rfind('/');
   const std::string directory = slash == std::string::npos ? "." : path.substr(0, slash + 1);
-  if (::statvfs(directory.c_str(), &info) != 0) return {};
-  const auto free_bytes = static_cast<unsigned long long>(info.f_bavail) * info.f_frsize;
-  constexpr unsigned long long kAlmostNothing = 1ULL << 20;
-  if (free_bytes >= kAlmostNothing) return {};
-  return " (the file system is full: " + std::to_string(free_bytes) + " bytes free)";
+  if (::statvfs(directory.c_str(), &info) != 0) return std::nullopt;
+  const unsigned long long block = info.f_frsize > 0 ? info.f_frsize : 1;
+  return info.f_bavail > static_cast<unsigned long long>(INT64_MAX) / block
+             ? INT64_MAX
+             : static_cast<std::int64_t>(info.f_bavail * block);
+}
+
+/// " (the file system is full: N bytes free)" when the file system holding `path` has (almost)
+/// no space left, the usual reason a write fails; MPI-IO's own message does not say why.
+std::string full_file_system_note(const std::string& path) {
+  const std::optional<std::int64_t> free_bytes = free_bytes_for(path);
+  constexpr std::int64_t kAlmostNothing = std::int64_t{1} << 20;
+  if (!free_bytes || *free_bytes >= kAlmostNothing) return {};
+  return " (the file system is full: " + std::to_string(*free_bytes) + " bytes free)";
 }
 
 /// The bytes this rank's blocks take in the file (the data, not HDF5's metadata).
@@ -425,21 +434,11 @@ void check_room_for(const mpi::Communicator& comm, const std::string& temp_path,
   const std::int64_t needed = data + (std::int64_t{64} << 10) + data / 64;
   std::optional<mpi::LocalError> error;
   if (comm.is_root()) {
-    struct statvfs info {};
-    const std::size_t slash = temp_path.rfind('/');
-    const std::string directory = slash == std::string::npos ? "." : temp_path.substr(0, slash + 1);
-    if (::statvfs(directory.c_str(), &info) == 0) {
-      // Saturated: some file systems report (nearly) unlimited space.
-      const unsigned long long block = info.f_frsize > 0 ? info.f_frsize : 1;
-      const std::int64_t free_bytes =
-          info.f_bavail > static_cast<unsigned long long>(INT64_MAX) / block
-              ? INT64_MAX
-              : static_cast<std::int64_t>(info.f_bavail * block);
-      if (free_bytes < needed)
-        error = mpi::LocalError{ExitCode::kBadInput,
-                                "the file system is full: " + std::to_string(free_bytes) +
-                                    " bytes free, the file needs about " + std::to_string(needed)};
-    }
+    const std::optional<std::int64_t> free_bytes = free_bytes_for(temp_path);
+    if (free_bytes && *free_bytes < needed)
+      error = mpi::LocalError{ExitCode::kBadInput,
+                              "the file system is full: " + std::to_string(*free_bytes) +
+                                  " bytes free, the file needs about " + std::to_string(needed)};
   }
   mpi::agree_on_error(comm, error);
 }

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <memory>
 
-#include "solver/bridge.h"
+#include "io/bridged_row.h"
 
 namespace sceneals::solver {
 
@@ -38,7 +38,7 @@ class ServedUserRows {
     const Matrix& shared = trainer_.shared_factors();
     if (kind_ == ModelKind::kColearn && bridge) {
       for (std::int64_t u = 0; u < count; ++u)
-        apply_bridge(*bridge, shared.row(first + u).data(), rows.row(u).data());
+        io::bridged_row(*bridge, shared.row(first + u).data(), rows.row(u).data());
     } else if (kind_ == ModelKind::kColearn) {
       rows.leftCols(k) = shared.middleRows(first, count);
       rows.col(k).setOnes();

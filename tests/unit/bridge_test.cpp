@@ -6,6 +6,7 @@
 
 #include <random>
 
+#include "io/bridged_row.h"
 #include "mpi/error.h"
 
 namespace sceneals::solver {
@@ -58,7 +59,7 @@ TEST(Bridge, RecoversAnExactLinearMapAndAppliesIt) {
   const Matrix bridge = stats.solve(0.0);
   const float z[2] = {3.0f, -2.0f};
   float row[3];
-  apply_bridge(bridge, z, row);
+  io::bridged_row(bridge, z, row);
   EXPECT_NEAR(row[0], 7.0f, 1e-4);
   EXPECT_NEAR(row[1], 2.5f, 1e-4);
   EXPECT_EQ(row[2], 1.0f);
