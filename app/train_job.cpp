@@ -23,6 +23,7 @@
 #include "solver/flop_count.h"
 #include "solver/kernel_dispatch.h"
 #include "solver/threads.h"
+#include "solver/warm_start.h"
 #include "tune/blend.h"
 
 namespace sceneals::app {
@@ -110,6 +111,8 @@ void TrainJob::prepare() {
                        ": this build has no OpenMP; run one rank per core instead");
   });
   solver::set_thread_count(config_.threads);
+  if (!config_.init_from.empty())
+    solver::check_warm_start_model(world_, config_.init_from, config_.als.factors);
   if (config_.benchmark) {
     bench_.ranks = world_.size();
     bench_.threads = config_.threads;
@@ -308,17 +311,26 @@ bool TrainJob::train() {
       std::printf("checkpoint after iteration %d (+%d phases) in %s\n", progress.iteration,
                   progress.phases_done, config_.checkpoint_dir.c_str());
   };
+  bool resumed = false;
   if (config_.resume) {
     if (const auto progress =
             solver::resume_from_checkpoint(world_, grid, data, trainer, config_.checkpoint_dir)) {
       control.start = *progress;
+      resumed = true;
       if (root_)
-        std::printf("resumed from %s after iteration %d (+%d phases)\n",
-                    config_.checkpoint_dir.c_str(), progress->iteration, progress->phases_done);
+        std::printf("resumed from %s after iteration %d (+%d phases)%s\n",
+                    config_.checkpoint_dir.c_str(), progress->iteration, progress->phases_done,
+                    config_.init_from.empty() ? "" : "; the checkpoint replaces --init-from");
     } else if (root_) {
       std::printf("no checkpoint in %s: starting from the beginning\n",
                   config_.checkpoint_dir.c_str());
     }
+  }
+  // A checkpoint of this run is newer than the model it started from.
+  if (!resumed && !config_.init_from.empty()) {
+    const solver::WarmStartReport report =
+        solver::warm_start(world_, grid, data, trainer, config_.init_from);
+    if (root_) std::printf("%s", solver::format_warm_start_report(report).c_str());
   }
   if (root_)
     std::printf("%5s %16s %9s %9s %9s %9s %12s\n", "iter", "objective", "time_s", "user_s", "avg_s",

@@ -279,6 +279,10 @@ ParsedTrain parse_train_options(const std::vector<std::string>& args) {
     ("resume", po::bool_switch(&c.resume),
         "continue from the newest usable checkpoint in --checkpoint-dir (any number of ranks); "
         "start from the beginning when there is none")
+    ("init-from", po::value(&c.init_from),
+        "start from this embedding file's rows (a warm start): users, items and scenes are "
+        "matched by id and name, new ones start seeded, those gone are dropped; k must match "
+        "(docs/usage.md#warm-start---init-from)")
     ("grid", po::value(&grid)->default_value("auto"),
         "process grid GROUPSxSHARDS (scene groups x user shards, product = ranks) or auto")
     ("threads", po::value(&c.threads)->default_value(1)->notifier(in_range("threads", 1, 1024, true)),
@@ -354,6 +358,12 @@ ParsedTrain parse_train_options(const std::vector<std::string>& args) {
   if (c.model_kind == solver::ModelKind::kPooled && (c.checkpoint_every > 0 || c.resume))
     throw InputError(
         "--checkpoint-every and --resume are not supported with --model-kind pooled yet");
+  if (!c.init_from.empty() && c.model_kind == solver::ModelKind::kPopularity)
+    throw InputError("--init-from: --model-kind popularity trains no factors to start");
+  if (!c.init_from.empty() && c.tune)
+    throw InputError(
+        "--init-from with --tune: tune once from scratch, then refresh with the chosen "
+        "settings (the model's configuration attribute) and --init-from");
   if (!c.metrics_json.empty() && !c.evaluate)
     throw InputError(
         "--metrics-json needs --evaluate (there are no metrics without it)");  // one seed for the

@@ -37,6 +37,7 @@ struct TrainConfig {
   int checkpoint_every = 0;    ///< iterations between checkpoints; 0: only on a signal
   std::string checkpoint_dir;  ///< where checkpoints go (default: OUTPUT.checkpoints)
   bool resume = false;         ///< continue from the newest checkpoint in checkpoint_dir
+  std::string init_from;       ///< embedding file to start from (warm start); empty: seeded
   int grid_groups = 0;         ///< 0: automatic
   int grid_shards = 0;
   int threads = 1;                 ///< OpenMP threads per rank

@@ -304,6 +304,42 @@ EmbeddingFileReader::~EmbeddingFileReader() = default;
 
 namespace {
 
+/// One of the file's ids on its way to the catalogue shard that owns it.
+struct RoutedId {
+  std::string id;
+  std::int64_t row = 0;  ///< its row in the file
+};
+
+/// Collective over the grid. Every scene group sends the file's ids of one side (`name`, of
+/// `n_model` rows) to their catalogue shard (the hash range that owns them), so that each group
+/// matches them on its own (each holds all the shards' catalogues) without a world exchange:
+/// rank s of the group reads block s of the rows. Returns this shard's ids in row order, with
+/// their file rows (an id the file repeats comes once per row).
+std::vector<RoutedId> route_ids_to_shards(const mpi::Communicator& world, hid_t file,
+                                          const std::string& path, const mpi::ProcessGrid& grid,
+                                          const std::string& name, std::int64_t n_model) {
+  const int shards = grid.plan.user_shards;
+  const std::int64_t begin = n_model * grid.shard / shards;
+  const std::int64_t end = n_model * (grid.shard + 1) / shards;
+  std::vector<std::string> model_ids;
+  mpi::run_agreed(world, [&] { model_ids = read_ids(file, path, name, begin, end - begin); });
+  std::vector<std::vector<std::string>> ids_to(static_cast<std::size_t>(shards));
+  std::vector<std::vector<std::int64_t>> rows_to(static_cast<std::size_t>(shards));
+  for (std::size_t r = 0; r < model_ids.size(); ++r) {
+    const auto shard = static_cast<std::size_t>(hash_range_part(hash_id(model_ids[r]), shards));
+    ids_to[shard].push_back(std::move(model_ids[r]));
+    rows_to[shard].push_back(begin + static_cast<std::int64_t>(r));
+  }
+  std::vector<std::string> ids = grid.group_comm.alltoallv_strings(ids_to);
+  const std::vector<std::int64_t> rows = grid.group_comm.alltoallv(rows_to);
+  std::vector<RoutedId> routed(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) routed[i] = RoutedId{std::move(ids[i]), rows[i]};
+  std::sort(routed.begin(), routed.end(), [](const RoutedId& a, const RoutedId& b) {
+    return a.id != b.id ? before_in_row_order(a.id, b.id) : a.row < b.row;
+  });
+  return routed;
+}
+
 /// compare_ids for one side, `name` the dataset of its ids.
 std::optional<IdMismatch> compare_side(const mpi::Communicator& world, hid_t file,
                                        const std::string& path, const mpi::ProcessGrid& grid,
@@ -322,20 +358,9 @@ std::optional<IdMismatch> compare_side(const mpi::Communicator& world, hid_t fil
   }
   if (!differs) return std::nullopt;
 
-  // Every scene group finds the difference on its own (each holds all the shards' catalogues),
-  // so the answer reaches every rank without a world exchange: rank s of the group reads block s
-  // of the model's ids and sends each to its catalogue shard (the hash range that owns it).
-  const int shards = grid.plan.user_shards;
-  const std::int64_t begin = n_model * grid.shard / shards;
-  const std::int64_t end = n_model * (grid.shard + 1) / shards;
-  std::vector<std::string> model_ids;
-  mpi::run_agreed(world, [&] { model_ids = read_ids(file, path, name, begin, end - begin); });
-  std::vector<std::vector<std::string>> to_shard(static_cast<std::size_t>(shards));
-  for (std::string& id : model_ids)
-    to_shard[static_cast<std::size_t>(hash_range_part(hash_id(id), shards))].push_back(
-        std::move(id));
-  std::vector<std::string> in_model = grid.group_comm.alltoallv_strings(to_shard);
-  std::sort(in_model.begin(), in_model.end(), before_in_row_order);
+  std::vector<std::string> in_model;
+  for (RoutedId& routed : route_ids_to_shards(world, file, path, grid, name, n_model))
+    in_model.push_back(std::move(routed.id));
   in_model.erase(std::unique(in_model.begin(), in_model.end()), in_model.end());
 
   // The catalogue is in row order already: one merge counts both differences and keeps the
@@ -393,6 +418,46 @@ std::optional<IdMismatch> EmbeddingFileReader::compare_ids(const mpi::ProcessGri
   if (!mismatch)
     mismatch = compare_side(comm_, file_.get(), path_, grid, "item", "/items/id", n_items_, items);
   return mismatch;
+}
+
+IdMatch EmbeddingFileReader::match_ids(const mpi::ProcessGrid& grid, const char* side,
+                                       const Catalogue& catalogue) const {
+  Hdf5ErrorPrintingOff quiet;
+  const bool users = std::string(side) == "user";
+  const std::string name = users ? "/users/id" : "/items/id";
+  const std::vector<RoutedId> routed =
+      route_ids_to_shards(comm_, file_.get(), path_, grid, name, users ? n_users_ : n_items_);
+  IdMatch match;
+  match.model_rows.assign(catalogue.ids.size(), -1);
+  std::int64_t counts[3] = {0, 0, 0};  // in both, only in the catalogue, only in the file
+  std::string repeated;                // an id the file holds twice: it is damaged
+  // Both lists are in row order: one merge.
+  auto model_at = routed.begin();
+  for (std::size_t i = 0; i < catalogue.ids.size(); ++i) {
+    const std::string& id = catalogue.ids[i];
+    for (; model_at != routed.end() && before_in_row_order(model_at->id, id); ++model_at)
+      ++counts[2];
+    if (model_at != routed.end() && model_at->id == id) {
+      match.model_rows[i] = model_at->row;
+      ++counts[0];
+      ++model_at;
+    } else {
+      ++counts[1];
+    }
+  }
+  counts[2] += routed.end() - model_at;
+  for (std::size_t r = 1; r < routed.size() && repeated.empty(); ++r)
+    if (routed[r].id == routed[r - 1].id) repeated = routed[r].id;
+  mpi::run_agreed(comm_, [&] {
+    if (!repeated.empty())
+      throw InputError(
+          path_, name + " holds the " + side + " id '" + repeated + "' twice (a damaged file?)");
+  });
+  grid.group_comm.allreduce_in_place(counts, 3, mpi::ReduceOp::kSum);
+  match.matched = counts[0];
+  match.catalogue_only = counts[1];
+  match.model_only = counts[2];
+  return match;
 }
 
 std::vector<SceneFactors> EmbeddingFileReader::read_scenes(

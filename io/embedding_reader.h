@@ -42,6 +42,15 @@ struct IdMismatch {
   /// Both 0: the same ids, in another row order than the catalogue's (no SceneALS file does that).
 };
 
+/// Where a catalogue's ids are in the file (the counts are the same on every rank).
+struct IdMatch {
+  /// Per id of the caller's catalogue shard (row order): its row in the file, or -1.
+  std::vector<std::int64_t> model_rows;
+  std::int64_t matched = 0;         ///< ids in both, over all shards
+  std::int64_t catalogue_only = 0;  ///< ids the file does not hold (new ones)
+  std::int64_t model_only = 0;      ///< ids only the file holds (gone from the catalogue)
+};
+
 class EmbeddingFileReader {
  public:
   /// Collective over `comm`: opens `path` read-only with parallel HDF5 and checks the root
@@ -68,6 +77,14 @@ class EmbeddingFileReader {
   /// nullopt when every row matches, else the same IdMismatch on every rank (users first).
   std::optional<IdMismatch> compare_ids(const mpi::ProcessGrid& grid, const Catalogue& users,
                                         const Catalogue& items) const;
+
+  /// Collective over the grid. Finds every id of this rank's catalogue shard in the file's
+  /// /users/id (`side` "user") or /items/id ("item"), whatever the two row orders, by sending the
+  /// file's ids to the shard that owns them within each scene group (memory per rank grows with
+  /// the ids of its shard, not with the file). AgreedError (exit 1) naming the file when it
+  /// holds an id twice.
+  IdMatch match_ids(const mpi::ProcessGrid& grid, const char* side,
+                    const Catalogue& catalogue) const;
 
   /// Collective over the grid; run compare_ids first (the catalogues' rows must be the file's).
   /// For every scene of `scenes` (the caller's scene list) in this rank's scene group, in order:

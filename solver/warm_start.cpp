@@ -1,0 +1,359 @@
+#include "solver/warm_start.h"
+
+#include <algorithm>
+#include <optional>
+#include <utility>
+
+#include "io/embedding_reader.h"
+#include "mpi/error.h"
+#include "mpi/error_agreement.h"
+#include "solver/finite_check.h"
+
+namespace sceneals::solver {
+
+namespace {
+
+/// A local row of a layout that the file holds a row for.
+struct RowRequest {
+  std::int64_t file_row = 0;
+  std::size_t layout = 0;
+  std::int64_t local = 0;  ///< the row in user_factors(layout) or item_factors(layout)
+  std::size_t read = 0;    ///< its position among the rows read (set by rows_to_read)
+};
+
+/// The file rows `requests` name, ascending and distinct, as the reader wants them; each request
+/// learns where its row is among them.
+std::vector<std::int64_t> rows_to_read(std::vector<RowRequest>& requests) {
+  std::sort(requests.begin(), requests.end(),
+            [](const RowRequest& a, const RowRequest& b) { return a.file_row < b.file_row; });
+  std::vector<std::int64_t> rows;
+  for (RowRequest& request : requests) {
+    if (rows.empty() || rows.back() != request.file_row) rows.push_back(request.file_row);
+    request.read = rows.size() - 1;
+  }
+  return rows;
+}
+
+/// Values read from the file go into training only when finite (a damaged or hostile file).
+void check_read(const Matrix& rows, const std::string& path, const std::string& name) {
+  if (!all_finite(rows))
+    throw InputError(path, name + " holds values that are not finite numbers (a damaged file?)");
+}
+
+/// The checks that need no data of the run: readable, k, and a kind with factors.
+void check_model(const io::EmbeddingFileReader& reader, int factors) {
+  // Shapes and attributes are collective metadata: the same on every rank, no agreement needed.
+  const std::vector<std::int64_t> shape = reader.dataset_shape("/shared/user_factors");
+  if (shape.size() != 2)
+    throw AgreedError(ExitCode::kBadInput,
+                      reader.path() + ": /shared/user_factors is not a matrix (a damaged file?)");
+  if (shape[1] != factors)
+    throw AgreedError(ExitCode::kBadInput,
+                      reader.path() + ": the model has k = " + std::to_string(shape[1]) +
+                          " factors and this run --factors " + std::to_string(factors) +
+                          ": a warm start keeps k (give --factors " + std::to_string(shape[1]) +
+                          ", or train from scratch)");
+  if (reader.text_attribute("model_kind") == std::string("popularity"))
+    throw AgreedError(ExitCode::kBadInput,
+                      reader.path() +
+                          ": a popularity model has no factors to start from (its user rows are "
+                          "[0, 1]); give a model of another kind, or train from scratch");
+}
+
+/// The file's feature names equal this run's: only then does its feature map fit our features.
+bool same_feature_names(const io::EmbeddingFileReader& reader, const io::ItemFeatureTable* table) {
+  if (table == nullptr || !reader.has_dataset("/features/name")) return false;
+  const std::vector<std::int64_t> shape = reader.dataset_shape("/features/name");
+  if (shape.size() != 1 || shape[0] != table->dimensions()) return false;
+  return reader.read_id_rows("/features/name", 0, shape[0]) == table->names();
+}
+
+/// The warm start of one trainer: its rows while they are replaced, and the counts.
+class WarmStart {
+ public:
+  WarmStart(const mpi::Communicator& world, const mpi::ProcessGrid& grid,
+            const io::ShardedData& data, const Trainer& trainer,
+            const io::EmbeddingFileReader& reader)
+      : world_(world),
+        data_(data),
+        trainer_(trainer),
+        reader_(reader),
+        layouts_(trainer.layouts()),
+        k_(trainer.options().als.factors),
+        users_(reader.match_ids(grid, "user", data.users)),
+        items_(reader.match_ids(grid, "item", data.items)) {
+    for (std::size_t l = 0; l < layouts_.size(); ++l) {
+      x_.push_back(trainer.user_factors(l));
+      y_.push_back(trainer.item_factors(l));
+      maps_.push_back(trainer.scene_map(l));
+      item_set_.emplace_back(static_cast<std::size_t>(layouts_[l].local_items()), 0);
+    }
+    const bool local_pooled = layouts_.size() == 1 && !layouts_[0].item_scene.empty();
+    pooled_ = world.any(local_pooled);
+  }
+
+  WarmStartReport run() {
+    report_.path = reader_.path();
+    report_.format_version = reader_.format_version();
+    report_.model_kind = reader_.text_attribute("model_kind").value_or("unknown");
+    report_.users_in_model = users_.matched;
+    report_.users_new = users_.catalogue_only;
+    report_.users_dropped = users_.model_only;
+    report_.items_in_model = items_.matched;
+    report_.items_new = items_.catalogue_only;
+    report_.items_dropped = items_.model_only;
+    const bool features = same_feature_names(reader_, trainer_.options().item_features);
+    if (pooled_) read_pooled_users();
+    for (std::size_t s = 0; s < data_.scenes.size(); ++s) {
+      const std::string& name = data_.scenes[s];
+      if (!std::binary_search(reader_.scenes().begin(), reader_.scenes().end(), name)) {
+        report_.scenes_new.push_back(name);
+        continue;
+      }
+      report_.scenes_in_model.push_back(name);
+      if (!pooled_) read_scene_users(static_cast<int>(s));
+      read_scene_items(static_cast<int>(s));
+      read_scene_map(static_cast<int>(s));
+      if (features) map_features(static_cast<int>(s));
+    }
+    for (const std::string& name : reader_.scenes())
+      if (!std::binary_search(data_.scenes.begin(), data_.scenes.end(), name))
+        report_.scenes_dropped.push_back(name);
+    finish_counts();
+    return report_;
+  }
+
+  /// The rows, for Trainer::start_from (once, after run()).
+  std::vector<Matrix> take_users() { return std::move(x_); }
+  std::vector<Matrix> take_items() { return std::move(y_); }
+  std::vector<SceneMap> take_maps() { return std::move(maps_); }
+
+ private:
+  std::int64_t user_file_row(std::size_t l, std::int64_t u) const {
+    const std::int64_t row = layouts_[l].local_user_row(u) - data_.users.row_begin();
+    return users_.model_rows[static_cast<std::size_t>(row)];
+  }
+  std::int64_t item_file_row(std::size_t l, std::int64_t i) const {
+    const SceneLayout& layout = layouts_[l];
+    const std::int64_t row =
+        layout.item_rows[static_cast<std::size_t>(layout.item_begin + i)] - data_.items.row_begin();
+    check_invariant(row >= 0 && row < data_.items.size(),
+                    "warm start: a rank's items are in its item catalogue shard");
+    return items_.model_rows[static_cast<std::size_t>(row)];
+  }
+  /// The real scene of layouts_[l]'s i-th local item (pooled layouts mix scenes).
+  int item_scene(std::size_t l, std::int64_t i) const {
+    const SceneLayout& layout = layouts_[l];
+    return layout.item_scene.empty()
+               ? layout.scene
+               : layout.item_scene[static_cast<std::size_t>(layout.item_begin + i)];
+  }
+
+  /// The pooled kind trains one row per user: it starts from the file's z_u.
+  void read_pooled_users() {
+    std::vector<RowRequest> wanted;
+    for (std::size_t l = 0; l < layouts_.size(); ++l)
+      for (std::int64_t u = 0; u < layouts_[l].local_users(); ++u)
+        if (const std::int64_t row = user_file_row(l, u); row >= 0) wanted.push_back({row, l, u});
+    const std::vector<std::int64_t> rows = rows_to_read(wanted);
+    const Matrix z = reader_.read_matrix_rows("/shared/user_factors", reader_.n_users(), k_, rows);
+    mpi::run_agreed(world_, [&] {
+      check_read(z, reader_.path(), "/shared/user_factors");
+      for (const RowRequest& request : wanted) {
+        const auto row = z.row(static_cast<Eigen::Index>(request.read));
+        if (row.isZero()) continue;  // no training data in the file's run: seeded
+        x_[request.layout].row(request.local).head(k_) = row;
+        ++user_rows_stored_;
+      }
+    });
+  }
+
+  void read_scene_users(int scene) {
+    const std::string& name = data_.scenes[static_cast<std::size_t>(scene)];
+    std::vector<RowRequest> wanted;
+    for (std::size_t l = 0; l < layouts_.size(); ++l) {
+      if (layouts_[l].scene != scene) continue;
+      for (std::int64_t u = 0; u < layouts_[l].local_users(); ++u)
+        if (const std::int64_t row = user_file_row(l, u); row >= 0) wanted.push_back({row, l, u});
+    }
+    // Collective: every rank reads, those of other scene groups no rows.
+    const std::vector<std::int64_t> rows = rows_to_read(wanted);
+    const Matrix served = reader_.read_user_rows(name, rows);
+    const std::vector<std::uint8_t> active = reader_.read_user_active(name, rows);
+    mpi::run_agreed(world_, [&] {
+      check_read(served, reader_.path(), "/scenes/" + name + "/user_factors");
+      for (const RowRequest& request : wanted) {
+        const auto row = served.row(static_cast<Eigen::Index>(request.read)).head(k_);
+        if (active[request.read] != 0) {
+          ++user_rows_stored_;
+        } else if (row.isZero()) {
+          continue;  // the file serves [0, 1] (an independent model): nothing to start from
+        } else {
+          ++user_rows_served_;
+        }
+        x_[request.layout].row(request.local).head(k_) = row;
+      }
+    });
+  }
+
+  void read_scene_items(int scene) {
+    const std::string group = "/scenes/" + data_.scenes[static_cast<std::size_t>(scene)];
+    std::vector<RowRequest> wanted;
+    for (std::size_t l = 0; l < layouts_.size(); ++l)
+      for (std::int64_t i = 0; i < layouts_[l].local_items(); ++i)
+        if (item_scene(l, i) == scene)
+          if (const std::int64_t row = item_file_row(l, i); row >= 0) wanted.push_back({row, l, i});
+    const std::vector<std::int64_t> rows = rows_to_read(wanted);
+    const std::int64_t n = reader_.n_items();
+    const Matrix stored = reader_.read_matrix_rows(group + "/item_factors", n, k_ + 1, rows);
+    const std::vector<std::uint8_t> active =
+        reader_.read_flag_rows(group + "/item_active", n, rows);
+    const std::string features_name = group + "/item_from_features";
+    const std::vector<std::uint8_t> from_features =
+        reader_.has_dataset(features_name) ? reader_.read_flag_rows(features_name, n, rows)
+                                           : std::vector<std::uint8_t>(rows.size(), 0);
+    mpi::run_agreed(world_, [&] {
+      check_read(stored, reader_.path(), group + "/item_factors");
+      for (const RowRequest& request : wanted) {
+        if (active[request.read] == 0) continue;  // not an item of the scene then
+        y_[request.layout].row(request.local) = stored.row(static_cast<Eigen::Index>(request.read));
+        item_set_[request.layout][static_cast<std::size_t>(request.local)] = 1;
+        ++(from_features[request.read] != 0 ? item_rows_from_features_ : item_rows_stored_);
+      }
+    });
+  }
+
+  void read_scene_map(int scene) {
+    const std::string name =
+        "/scenes/" + data_.scenes[static_cast<std::size_t>(scene)] + "/scene_map";
+    if (!trainer_.has_scene_map() || !reader_.has_dataset(name)) return;
+    const Matrix map = reader_.read_matrix_rows(name, 2, k_, 0, 2);
+    mpi::run_agreed(world_, [&] { check_read(map, reader_.path(), name); });
+    for (std::size_t l = 0; l < layouts_.size(); ++l)
+      if (layouts_[l].scene == scene)
+        maps_[l] = SceneMap{map.row(0).transpose(), map.row(1).transpose()};
+    ++report_.scene_maps;
+  }
+
+  /// Items the file did not train in the scene, with features of the file's names: its map.
+  void map_features(int scene) {
+    const std::string name =
+        "/scenes/" + data_.scenes[static_cast<std::size_t>(scene)] + "/feature_map";
+    if (!reader_.has_dataset(name)) return;
+    const io::ItemFeatureTable& table = *trainer_.options().item_features;
+    const int d = table.dimensions();
+    const Matrix map = reader_.read_matrix_rows(name, d + 1, k_ + 1, 0, d + 1);
+    mpi::run_agreed(world_, [&] { check_read(map, reader_.path(), name); });
+    Eigen::RowVectorXf features(d + 1);
+    for (std::size_t l = 0; l < layouts_.size(); ++l) {
+      const SceneLayout& layout = layouts_[l];
+      for (std::int64_t i = 0; i < layout.local_items(); ++i) {
+        if (item_scene(l, i) != scene || item_set_[l][static_cast<std::size_t>(i)] != 0) continue;
+        const std::int64_t at =
+            table.position(layout.item_rows[static_cast<std::size_t>(layout.item_begin + i)]);
+        if (at < 0) continue;
+        features << table.raw().row(at), 1.0f;
+        y_[l].row(i) = features * map;
+        item_set_[l][static_cast<std::size_t>(i)] = 1;
+        ++item_rows_from_features_;
+      }
+    }
+  }
+
+  void finish_counts() {
+    std::int64_t users = 0, items = 0;
+    for (std::size_t l = 0; l < layouts_.size(); ++l) {
+      users += layouts_[l].local_users();
+      items += layouts_[l].local_items();
+      x_[l].col(k_).setOnes();
+      if (!trainer_.options().learn_item_bias) y_[l].col(k_).setZero();  // [y, 0] kinds
+    }
+    std::int64_t counts[6] = {user_rows_stored_,
+                              user_rows_served_,
+                              users - user_rows_stored_ - user_rows_served_,
+                              item_rows_stored_,
+                              item_rows_from_features_,
+                              items - item_rows_stored_ - item_rows_from_features_};
+    world_.allreduce_in_place(counts, 6, mpi::ReduceOp::kSum);
+    report_.user_rows_stored = counts[0];
+    report_.user_rows_served = counts[1];
+    report_.user_rows_new = counts[2];
+    report_.item_rows_stored = counts[3];
+    report_.item_rows_from_features = counts[4];
+    report_.item_rows_new = counts[5];
+  }
+
+  const mpi::Communicator& world_;
+  const io::ShardedData& data_;
+  const Trainer& trainer_;
+  const io::EmbeddingFileReader& reader_;
+  const std::vector<SceneLayout>& layouts_;
+  const int k_;
+  const io::IdMatch users_, items_;
+  bool pooled_ = false;
+  std::vector<Matrix> x_, y_;
+  std::vector<SceneMap> maps_;
+  std::vector<std::vector<std::uint8_t>> item_set_;  // per layout: 1 once an item's row is set
+  std::int64_t user_rows_stored_ = 0, user_rows_served_ = 0;
+  std::int64_t item_rows_stored_ = 0, item_rows_from_features_ = 0;
+  WarmStartReport report_;
+};
+
+std::string with_commas(std::int64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+std::string scene_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size() && i < 8; ++i) out += (i ? ", " : "") + names[i];
+  if (names.size() > 8) out += ", ...";
+  return names.empty() ? "" : " (" + out + ")";
+}
+
+}  // namespace
+
+void check_warm_start_model(const mpi::Communicator& world, const std::string& path, int factors) {
+  const io::EmbeddingFileReader reader(world, path);
+  check_model(reader, factors);
+}
+
+WarmStartReport warm_start(const mpi::Communicator& world, const mpi::ProcessGrid& grid,
+                           const io::ShardedData& data, Trainer& trainer, const std::string& path) {
+  const io::EmbeddingFileReader reader(world, path);
+  check_model(reader, trainer.options().als.factors);
+  WarmStart start(world, grid, data, trainer, reader);
+  WarmStartReport report = start.run();
+  trainer.start_from(start.take_users(), start.take_items(), start.take_maps());
+  return report;
+}
+
+std::string format_warm_start_report(const WarmStartReport& r) {
+  const auto counts = [](const char* what, std::int64_t in_model, std::int64_t fresh,
+                         std::int64_t dropped) {
+    return std::string("  ") + what + ": " + with_commas(in_model) + " from the model, " +
+           with_commas(fresh) + " new, " + with_commas(dropped) + " in the model only (dropped)\n";
+  };
+  std::string out = "warm start from " + r.path + " (format " + std::to_string(r.format_version) +
+                    ", " + r.model_kind + "):\n";
+  out += counts("users", r.users_in_model, r.users_new, r.users_dropped);
+  out += counts("items", r.items_in_model, r.items_new, r.items_dropped);
+  out += "  scenes: " + std::to_string(r.scenes_in_model.size()) + " from the model" +
+         scene_list(r.scenes_in_model) + ", " + std::to_string(r.scenes_new.size()) + " new" +
+         scene_list(r.scenes_new) + ", " + std::to_string(r.scenes_dropped.size()) +
+         " in the model only" + scene_list(r.scenes_dropped) + "\n";
+  out += "  user rows: " + with_commas(r.user_rows_stored) + " the model's, " +
+         with_commas(r.user_rows_served) + " served by it to users new to the scene, " +
+         with_commas(r.user_rows_new) + " seeded\n";
+  out += "  item rows: " + with_commas(r.item_rows_stored) + " the model's, " +
+         with_commas(r.item_rows_from_features) + " from its feature maps, " +
+         with_commas(r.item_rows_new) + " seeded";
+  if (r.scene_maps > 0) out += "; scene maps of " + std::to_string(r.scene_maps) + " scenes";
+  return out + "\n";
+}
+
+}  // namespace sceneals::solver

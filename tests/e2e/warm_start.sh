@@ -1,0 +1,120 @@
+# train --init-from MODEL: a warm start from a previous embedding file.
+# 1. From a model of the same log, one iteration reaches a lower objective than one from scratch,
+#    and no higher than the model's own last iteration (training just goes on).
+# 2. On a grown and changed log (users and items removed, renamed (new ids) and added to a scene
+#    they had no data in, a scene renamed, lines shuffled), 0 iterations at 1 rank and at 4 ranks
+#    (grid 2x2; the model was written by 2) write exactly the rows check_warm_start.py expects
+#    from the files alone, with the report's counts; a 2-iteration warm run agrees at 1, 2 and 4
+#    ranks within 1e-4 relative (only the order of MPI's sums differs).
+# 3. A format 1 file (tests/e2e/data/model_v1.h5, see format_versions.sh) starts a run alike.
+# 4. The pooled kind starts from a colearn model's z_u: lower objective after one iteration.
+# 5. Refused with exit 1, a message naming the file and no output: another k, a truncated file,
+#    a file that is not HDF5, a missing file, non-finite factors, an id stored twice, a
+#    popularity model; --init-from with --tune or --model-kind popularity.
+source "$(dirname "$0")/common.sh"
+run_ranks 2 generate --output "$WORK/data.csv" --users 600 --items 250 --interactions 15000 --scenes 3 --seed 4 > /dev/null
+base=(--factors 8 --mu 0.5)
+run_ranks 2 train --input "$WORK/data.csv" "${base[@]}" --iterations 15 --output "$WORK/model.h5" > "$WORK/model.log"
+
+objective() {  # objective LOG ITERATION: the objective the job printed after that iteration
+  awk -v it="$2" '$1 == it && NF == 7 {print $2}' "$1"
+}
+# 1. The same log: the model's state plus one more iteration.
+run_ranks 2 train --input "$WORK/data.csv" "${base[@]}" --iterations 1 --output "$WORK/scratch1.h5" > "$WORK/scratch1.log"
+run_ranks 2 train --input "$WORK/data.csv" "${base[@]}" --iterations 1 --output "$WORK/warm1.h5" --init-from "$WORK/model.h5" > "$WORK/warm1.log"
+grep -q "warm start from $WORK/model.h5 (format 2, colearn)" "$WORK/warm1.log" || { cat "$WORK/warm1.log"; fail "no warm start report"; }
+"$PYTHON" - "$(objective "$WORK/scratch1.log" 1)" "$(objective "$WORK/warm1.log" 1)" "$(objective "$WORK/model.log" 15)" <<'PY' || fail "the warm start did not converge faster"
+import sys
+scratch, warm, model = map(float, sys.argv[1:4])
+print(f"objective after 1 iteration: scratch {scratch:.6g}, warm {warm:.6g} (model after 15: {model:.6g})")
+assert warm < scratch and warm <= model * (1 + 1e-6), (scratch, warm, model)
+PY
+
+# 2. A changed log.
+"$PYTHON" - "$WORK/data.csv" "$WORK/model.h5" "$WORK/changed.csv" <<'PY'
+import random, sys, h5py
+sys.path.insert(0, __import__("os").environ["SCENEALS_SOURCE_DIR"] + "/eval")
+import sceneals_model
+source, model, out = sys.argv[1:4]
+lines = open(source).read().splitlines()
+header, rows = lines[0], [line.split(",") for line in lines[1:]]
+users = sorted({r[0] for r in rows})
+items = sorted({r[1] for r in rows})
+removed, renamed = set(users[:25]), set(users[25:50])
+new_items = set(items[:10])
+with h5py.File(model) as f:
+    ids = [u.decode() for u in f["users/id"][()]]
+    shopping = sceneals_model.user_active(f, "shopping")
+    never_shopping = [u for u, a in zip(ids, shopping) if not a and u not in removed | renamed]
+changed = []
+for user, item, scene, value, ts in rows:
+    if user in removed:
+        continue
+    if user in renamed:
+        user = "new-" + user
+    if item in new_items:
+        item = "new-" + item
+    if scene == "video":
+        scene = "music"
+    changed.append([user, item, scene, value, ts])
+# Users the model has but never trained in shopping get data there.
+for n, user in enumerate(never_shopping[:20]):
+    for j in range(8):
+        changed.append([user, items[(37 * n + 11 * j) % len(items)], "shopping", "1", str(1704200000 + j)])
+random.Random(3).shuffle(changed)
+open(out, "w").write(header + "\n" + "".join(",".join(r) + "\n" for r in changed))
+print(f"changed log: {len(changed)} lines, {len(never_shopping[:20])} users new to shopping")
+PY
+changed=(--input "$WORK/changed.csv" "${base[@]}")
+run_ranks 1 train "${changed[@]}" --iterations 0 --output "$WORK/seeded0.h5" > /dev/null
+run_ranks 1 train "${changed[@]}" --iterations 0 --output "$WORK/warm0-1.h5" --init-from "$WORK/model.h5" > "$WORK/warm0-1.log"
+grep -q "scenes: 2 from the model (reading, shopping), 1 new (music), 1 in the model only (video)" "$WORK/warm0-1.log" || { cat "$WORK/warm0-1.log"; fail "scenes not reported"; }
+"$PYTHON" "$E2E_DIR/check_warm_start.py" "$WORK/model.h5" "$WORK/warm0-1.h5" "$WORK/seeded0.h5" --log "$WORK/warm0-1.log"
+grep -qE "user rows: [0-9,]+ the model's, [1-9][0-9,]* served" "$WORK/warm0-1.log" || fail "no user started from the row the model serves"
+run_ranks 4 train "${changed[@]}" --iterations 0 --grid 2x2 --output "$WORK/warm0-4.h5" --init-from "$WORK/model.h5" > "$WORK/warm0-4.log"
+"$PYTHON" "$E2E_DIR/check_warm_start.py" "$WORK/model.h5" "$WORK/warm0-4.h5" "$WORK/seeded0.h5" --log "$WORK/warm0-4.log"
+for ranks in 1 2 4; do
+  run_ranks "$ranks" train "${changed[@]}" --iterations 2 --output "$WORK/warm2-$ranks.h5" --init-from "$WORK/model.h5" > /dev/null
+done
+"$PYTHON" "$E2E_DIR/compare_embeddings.py" "$WORK/warm2-1.h5" "$WORK/warm2-2.h5" --tolerance 1e-4
+"$PYTHON" "$E2E_DIR/compare_embeddings.py" "$WORK/warm2-1.h5" "$WORK/warm2-4.h5" --tolerance 1e-4
+
+# 3. Format 1.
+fixture="$SCENEALS_SOURCE_DIR/tests/e2e/data/model_v1.h5"
+run_ranks 1 generate --output "$WORK/v1data.csv" --users 300 --items 120 --interactions 6000 --scenes 3 --seed 5 > /dev/null
+run_ranks 2 train --input "$WORK/v1data.csv" --factors 4 --iterations 0 --output "$WORK/v1seeded0.h5" > /dev/null
+run_ranks 2 train --input "$WORK/v1data.csv" --factors 4 --iterations 0 --output "$WORK/v1warm0.h5" --init-from "$fixture" > "$WORK/v1warm0.log"
+grep -q "(format 1, colearn)" "$WORK/v1warm0.log" || { cat "$WORK/v1warm0.log"; fail "format 1 not reported"; }
+"$PYTHON" "$E2E_DIR/check_warm_start.py" "$fixture" "$WORK/v1warm0.h5" "$WORK/v1seeded0.h5" --log "$WORK/v1warm0.log"
+
+# 4. Pooled from a colearn model.
+run_ranks 2 train --input "$WORK/data.csv" "${base[@]}" --model-kind pooled --iterations 1 --output "$WORK/pooled1.h5" > "$WORK/pooled1.log"
+run_ranks 2 train --input "$WORK/data.csv" "${base[@]}" --model-kind pooled --iterations 1 --output "$WORK/pooled-warm1.h5" --init-from "$WORK/model.h5" > "$WORK/pooled-warm1.log"
+"$PYTHON" -c "import sys; s, w = map(float, sys.argv[1:]); assert w < s, (s, w); print('pooled objective after 1 iteration: scratch', s, 'warm', w)" \
+  "$(objective "$WORK/pooled1.log" 1)" "$(objective "$WORK/pooled-warm1.log" 1)" || fail "the pooled warm start did not converge faster"
+
+# 5. Refusals.
+refused() {  # refused NAME TEXT MODEL [more train args]: exit 1 naming TEXT, no output file
+  local name=$1 text=$2 model=$3; shift 3
+  expect_one_error "$name" "$text" train --input "$WORK/data.csv" "${base[@]}" --iterations 1 \
+    --output "$WORK/out-$name.h5" --init-from "$model" "$@"
+  [ ! -e "$WORK/out-$name.h5" ] || fail "$name: an output file was written"
+}
+expect_one_error other-k "$WORK/model.h5: the model has k = 8 factors and this run --factors 16" \
+  train --input "$WORK/data.csv" --factors 16 --output "$WORK/other-k.h5" --init-from "$WORK/model.h5"
+[ ! -e "$WORK/other-k.h5" ] || fail "other-k: an output file was written"
+head -c 3000 "$WORK/model.h5" > "$WORK/truncated.h5"
+refused truncated "$WORK/truncated.h5" "$WORK/truncated.h5"
+refused not-hdf5 "$WORK/data.csv: not an HDF5 file" "$WORK/data.csv"
+refused missing "cannot open model '$WORK/none.h5'" "$WORK/none.h5"
+cp "$WORK/model.h5" "$WORK/nan.h5"
+"$PYTHON" -c "import h5py, sys; f = h5py.File(sys.argv[1], 'r+'); d = f['scenes/reading/item_factors']; r = d[3]; r[0] = float('nan'); d[3] = r" "$WORK/nan.h5"
+refused non-finite "$WORK/nan.h5: /scenes/reading/item_factors holds values that are not finite" "$WORK/nan.h5"
+cp "$WORK/model.h5" "$WORK/twice.h5"
+"$PYTHON" -c "import h5py, sys; f = h5py.File(sys.argv[1], 'r+'); d = f['users/id']; d[1] = d[0]" "$WORK/twice.h5"
+refused twice "$WORK/twice.h5: /users/id holds the user id" "$WORK/twice.h5"
+run_ranks 2 train --input "$WORK/data.csv" "${base[@]}" --model-kind popularity --output "$WORK/popularity.h5" > /dev/null
+refused popularity "a popularity model has no factors to start from" "$WORK/popularity.h5"
+refused with-tune "--init-from with --tune" "$WORK/model.h5" --tune
+refused popularity-kind "--init-from: --model-kind popularity" "$WORK/model.h5" --model-kind popularity
+echo "warm start OK"
