@@ -11,6 +11,8 @@
 # 5. Refused with exit 1, a message naming the file and no output: another k, a truncated file,
 #    a file that is not HDF5, a missing file, non-finite factors, an id stored twice, a
 #    popularity model; --init-from with --tune or --model-kind popularity.
+# 6. Items the model served from their features start from those rows, and an item it never saw,
+#    with features, from the model's feature map.
 source "$(dirname "$0")/common.sh"
 run_ranks 2 generate --output "$WORK/data.csv" --users 600 --items 250 --interactions 15000 --scenes 3 --seed 4 > /dev/null
 base=(--factors 8 --mu 0.5)
@@ -92,6 +94,51 @@ run_ranks 2 train --input "$WORK/data.csv" "${base[@]}" --model-kind pooled --it
 run_ranks 2 train --input "$WORK/data.csv" "${base[@]}" --model-kind pooled --iterations 1 --output "$WORK/pooled-warm1.h5" --init-from "$WORK/model.h5" > "$WORK/pooled-warm1.log"
 "$PYTHON" -c "import sys; s, w = map(float, sys.argv[1:]); assert w < s, (s, w); print('pooled objective after 1 iteration: scratch', s, 'warm', w)" \
   "$(objective "$WORK/pooled1.log" 1)" "$(objective "$WORK/pooled-warm1.log" 1)" || fail "the pooled warm start did not converge faster"
+
+# 6. Item features. The model is trained without any line of ten items (it serves them from
+#    their features: item_from_features) and without the features of "fresh" (a copy of i7's
+#    under a new id). On the log with those lines and a few of "fresh", the ten start from the
+#    rows the model served them and "fresh" from the model's feature map applied to its features.
+run_ranks 2 generate --output "$WORK/flog.csv" --users 400 --items 120 --interactions 9000 \
+  --scenes 2 --seed 6 --item-features "$WORK/f.csv" --feature-dimensions 5 > /dev/null
+held='^[^,]*,i(1|2|3|4|5|6|8|9|10|11),'
+grep -Ev "$held" "$WORK/flog.csv" > "$WORK/fold.csv"
+{ cat "$WORK/flog.csv"; awk -F, 'NR > 1 && NR <= 40 {print $1 ",fresh," $3 ",1," $5}' "$WORK/flog.csv"; } > "$WORK/fnew.csv"
+{ cat "$WORK/f.csv"; grep '^i7,' "$WORK/f.csv" | sed 's/^i7,/fresh,/'; } > "$WORK/fnew-features.csv"
+ftrain=(--factors 6 --mu 0.5 --item-features)
+run_ranks 2 train --input "$WORK/fold.csv" "${ftrain[@]}" "$WORK/f.csv" --iterations 5 --output "$WORK/fmodel.h5" > /dev/null
+run_ranks 2 train --input "$WORK/fnew.csv" "${ftrain[@]}" "$WORK/fnew-features.csv" --iterations 0 \
+  --output "$WORK/fwarm0.h5" --init-from "$WORK/fmodel.h5" > "$WORK/fwarm0.log"
+"$PYTHON" - "$WORK/fmodel.h5" "$WORK/fwarm0.h5" "$WORK/fnew-features.csv" "$WORK/fwarm0.log" <<'PY' || fail "items did not start from the model's features"
+import re, sys, h5py, numpy as np
+model, warm, features, log = sys.argv[1:5]
+held = {f"i{n}" for n in (1, 2, 3, 4, 5, 6, 8, 9, 10, 11)}
+f_of = {line.split(",")[0]: np.array(line.strip().split(",")[1:], dtype=np.float64)
+        for line in open(features).readlines()[1:]}
+from_features = 0
+with h5py.File(model) as m, h5py.File(warm) as w:
+    m_items = {x.decode(): r for r, x in enumerate(m["items/id"][()])}
+    w_items = [x.decode() for x in w["items/id"][()]]
+    assert "fresh" not in m_items
+    for scene in w["scenes"]:
+        W, M = w["scenes"][scene], m["scenes"][scene]
+        active, rows = W["item_active"][()], W["item_factors"][()]
+        trained = active.astype(bool) & ~W["item_from_features"][()].astype(bool)
+        for r in np.flatnonzero(trained):
+            item = w_items[r]
+            if item in held:
+                mr = m_items[item]
+                assert M["item_from_features"][mr] == 1, (scene, item)
+                assert np.array_equal(rows[r], M["item_factors"][mr]), (scene, item, rows[r])
+                from_features += 1
+            elif item == "fresh":
+                expected = np.append(f_of["fresh"], 1.0) @ M["feature_map"][()].astype(np.float64)
+                assert np.allclose(rows[r], expected, rtol=1e-5, atol=1e-6), (scene, rows[r], expected)
+                from_features += 1
+reported = int(re.search(r"item rows: [\d,]+ the model's, ([\d,]+) from its feature maps", open(log).read()).group(1).replace(",", ""))
+assert reported == from_features and from_features >= 4, (reported, from_features)
+print(f"{from_features} item rows started from the model's features, as reported")
+PY
 
 # 5. Refusals.
 refused() {  # refused NAME TEXT MODEL [more train args]: exit 1 naming TEXT, no output file

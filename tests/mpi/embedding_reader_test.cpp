@@ -3,7 +3,8 @@
 // read back on 1, 2 or 4 ranks under every grid the rank count allows; each rank checks every
 // value it receives against the formula, and the item lists against the active flags' formula.
 // The id comparison is checked against hand-made catalogues with one id added or two removed,
-// and files that are not SceneALS embedding files must give the agreed exit-1 errors.
+// the id matching of a warm start against a brute-force lookup, and files that are not SceneALS
+// embedding files must give the agreed exit-1 errors.
 #include "io/embedding_reader.h"
 
 #include <gtest/gtest.h>
@@ -236,6 +237,64 @@ TEST(EmbeddingReader, IdsMissingOnEitherSideAreNamed) {
     EXPECT_FALSE(m->in_split);
     EXPECT_EQ(m->model_only, 1);
   }
+}
+
+// match_ids against a brute-force lookup: a catalogue with some of the file's users, and ids
+// the file lacks, in another row numbering. Every id of every shard must find its file row (or
+// -1), and the counts must be the set differences, on every grid.
+TEST(EmbeddingReader, MatchIdsFindsEveryIdsFileRowWhateverTheNumbering) {
+  const mpi::Communicator world = mpi::Communicator::world();
+  const std::string path = testing::shared_scratch_dir(world, "reader-match") + "/model.h5";
+  write_embedding_file(world, path, model_content(world));
+  const std::vector<std::string> file_users = ids_in_row_order(kUsers, user_id);
+  std::vector<std::string> catalogue_users;  // every third user gone, five new ones
+  for (std::int64_t n = 0; n < kUsers; ++n)
+    if (n % 3 != 1) catalogue_users.push_back(user_id(n));
+  for (int n = 0; n < 5; ++n) catalogue_users.push_back("new-" + std::to_string(n));
+  const std::int64_t gone = (kUsers + 1) / 3;
+
+  for (int groups : group_counts(world.size())) {
+    SCOPED_TRACE("scene groups " + std::to_string(groups));
+    const mpi::ProcessGrid grid = grid_with(world, groups);
+    const EmbeddingFileReader reader(world, path);
+    const Catalogue users = make_catalogue(grid, catalogue_users);
+    const IdMatch match = reader.match_ids(grid, "user", users);
+    ASSERT_EQ(match.model_rows.size(), users.ids.size());
+    for (std::size_t i = 0; i < users.ids.size(); ++i) {
+      const auto at = std::find(file_users.begin(), file_users.end(), users.ids[i]);
+      const std::int64_t expected = at == file_users.end() ? -1 : at - file_users.begin();
+      EXPECT_EQ(match.model_rows[i], expected) << users.ids[i];
+    }
+    EXPECT_EQ(match.matched, kUsers - gone);
+    EXPECT_EQ(match.catalogue_only, 5);
+    EXPECT_EQ(match.model_only, gone);
+
+    // The items match one for one.
+    const Catalogue items = make_catalogue(grid, ids_in_row_order(kItems, item_id));
+    const IdMatch same = reader.match_ids(grid, "item", items);
+    for (std::size_t i = 0; i < items.ids.size(); ++i)
+      EXPECT_EQ(same.model_rows[i], items.row_begin() + static_cast<std::int64_t>(i));
+    EXPECT_EQ(same.matched, kItems);
+    EXPECT_EQ(same.catalogue_only + same.model_only, 0);
+  }
+}
+
+// A file that holds an id twice is damaged: the agreed error names the file and the id.
+TEST(EmbeddingReader, MatchIdsRefusesAnIdTheFileHoldsTwice) {
+  const mpi::Communicator world = mpi::Communicator::world();
+  const std::string path = testing::shared_scratch_dir(world, "reader-twice") + "/model.h5";
+  EmbeddingFileContent content = model_content(world);
+  if (world.is_root()) content.user_ids[5] = content.user_ids[4];
+  write_embedding_file(world, path, content);
+  const mpi::ProcessGrid grid = grid_with(world, 1);
+  const EmbeddingFileReader reader(world, path);
+  const AgreedError e = expect_agreed_error([&] {
+    reader.match_ids(grid, "user", make_catalogue(grid, ids_in_row_order(kUsers, user_id)));
+  });
+  EXPECT_NE(std::string(e.what()).find(path + ": /users/id holds the user id '" +
+                                       ids_in_row_order(kUsers, user_id)[4] + "' twice"),
+            std::string::npos)
+      << e.what();
 }
 
 /// Rank 0 replaces dataset `name` of the file at `path` by a chunked one of `type` and `dims`
