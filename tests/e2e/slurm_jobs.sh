@@ -1,7 +1,8 @@
 # The job scripts under a real Slurm on this machine (slurm_cluster.sh starts its own munged,
 # slurmctld and slurmd and stops them by PID, whatever happens): submits train.sbatch and
-# evaluate.sbatch with `sbatch --wait`, then a 4-task array of sweep.sbatch, and checks the
-# embedding files, the metrics JSON and the gathered ranking. Skipped (exit 77) where Slurm is not
+# evaluate.sbatch with `sbatch --wait`, then a 4-task array of sweep.sbatch and two refresh.sbatch
+# jobs, and checks the embedding files, the metrics JSON, the gathered ranking and the refreshed
+# model. Skipped (exit 77) where Slurm is not
 # installed or the test is not root (slurmd must be). Preemption: slurm_preemption.sh.
 source "$(dirname "$0")/common.sh"
 source "$E2E_DIR/slurm_cluster.sh"
@@ -101,4 +102,15 @@ for rank, (line, t) in enumerate(zip(lines, expected), 1):
     assert cells[:2 + len(names)] == [str(rank), str(t), *rows[t]], (cells, t)
     assert abs(float(cells[2 + len(names)]) - score[t][0]) < 5e-5, (cells, score[t])
 EOF
+# refresh.sbatch: the second job starts from the first's model and moves latest.h5 to its own.
+for day in 1 2; do
+  id=$(SCENEALS_MODEL_DIR=models SCENEALS_INPUT=data.csv SCENEALS_CONFIG='' \
+       SCENEALS_ARGS="--factors 8 --iterations 3" submit 120 --ntasks=2 "$JOBS/refresh.sbatch")
+  [ "$day" = 2 ] || sleep 1  # model names have a resolution of one second
+done
+grep -q "warm start from models/model-" "sceneals-refresh-$id.out" ||
+  { cat "sceneals-refresh-$id.out"; fail "the second refresh job did not start from the first's model"; }
+[ "$(find models -name 'model-*Z.h5' | wc -l)" = 2 ] || fail "refresh jobs: $(ls models)"
+[ "$(readlink models/latest.h5)" = "$(cd models && ls model-*Z.h5 | tail -n 1)" ] ||
+  fail "latest.h5 does not point to the newest model"
 echo "slurm jobs OK"
