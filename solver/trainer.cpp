@@ -737,20 +737,17 @@ void Trainer::restore_scene_maps(const std::vector<SceneMap>& maps, const Matrix
   shared_complete_ = true;
 }
 
-void Trainer::start_from(std::vector<Matrix> users, std::vector<Matrix> items,
-                         std::vector<SceneMap> maps) {
-  check_invariant(users.size() == layouts_.size() && items.size() == layouts_.size() &&
-                      maps.size() == layouts_.size(),
-                  "start_from: rows and a map per layout");
+void Trainer::start_from(const RowReplacer& replace) {
+  replace(user_factors_, item_factors_, scene_maps_);
+  check_invariant(scene_maps_.size() == layouts_.size(), "start_from: a map per layout");
   for (std::size_t l = 0; l < layouts_.size(); ++l)
-    check_invariant(users[l].rows() == user_factors_[l].rows() &&
-                        users[l].cols() == user_factors_[l].cols() &&
-                        items[l].rows() == item_factors_[l].rows() &&
-                        items[l].cols() == item_factors_[l].cols(),
+    check_invariant(user_factors_[l].rows() == layouts_[l].local_users() &&
+                        user_factors_[l].cols() == k_ + 1 &&
+                        item_factors_[l].rows() == layouts_[l].local_items() &&
+                        item_factors_[l].cols() == k_ + 1,
                     "start_from: the rows of this rank's users and items");
-  user_factors_ = std::move(users);
-  item_factors_ = std::move(items);
-  if (scene_map_on_) scene_maps_ = std::move(maps);
+  if (!scene_map_on_)  // without the map every scene's is the identity, whatever was replaced
+    for (SceneMap& map : scene_maps_) map = SceneMap::identity(k_);
   refresh_replicas();
   average_across_scenes();  // z from the rows, so that the first user step has its prior
   shared_stale_ = false;

@@ -125,12 +125,16 @@ class Trainer {
   /// because with a map it is not a function of x alone. Collective over the shard: the sums the
   /// bridges read are recomputed from x and the map.
   void restore_scene_maps(const std::vector<SceneMap>& maps, const Matrix& shard_shared);
-  /// Collective. Starts training from the given rows instead of the seeded ones (a warm start,
-  /// solver/warm_start.h): per layout the x rows of this rank's users and the [y, b] rows of its
-  /// items, in the order of user_factors(l) and item_factors(l), and each layout's map (used
-  /// with the scene map only). z follows from them, as after an averaging, without refitting
-  /// the maps.
-  void start_from(std::vector<Matrix> users, std::vector<Matrix> items, std::vector<SceneMap> maps);
+  /// What a warm start replaces in place: per layout this rank's x rows and [y, b] rows (the
+  /// order of user_factors(l) and item_factors(l)), and the maps (used with the scene map only).
+  using RowReplacer = std::function<void(std::vector<Matrix>& users, std::vector<Matrix>& items,
+                                         std::vector<SceneMap>& maps)>;
+  /// Collective. Starts training from other rows than the seeded ones (a warm start,
+  /// solver/warm_start.h): `replace`, run on every rank (and collective if it likes), changes
+  /// them in place, so that no copy of them is held; then z follows from them, as after an
+  /// averaging, without refitting the maps. When `replace` throws, the trainer is left partly
+  /// replaced: end the run.
+  void start_from(const RowReplacer& replace);
   /// Whether the trainer fits the per-scene map (scene_map_ridge given and some mu_s > 0).
   bool has_scene_map() const { return scene_map_on_; }
   /// a_s, c_s of layouts()[i] (the identity without the map).

@@ -1,6 +1,8 @@
 #include "solver/warm_start.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <optional>
 #include <utility>
 
@@ -18,20 +20,36 @@ struct RowRequest {
   std::int64_t file_row = 0;
   std::size_t layout = 0;
   std::int64_t local = 0;  ///< the row in user_factors(layout) or item_factors(layout)
-  std::size_t read = 0;    ///< its position among the rows read (set by rows_to_read)
+  std::size_t read = 0;    ///< its position among the rows read (set by read_in_batches)
 };
 
-/// The file rows `requests` name, ascending and distinct, as the reader wants them; each request
-/// learns where its row is among them.
-std::vector<std::int64_t> rows_to_read(std::vector<RowRequest>& requests) {
-  std::sort(requests.begin(), requests.end(),
+/// Reads the file rows that `wanted` name, ascending and distinct, `batch_rows` at a time at most
+/// (so that what is read is never held whole): `read(rows)` reads a batch (collective: every rank
+/// makes as many calls as the rank with the most batches, some with no rows), then
+/// `use(batch, position in it, request)` runs for each request of the batch, in an agreed
+/// section (a throw there ends the job on every rank alike).
+template <class Read, class Use>
+void read_in_batches(const mpi::Communicator& world, std::vector<RowRequest>& wanted,
+                     std::int64_t batch_rows, Read&& read, Use&& use) {
+  std::sort(wanted.begin(), wanted.end(),
             [](const RowRequest& a, const RowRequest& b) { return a.file_row < b.file_row; });
   std::vector<std::int64_t> rows;
-  for (RowRequest& request : requests) {
+  for (RowRequest& request : wanted) {
     if (rows.empty() || rows.back() != request.file_row) rows.push_back(request.file_row);
     request.read = rows.size() - 1;
   }
-  return rows;
+  const auto count = static_cast<std::int64_t>(rows.size());
+  const std::int64_t batches = world.max((count + batch_rows - 1) / batch_rows);
+  std::size_t next = 0;  // the first request of the batch
+  for (std::int64_t b = 0; b < batches; ++b) {
+    const std::int64_t begin = std::min(count, b * batch_rows);
+    const std::int64_t end = std::min(count, begin + batch_rows);
+    const auto batch = read(std::vector<std::int64_t>(rows.begin() + begin, rows.begin() + end));
+    mpi::run_agreed(world, [&] {
+      for (; next < wanted.size() && static_cast<std::int64_t>(wanted[next].read) < end; ++next)
+        use(batch, static_cast<Eigen::Index>(wanted[next].read - begin), wanted[next]);
+    });
+  }
 }
 
 /// Values read from the file go into training only when finite (a damaged or hostile file).
@@ -68,7 +86,8 @@ bool same_feature_names(const io::EmbeddingFileReader& reader, const io::ItemFea
   return reader.read_id_rows("/features/name", 0, shape[0]) == table->names();
 }
 
-/// The warm start of one trainer: its rows while they are replaced, and the counts.
+/// The rows a file gives one trainer, written into the trainer's own matrices (no copy of them
+/// is held), and the counts.
 class WarmStart {
  public:
   WarmStart(const mpi::Communicator& world, const mpi::ProcessGrid& grid,
@@ -80,19 +99,21 @@ class WarmStart {
         reader_(reader),
         layouts_(trainer.layouts()),
         k_(trainer.options().als.factors),
+        batch_rows_(std::max<std::int64_t>(1, trainer.options().exchange_buffer_bytes /
+                                                  (4 * (trainer.options().als.factors + 1)))),
         users_(reader.match_ids(grid, "user", data.users)),
         items_(reader.match_ids(grid, "item", data.items)) {
-    for (std::size_t l = 0; l < layouts_.size(); ++l) {
-      x_.push_back(trainer.user_factors(l));
-      y_.push_back(trainer.item_factors(l));
-      maps_.push_back(trainer.scene_map(l));
-      item_set_.emplace_back(static_cast<std::size_t>(layouts_[l].local_items()), 0);
-    }
+    for (const SceneLayout& layout : layouts_)
+      item_set_.emplace_back(static_cast<std::size_t>(layout.local_items()), 0);
     const bool local_pooled = layouts_.size() == 1 && !layouts_[0].item_scene.empty();
     pooled_ = world.any(local_pooled);
   }
 
-  WarmStartReport run() {
+  /// Collective. Replaces the rows (x, [y, b]) and maps the file has, in place.
+  WarmStartReport run(std::vector<Matrix>& x, std::vector<Matrix>& y, std::vector<SceneMap>& maps) {
+    x_ = &x;
+    y_ = &y;
+    maps_ = &maps;
     report_.path = reader_.path();
     report_.format_version = reader_.format_version();
     report_.model_kind = reader_.text_attribute("model_kind").value_or("unknown");
@@ -123,11 +144,6 @@ class WarmStart {
     return report_;
   }
 
-  /// The rows, for Trainer::start_from (once, after run()).
-  std::vector<Matrix> take_users() { return std::move(x_); }
-  std::vector<Matrix> take_items() { return std::move(y_); }
-  std::vector<SceneMap> take_maps() { return std::move(maps_); }
-
  private:
   std::int64_t user_file_row(std::size_t l, std::int64_t u) const {
     const std::int64_t row = layouts_[l].local_user_row(u) - data_.users.row_begin();
@@ -148,52 +164,62 @@ class WarmStart {
                ? layout.scene
                : layout.item_scene[static_cast<std::size_t>(layout.item_begin + i)];
   }
+  /// The users the file knows, of this rank's layouts of `scene` (-1: of every layout).
+  std::vector<RowRequest> known_users(int scene) const {
+    std::vector<RowRequest> wanted;
+    for (std::size_t l = 0; l < layouts_.size(); ++l) {
+      if (scene >= 0 && layouts_[l].scene != scene) continue;
+      for (std::int64_t u = 0; u < layouts_[l].local_users(); ++u)
+        if (const std::int64_t row = user_file_row(l, u); row >= 0) wanted.push_back({row, l, u});
+    }
+    return wanted;
+  }
 
   /// The pooled kind trains one row per user: it starts from the file's z_u.
   void read_pooled_users() {
-    std::vector<RowRequest> wanted;
-    for (std::size_t l = 0; l < layouts_.size(); ++l)
-      for (std::int64_t u = 0; u < layouts_[l].local_users(); ++u)
-        if (const std::int64_t row = user_file_row(l, u); row >= 0) wanted.push_back({row, l, u});
-    const std::vector<std::int64_t> rows = rows_to_read(wanted);
-    const Matrix z = reader_.read_matrix_rows("/shared/user_factors", reader_.n_users(), k_, rows);
-    mpi::run_agreed(world_, [&] {
-      check_read(z, reader_.path(), "/shared/user_factors");
-      for (const RowRequest& request : wanted) {
-        const auto row = z.row(static_cast<Eigen::Index>(request.read));
-        if (row.isZero()) continue;  // no training data in the file's run: seeded
-        x_[request.layout].row(request.local).head(k_) = row;
-        ++user_rows_stored_;
-      }
-    });
+    std::vector<RowRequest> wanted = known_users(-1);
+    const std::string name = "/shared/user_factors";
+    read_in_batches(
+        world_, wanted, batch_rows_,
+        [&](const std::vector<std::int64_t>& rows) {
+          const Matrix z = reader_.read_matrix_rows(name, reader_.n_users(), k_, rows);
+          mpi::run_agreed(world_, [&] { check_read(z, reader_.path(), name); });
+          return z;
+        },
+        [&](const Matrix& z, Eigen::Index at, const RowRequest& request) {
+          if (z.row(at).isZero()) return;  // no training data in the file's run: seeded
+          (*x_)[request.layout].row(request.local).head(k_) = z.row(at);
+          ++user_rows_stored_;
+        });
   }
 
   void read_scene_users(int scene) {
     const std::string& name = data_.scenes[static_cast<std::size_t>(scene)];
-    std::vector<RowRequest> wanted;
-    for (std::size_t l = 0; l < layouts_.size(); ++l) {
-      if (layouts_[l].scene != scene) continue;
-      for (std::int64_t u = 0; u < layouts_[l].local_users(); ++u)
-        if (const std::int64_t row = user_file_row(l, u); row >= 0) wanted.push_back({row, l, u});
-    }
-    // Collective: every rank reads, those of other scene groups no rows.
-    const std::vector<std::int64_t> rows = rows_to_read(wanted);
-    const Matrix served = reader_.read_user_rows(name, rows);
-    const std::vector<std::uint8_t> active = reader_.read_user_active(name, rows);
-    mpi::run_agreed(world_, [&] {
-      check_read(served, reader_.path(), "/scenes/" + name + "/user_factors");
-      for (const RowRequest& request : wanted) {
-        const auto row = served.row(static_cast<Eigen::Index>(request.read)).head(k_);
-        if (active[request.read] != 0) {
-          ++user_rows_stored_;
-        } else if (row.isZero()) {
-          continue;  // the file serves [0, 1] (an independent model): nothing to start from
-        } else {
-          ++user_rows_served_;
-        }
-        x_[request.layout].row(request.local).head(k_) = row;
-      }
-    });
+    struct Batch {
+      Matrix served;
+      std::vector<std::uint8_t> active;
+    };
+    std::vector<RowRequest> wanted = known_users(scene);
+    read_in_batches(
+        world_, wanted, batch_rows_,
+        [&](const std::vector<std::int64_t>& rows) {
+          Batch batch{reader_.read_user_rows(name, rows), reader_.read_user_active(name, rows)};
+          mpi::run_agreed(world_, [&] {
+            check_read(batch.served, reader_.path(), "/scenes/" + name + "/user_factors");
+          });
+          return batch;
+        },
+        [&](const Batch& batch, Eigen::Index at, const RowRequest& request) {
+          const auto row = batch.served.row(at).head(k_);
+          if (batch.active[static_cast<std::size_t>(at)] != 0) {
+            ++user_rows_stored_;
+          } else if (row.isZero()) {
+            return;  // the file serves [0, 1] (an independent model): nothing to start from
+          } else {
+            ++user_rows_served_;
+          }
+          (*x_)[request.layout].row(request.local).head(k_) = row;
+        });
   }
 
   void read_scene_items(int scene) {
@@ -203,24 +229,31 @@ class WarmStart {
       for (std::int64_t i = 0; i < layouts_[l].local_items(); ++i)
         if (item_scene(l, i) == scene)
           if (const std::int64_t row = item_file_row(l, i); row >= 0) wanted.push_back({row, l, i});
-    const std::vector<std::int64_t> rows = rows_to_read(wanted);
     const std::int64_t n = reader_.n_items();
-    const Matrix stored = reader_.read_matrix_rows(group + "/item_factors", n, k_ + 1, rows);
-    const std::vector<std::uint8_t> active =
-        reader_.read_flag_rows(group + "/item_active", n, rows);
     const std::string features_name = group + "/item_from_features";
-    const std::vector<std::uint8_t> from_features =
-        reader_.has_dataset(features_name) ? reader_.read_flag_rows(features_name, n, rows)
-                                           : std::vector<std::uint8_t>(rows.size(), 0);
-    mpi::run_agreed(world_, [&] {
-      check_read(stored, reader_.path(), group + "/item_factors");
-      for (const RowRequest& request : wanted) {
-        if (active[request.read] == 0) continue;  // not an item of the scene then
-        y_[request.layout].row(request.local) = stored.row(static_cast<Eigen::Index>(request.read));
-        item_set_[request.layout][static_cast<std::size_t>(request.local)] = 1;
-        ++(from_features[request.read] != 0 ? item_rows_from_features_ : item_rows_stored_);
-      }
-    });
+    const bool flagged = reader_.has_dataset(features_name);
+    struct Batch {
+      Matrix rows;
+      std::vector<std::uint8_t> active, from_features;
+    };
+    read_in_batches(
+        world_, wanted, batch_rows_,
+        [&](const std::vector<std::int64_t>& rows) {
+          Batch batch{reader_.read_matrix_rows(group + "/item_factors", n, k_ + 1, rows),
+                      reader_.read_flag_rows(group + "/item_active", n, rows),
+                      flagged ? reader_.read_flag_rows(features_name, n, rows)
+                              : std::vector<std::uint8_t>(rows.size(), 0)};
+          mpi::run_agreed(world_,
+                          [&] { check_read(batch.rows, reader_.path(), group + "/item_factors"); });
+          return batch;
+        },
+        [&](const Batch& batch, Eigen::Index at, const RowRequest& request) {
+          const auto i = static_cast<std::size_t>(at);
+          if (batch.active[i] == 0) return;  // not an item of the scene then
+          (*y_)[request.layout].row(request.local) = batch.rows.row(at);
+          item_set_[request.layout][static_cast<std::size_t>(request.local)] = 1;
+          ++(batch.from_features[i] != 0 ? item_rows_from_features_ : item_rows_stored_);
+        });
   }
 
   void read_scene_map(int scene) {
@@ -231,7 +264,7 @@ class WarmStart {
     mpi::run_agreed(world_, [&] { check_read(map, reader_.path(), name); });
     for (std::size_t l = 0; l < layouts_.size(); ++l)
       if (layouts_[l].scene == scene)
-        maps_[l] = SceneMap{map.row(0).transpose(), map.row(1).transpose()};
+        (*maps_)[l] = SceneMap{map.row(0).transpose(), map.row(1).transpose()};
     ++report_.scene_maps;
   }
 
@@ -253,7 +286,7 @@ class WarmStart {
             table.position(layout.item_rows[static_cast<std::size_t>(layout.item_begin + i)]);
         if (at < 0) continue;
         features << table.raw().row(at), 1.0f;
-        y_[l].row(i) = features * map;
+        (*y_)[l].row(i) = features * map;
         item_set_[l][static_cast<std::size_t>(i)] = 1;
         ++item_rows_from_features_;
       }
@@ -265,8 +298,8 @@ class WarmStart {
     for (std::size_t l = 0; l < layouts_.size(); ++l) {
       users += layouts_[l].local_users();
       items += layouts_[l].local_items();
-      x_[l].col(k_).setOnes();
-      if (!trainer_.options().learn_item_bias) y_[l].col(k_).setZero();  // [y, 0] kinds
+      (*x_)[l].col(k_).setOnes();
+      if (!trainer_.options().learn_item_bias) (*y_)[l].col(k_).setZero();  // [y, 0] kinds
     }
     std::int64_t counts[6] = {user_rows_stored_,
                               user_rows_served_,
@@ -289,10 +322,12 @@ class WarmStart {
   const io::EmbeddingFileReader& reader_;
   const std::vector<SceneLayout>& layouts_;
   const int k_;
+  const std::int64_t batch_rows_;  // rows read at a time: --exchange-buffer-mb's worth
   const io::IdMatch users_, items_;
   bool pooled_ = false;
-  std::vector<Matrix> x_, y_;
-  std::vector<SceneMap> maps_;
+  std::vector<Matrix>* x_ = nullptr;  // the trainer's, while run() replaces them
+  std::vector<Matrix>* y_ = nullptr;
+  std::vector<SceneMap>* maps_ = nullptr;
   std::vector<std::vector<std::uint8_t>> item_set_;  // per layout: 1 once an item's row is set
   std::int64_t user_rows_stored_ = 0, user_rows_served_ = 0;
   std::int64_t item_rows_stored_ = 0, item_rows_from_features_ = 0;
@@ -324,11 +359,15 @@ void check_warm_start_model(const mpi::Communicator& world, const std::string& p
 
 WarmStartReport warm_start(const mpi::Communicator& world, const mpi::ProcessGrid& grid,
                            const io::ShardedData& data, Trainer& trainer, const std::string& path) {
+  const auto begin = std::chrono::steady_clock::now();
   const io::EmbeddingFileReader reader(world, path);
   check_model(reader, trainer.options().als.factors);
   WarmStart start(world, grid, data, trainer, reader);
-  WarmStartReport report = start.run();
-  trainer.start_from(start.take_users(), start.take_items(), start.take_maps());
+  WarmStartReport report;
+  trainer.start_from([&](std::vector<Matrix>& users, std::vector<Matrix>& items,
+                         std::vector<SceneMap>& maps) { report = start.run(users, items, maps); });
+  report.seconds =
+      world.max(std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count());
   return report;
 }
 
@@ -338,8 +377,10 @@ std::string format_warm_start_report(const WarmStartReport& r) {
     return std::string("  ") + what + ": " + with_commas(in_model) + " from the model, " +
            with_commas(fresh) + " new, " + with_commas(dropped) + " in the model only (dropped)\n";
   };
+  char seconds[32];
+  std::snprintf(seconds, sizeof(seconds), "%.3f s", r.seconds);
   std::string out = "warm start from " + r.path + " (format " + std::to_string(r.format_version) +
-                    ", " + r.model_kind + "):\n";
+                    ", " + r.model_kind + ", " + seconds + "):\n";
   out += counts("users", r.users_in_model, r.users_new, r.users_dropped);
   out += counts("items", r.items_in_model, r.items_new, r.items_dropped);
   out += "  scenes: " + std::to_string(r.scenes_in_model.size()) + " from the model" +

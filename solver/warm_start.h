@@ -41,6 +41,7 @@ struct WarmStartReport {
   /// Trained (item, scene) rows: trained in the file, from a feature map, or seeded.
   std::int64_t item_rows_stored = 0, item_rows_from_features = 0, item_rows_new = 0;
   int scene_maps = 0;  ///< scene maps taken from the file
+  double seconds = 0;  ///< reading and matching, slowest rank
 };
 
 /// Collective over world. Refuses, before any work, a file that cannot start a run with k
@@ -49,8 +50,9 @@ struct WarmStartReport {
 void check_warm_start_model(const mpi::Communicator& world, const std::string& path, int factors);
 
 /// Collective over world. Replaces the trainer's seeded rows by the file's, as above (call it
-/// before training). AgreedError (exit code 1) naming the file when it cannot be read, has
-/// another k, holds non-finite values or an id twice.
+/// before training), in place, reading at most --exchange-buffer-mb of rows at a time.
+/// AgreedError (exit code 1) naming the file when it cannot be read, has another k, holds
+/// non-finite values or an id twice; the trainer is then left partly replaced: end the run.
 WarmStartReport warm_start(const mpi::Communicator& world, const mpi::ProcessGrid& grid,
                            const io::ShardedData& data, Trainer& trainer, const std::string& path);
 

@@ -4,7 +4,8 @@
 # 2. On a grown and changed log (users and items removed, renamed (new ids) and added to a scene
 #    they had no data in, a scene renamed, lines shuffled), 0 iterations at 1 rank and at 4 ranks
 #    (grid 2x2; the model was written by 2) write exactly the rows check_warm_start.py expects
-#    from the files alone, with the report's counts; a 2-iteration warm run agrees at 1, 2 and 4
+#    from the files alone, with the report's counts (also when read 29 rows at a time); a
+#    2-iteration warm run agrees at 1, 2 and 4
 #    ranks within 1e-4 relative (only the order of MPI's sums differs).
 # 3. A format 1 file (tests/e2e/data/model_v1.h5, see format_versions.sh) starts a run alike.
 # 4. The pooled kind starts from a colearn model's z_u: lower objective after one iteration.
@@ -24,7 +25,7 @@ objective() {  # objective LOG ITERATION: the objective the job printed after th
 # 1. The same log: the model's state plus one more iteration.
 run_ranks 2 train --input "$WORK/data.csv" "${base[@]}" --iterations 1 --output "$WORK/scratch1.h5" > "$WORK/scratch1.log"
 run_ranks 2 train --input "$WORK/data.csv" "${base[@]}" --iterations 1 --output "$WORK/warm1.h5" --init-from "$WORK/model.h5" > "$WORK/warm1.log"
-grep -q "warm start from $WORK/model.h5 (format 2, colearn)" "$WORK/warm1.log" || { cat "$WORK/warm1.log"; fail "no warm start report"; }
+grep -q "warm start from $WORK/model.h5 (format 2, colearn, " "$WORK/warm1.log" || { cat "$WORK/warm1.log"; fail "no warm start report"; }
 "$PYTHON" - "$(objective "$WORK/scratch1.log" 1)" "$(objective "$WORK/warm1.log" 1)" "$(objective "$WORK/model.log" 15)" <<'PY' || fail "the warm start did not converge faster"
 import sys
 scratch, warm, model = map(float, sys.argv[1:4])
@@ -75,6 +76,9 @@ grep -q "scenes: 2 from the model (reading, shopping), 1 new (music), 1 in the m
 grep -qE "user rows: [0-9,]+ the model's, [1-9][0-9,]* served" "$WORK/warm0-1.log" || fail "no user started from the row the model serves"
 run_ranks 4 train "${changed[@]}" --iterations 0 --grid 2x2 --output "$WORK/warm0-4.h5" --init-from "$WORK/model.h5" > "$WORK/warm0-4.log"
 "$PYTHON" "$E2E_DIR/check_warm_start.py" "$WORK/model.h5" "$WORK/warm0-4.h5" "$WORK/seeded0.h5" --log "$WORK/warm0-4.log"
+# Read 29 rows at a time (--exchange-buffer-mb bounds what a warm start reads at once too): the same rows.
+run_ranks 2 train "${changed[@]}" --iterations 0 --exchange-buffer-mb 0.001 --output "$WORK/warm0-b.h5" --init-from "$WORK/model.h5" > "$WORK/warm0-b.log"
+"$PYTHON" "$E2E_DIR/check_warm_start.py" "$WORK/model.h5" "$WORK/warm0-b.h5" "$WORK/seeded0.h5" --log "$WORK/warm0-b.log"
 for ranks in 1 2 4; do
   run_ranks "$ranks" train "${changed[@]}" --iterations 2 --output "$WORK/warm2-$ranks.h5" --init-from "$WORK/model.h5" > /dev/null
 done
@@ -86,7 +90,7 @@ fixture="$SCENEALS_SOURCE_DIR/tests/e2e/data/model_v1.h5"
 run_ranks 1 generate --output "$WORK/v1data.csv" --users 300 --items 120 --interactions 6000 --scenes 3 --seed 5 > /dev/null
 run_ranks 2 train --input "$WORK/v1data.csv" --factors 4 --iterations 0 --output "$WORK/v1seeded0.h5" > /dev/null
 run_ranks 2 train --input "$WORK/v1data.csv" --factors 4 --iterations 0 --output "$WORK/v1warm0.h5" --init-from "$fixture" > "$WORK/v1warm0.log"
-grep -q "(format 1, colearn)" "$WORK/v1warm0.log" || { cat "$WORK/v1warm0.log"; fail "format 1 not reported"; }
+grep -q "(format 1, colearn, " "$WORK/v1warm0.log" || { cat "$WORK/v1warm0.log"; fail "format 1 not reported"; }
 "$PYTHON" "$E2E_DIR/check_warm_start.py" "$fixture" "$WORK/v1warm0.h5" "$WORK/v1seeded0.h5" --log "$WORK/v1warm0.log"
 
 # 4. Pooled from a colearn model.
