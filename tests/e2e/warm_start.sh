@@ -6,7 +6,8 @@
 #    (grid 2x2; the model was written by 2) write exactly the rows check_warm_start.py expects
 #    from the files alone, with the report's counts (also when read 29 rows at a time); a
 #    2-iteration warm run agrees at 1, 2 and 4
-#    ranks within 1e-4 relative (only the order of MPI's sums differs).
+#    ranks within 1e-4 relative (only the order of MPI's sums differs); a checkpoint of a warm
+#    run wins over --init-from when it resumes.
 # 3. A format 1 file (tests/e2e/data/model_v1.h5, see format_versions.sh) starts a run alike.
 # 4. The pooled kind starts from a colearn model's z_u: lower objective after one iteration.
 # 5. Refused with exit 1, a message naming the file and no output: another k, a truncated file,
@@ -84,6 +85,17 @@ for ranks in 1 2 4; do
 done
 "$PYTHON" "$E2E_DIR/compare_embeddings.py" "$WORK/warm2-1.h5" "$WORK/warm2-2.h5" --tolerance 1e-4
 "$PYTHON" "$E2E_DIR/compare_embeddings.py" "$WORK/warm2-1.h5" "$WORK/warm2-4.h5" --tolerance 1e-4
+
+# A warm run's checkpoint (after iteration 2 of 3) is newer than the model: a run resumed from
+# it (as refresh.sbatch's requeued jobs are) does not read the model and ends as the run did.
+run_ranks 2 train "${changed[@]}" --iterations 3 --output "$WORK/warm3.h5" --init-from "$WORK/model.h5" \
+  --checkpoint-every 2 --checkpoint-dir "$WORK/ck-warm" > /dev/null
+ls "$WORK/ck-warm/checkpoint-000002-0.h5" > /dev/null || fail "no checkpoint after iteration 2"
+run_ranks 2 train "${changed[@]}" --iterations 3 --output "$WORK/ck-resumed.h5" --init-from "$WORK/model.h5" \
+  --checkpoint-dir "$WORK/ck-warm" --resume > "$WORK/ck-resumed.log"
+grep -q "after iteration 2 (+0 phases); the checkpoint replaces --init-from" "$WORK/ck-resumed.log" || { cat "$WORK/ck-resumed.log"; fail "the checkpoint did not win over --init-from"; }
+grep -q "warm start from" "$WORK/ck-resumed.log" && fail "a resumed run read the model too"
+"$PYTHON" "$E2E_DIR/compare_embeddings.py" "$WORK/warm3.h5" "$WORK/ck-resumed.h5" --tolerance 1e-4
 
 # 3. Format 1.
 fixture="$SCENEALS_SOURCE_DIR/tests/e2e/data/model_v1.h5"
