@@ -111,7 +111,8 @@ void TrainJob::prepare() {
                        ": this build has no OpenMP; run one rank per core instead");
   });
   solver::set_thread_count(config_.threads);
-  if (!config_.init_from.empty())
+  // With --resume a checkpoint may make the model unneeded: it is then checked where it is read.
+  if (!config_.init_from.empty() && !config_.resume)
     solver::check_warm_start_model(world_, config_.init_from, config_.als.factors);
   if (config_.benchmark) {
     bench_.ranks = world_.size();

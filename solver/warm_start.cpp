@@ -78,6 +78,27 @@ void check_model(const io::EmbeddingFileReader& reader, int factors) {
                           "[0, 1]); give a model of another kind, or train from scratch");
 }
 
+/// The scenes whose item biases hold a popularity blend (the root attribute popularity_blend of
+/// a --tune run, "scene=beta,...": a number, or "popularity" for rows [0, count]). Their trained
+/// bias is not in the file; a blend of 0 is none.
+std::vector<std::string> blended_scenes(const io::EmbeddingFileReader& reader) {
+  std::vector<std::string> blended;
+  const std::optional<std::string> text = reader.text_attribute("popularity_blend");
+  if (!text) return blended;
+  std::size_t begin = 0;
+  while (begin < text->size()) {
+    std::size_t end = text->find(',', begin);
+    if (end == std::string::npos) end = text->size();
+    const std::string pair = text->substr(begin, end - begin);
+    const std::size_t equals = pair.rfind('=');
+    if (equals != std::string::npos && pair.substr(equals + 1) != "0")
+      blended.push_back(pair.substr(0, equals));
+    begin = end + 1;
+  }
+  std::sort(blended.begin(), blended.end());
+  return blended;
+}
+
 /// The file's feature names equal this run's: only then does its feature map fit our features.
 bool same_feature_names(const io::EmbeddingFileReader& reader, const io::ItemFeatureTable* table) {
   if (table == nullptr || !reader.has_dataset("/features/name")) return false;
@@ -102,7 +123,8 @@ class WarmStart {
         batch_rows_(std::max<std::int64_t>(1, trainer.options().exchange_buffer_bytes /
                                                   (4 * (trainer.options().als.factors + 1)))),
         users_(reader.match_ids(grid, "user", data.users)),
-        items_(reader.match_ids(grid, "item", data.items)) {
+        items_(reader.match_ids(grid, "item", data.items)),
+        blended_(blended_scenes(reader)) {
     for (const SceneLayout& layout : layouts_)
       item_set_.emplace_back(static_cast<std::size_t>(layout.local_items()), 0);
     const bool local_pooled = layouts_.size() == 1 && !layouts_[0].item_scene.empty();
@@ -198,26 +220,36 @@ class WarmStart {
     struct Batch {
       Matrix served;
       std::vector<std::uint8_t> active;
+      std::vector<std::uint8_t> trained;  // z_u is not zero: the file's run trained the user
     };
     std::vector<RowRequest> wanted = known_users(scene);
     read_in_batches(
         world_, wanted, batch_rows_,
         [&](const std::vector<std::int64_t>& rows) {
-          Batch batch{reader_.read_user_rows(name, rows), reader_.read_user_active(name, rows)};
+          Batch batch{reader_.read_user_rows(name, rows), reader_.read_user_active(name, rows), {}};
+          // A user with no data in the scene then is served from z_u (through the bridge): a
+          // start only when z_u is not zero, i.e. the user had data somewhere.
+          std::vector<std::int64_t> inactive;
+          for (std::size_t r = 0; r < rows.size(); ++r)
+            if (batch.active[r] == 0) inactive.push_back(rows[r]);
+          const Matrix z =
+              reader_.read_matrix_rows("/shared/user_factors", reader_.n_users(), k_, inactive);
+          batch.trained.assign(rows.size(), 1);
+          for (std::size_t r = 0, j = 0; r < rows.size(); ++r)
+            if (batch.active[r] == 0)
+              batch.trained[r] = z.row(static_cast<Eigen::Index>(j++)).isZero() ? 0 : 1;
           mpi::run_agreed(world_, [&] {
             check_read(batch.served, reader_.path(), "/scenes/" + name + "/user_factors");
           });
           return batch;
         },
         [&](const Batch& batch, Eigen::Index at, const RowRequest& request) {
+          const auto r = static_cast<std::size_t>(at);
           const auto row = batch.served.row(at).head(k_);
-          if (batch.active[static_cast<std::size_t>(at)] != 0) {
-            ++user_rows_stored_;
-          } else if (row.isZero()) {
-            return;  // the file serves [0, 1] (an independent model): nothing to start from
-          } else {
-            ++user_rows_served_;
-          }
+          // A zero x is no start: a user the file never trained, or an independent model's
+          // [0, 1] for users without data in the scene.
+          if (batch.trained[r] == 0 || row.isZero()) return;
+          ++(batch.active[r] != 0 ? user_rows_stored_ : user_rows_served_);
           (*x_)[request.layout].row(request.local).head(k_) = row;
         });
   }
@@ -232,6 +264,9 @@ class WarmStart {
     const std::int64_t n = reader_.n_items();
     const std::string features_name = group + "/item_from_features";
     const bool flagged = reader_.has_dataset(features_name);
+    const bool blended = std::binary_search(blended_.begin(), blended_.end(),
+                                            data_.scenes[static_cast<std::size_t>(scene)]);
+    if (blended) ++report_.blended_scenes;
     struct Batch {
       Matrix rows;
       std::vector<std::uint8_t> active, from_features;
@@ -250,7 +285,11 @@ class WarmStart {
         [&](const Batch& batch, Eigen::Index at, const RowRequest& request) {
           const auto i = static_cast<std::size_t>(at);
           if (batch.active[i] == 0) return;  // not an item of the scene then
-          (*y_)[request.layout].row(request.local) = batch.rows.row(at);
+          // A zero y is no start (ALS would keep it): a scene served by popularity, [0, count].
+          if (batch.rows.row(at).head(k_).isZero()) return;
+          auto row = (*y_)[request.layout].row(request.local);
+          row = batch.rows.row(at);
+          if (blended) row(k_) = 0;  // the bias holds the blend, not what was trained
           item_set_[request.layout][static_cast<std::size_t>(request.local)] = 1;
           ++(batch.from_features[i] != 0 ? item_rows_from_features_ : item_rows_stored_);
         });
@@ -324,6 +363,7 @@ class WarmStart {
   const int k_;
   const std::int64_t batch_rows_;  // rows read at a time: --exchange-buffer-mb's worth
   const io::IdMatch users_, items_;
+  const std::vector<std::string> blended_;  // scenes whose item bias holds a popularity blend
   bool pooled_ = false;
   std::vector<Matrix>* x_ = nullptr;  // the trainer's, while run() replaces them
   std::vector<Matrix>* y_ = nullptr;
@@ -394,6 +434,9 @@ std::string format_warm_start_report(const WarmStartReport& r) {
          with_commas(r.item_rows_from_features) + " from its feature maps, " +
          with_commas(r.item_rows_new) + " seeded";
   if (r.scene_maps > 0) out += "; scene maps of " + std::to_string(r.scene_maps) + " scenes";
+  if (r.blended_scenes > 0)
+    out += "; item biases of " + std::to_string(r.blended_scenes) +
+           " scenes blended with popularity by --tune start at 0";
   return out + "\n";
 }
 

@@ -5,15 +5,18 @@
 //
 // What each trained row starts from (docs/usage.md, "Warm start"):
 //   - a user active in a scene the file holds: the file's row there if the user was active in
-//     it then, else the row the file serves the user (B_s' [z_u, 1] through the bridge), unless
-//     that row is zero (an independent model's [0, 1]): then the seeded row;
+//     it then, else, when the file trained the user elsewhere (z_u is not zero), the row the
+//     file serves the user (B_s' [z_u, 1] through the bridge);
 //   - the pooled kind's user row: the file's z_u (a pooled file's z_u is its user vector);
 //   - an item of a scene the file holds: its trained row, or the row the file served it from its
 //     features; else, with --item-features of the same names, the file's feature map applied to
-//     its features (W_s' [f_i, 1]); else the seeded row;
-//   - with --scene-map-ridge, each scene's map a_s, c_s when the file has it.
-// z_u is then the average of the user's rows, as after an averaging: for a user whose scenes did
-// not change it is the file's z_u. Ids and scenes gone from the log are dropped.
+//     its features (W_s' [f_i, 1]); the bias starts at 0 where --tune blended popularity into it;
+//   - with --scene-map-ridge, each scene's map a_s, c_s when the file has it;
+//   - anything else, and any row whose factors are all zero (ALS would keep a zero row: an
+//     independent model's [0, 1], a scene --tune served by popularity, [0, count]), the seeded row.
+// z_u is then the average of the user's rows, as after an averaging: for a user active in the
+// same scenes (with the same weights) it is the file's z_u. Ids and scenes gone from the log are
+// dropped.
 #pragma once
 
 #include <cstdint>
@@ -40,8 +43,9 @@ struct WarmStartReport {
   std::int64_t user_rows_stored = 0, user_rows_served = 0, user_rows_new = 0;
   /// Trained (item, scene) rows: trained in the file, from a feature map, or seeded.
   std::int64_t item_rows_stored = 0, item_rows_from_features = 0, item_rows_new = 0;
-  int scene_maps = 0;  ///< scene maps taken from the file
-  double seconds = 0;  ///< reading and matching, slowest rank
+  int scene_maps = 0;      ///< scene maps taken from the file
+  int blended_scenes = 0;  ///< scenes whose item biases held --tune's popularity blend
+  double seconds = 0;      ///< reading and matching, slowest rank
 };
 
 /// Collective over world. Refuses, before any work, a file that cannot start a run with k

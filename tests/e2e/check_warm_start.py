@@ -4,8 +4,10 @@ solver/warm_start.h): WARM and SEEDED are models of the same log trained for 0 i
 with --init-from MODEL, SEEDED without. Matched by id (the files' row orders differ), every
 trained row of WARM must be
   users: MODEL's row in the scene if the user was active there, else the row MODEL serves the
-         user there (bridge of z_u) when that is not zero, else SEEDED's row;
-  items: MODEL's row in the scene if the item was active there, else SEEDED's row;
+         user there (bridge of z_u) when MODEL's z_u is not zero; SEEDED's row where that row's
+         factors are all zero, and for everyone else;
+  items: MODEL's row in the scene if the item was active there and its factors are not all zero
+         (with bias 0 in a scene the root attribute popularity_blend blends), else SEEDED's row;
   z_u:   MODEL's z_u for a user active in the same scenes in both (z is the average of the rows).
 Stored rows must be equal bit for bit; computed ones (served rows, z) within 1e-5 relative.
 With --log, the counts of the job's warm start report must be the ones found here.
@@ -47,6 +49,9 @@ def main():
         if ids(s, "users") != w_users or ids(s, "items") != w_items:
             sys.exit("FAIL: WARM and SEEDED are not of the same log")
         m_scenes = set(m["scenes"])
+        m_z = m["shared/user_factors"][()]
+        blend = sceneals_model.text(m.attrs.get("popularity_blend", ""))
+        blended = {p.rsplit("=", 1)[0] for p in blend.split(",") if p and p.rsplit("=", 1)[1] != "0"}
         active_sets = {}  # user -> the scenes it is active in, in the warm run
         for scene in w["scenes"]:
             w_rows = sceneals_model.user_rows(w, scene)
@@ -62,9 +67,10 @@ def main():
                 user = w_users[r]
                 active_sets.setdefault(user, set()).add(scene)
                 mr = m_user.get(user)
-                if in_model and mr is not None and m_active[mr]:
+                if in_model and mr is not None and m_active[mr] and np.any(m_rows[mr][:k] != 0):
                     exact, expected, kind = True, m_rows[mr], "user_stored"
-                elif in_model and mr is not None and np.any(m_rows[mr][:k] != 0):
+                elif (in_model and mr is not None and not m_active[mr] and np.any(m_z[mr] != 0)
+                      and np.any(m_rows[mr][:k] != 0)):
                     exact, expected, kind = False, m_rows[mr], "user_served"
                 else:
                     exact, expected, kind = True, s_rows[r], "user_seeded"
@@ -81,8 +87,10 @@ def main():
             for r in np.flatnonzero(w["scenes"][scene]["item_active"][()]):
                 item = w_items[r]
                 mr = m_item.get(item)
-                if in_model and mr is not None and m_item_active[mr]:
-                    expected, kind = m_item_rows[mr], "item_stored"
+                if in_model and mr is not None and m_item_active[mr] and np.any(m_item_rows[mr][:k] != 0):
+                    expected, kind = m_item_rows[mr].copy(), "item_stored"
+                    if scene in blended:
+                        expected[k] = 0
                 else:
                     expected, kind = s_item_rows[r], "item_seeded"
                 if not np.array_equal(w_item_rows[r], expected):
@@ -94,7 +102,7 @@ def main():
         for scene in m_scenes:
             for r in np.flatnonzero(sceneals_model.user_active(m, scene)):
                 m_active_sets.setdefault(r, set()).add(scene)
-        m_z, w_z = m["shared/user_factors"][()], w["shared/user_factors"][()]
+        w_z = w["shared/user_factors"][()]
         w_row = {u: r for r, u in enumerate(w_users)}
         unchanged = 0
         for user, now in active_sets.items():

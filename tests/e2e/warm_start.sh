@@ -15,6 +15,7 @@
 #    popularity model; --init-from with --tune or --model-kind popularity.
 # 6. Items the model served from their features start from those rows, and an item it never saw,
 #    with features, from the model's feature map.
+# 7. --tune's popularity blend, the scene map, the independent kind's bias, the pooled kind's z_u.
 source "$(dirname "$0")/common.sh"
 run_ranks 2 generate --output "$WORK/data.csv" --users 600 --items 250 --interactions 15000 --scenes 3 --seed 4 > /dev/null
 base=(--factors 8 --mu 0.5)
@@ -154,6 +155,72 @@ with h5py.File(model) as m, h5py.File(warm) as w:
 reported = int(re.search(r"item rows: [\d,]+ the model's, ([\d,]+) from its feature maps", open(log).read()).group(1).replace(",", ""))
 assert reported == from_features and from_features >= 4, (reported, from_features)
 print(f"{from_features} item rows started from the model's features, as reported")
+PY
+
+# 7. Kinds and settings, 0 iterations on the model's own log.
+same=(--input "$WORK/data.csv" "${base[@]}" --iterations 0)
+# A model whose item biases --tune blended with popularity (made here by hand, as --tune writes
+# it): reading served by popularity ([0, count]) starts seeded, shopping's biases start at 0.
+cp "$WORK/model.h5" "$WORK/blend.h5"
+"$PYTHON" - "$WORK/blend.h5" <<'PY'
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "r+") as f:
+    f.attrs["popularity_blend"] = np.bytes_("reading=popularity,shopping=0.1,video=0")
+    rows = f["scenes/reading/item_factors"][()]
+    rows[:, :-1] = 0
+    rows[:, -1] = np.arange(len(rows)) % 7
+    f["scenes/reading/item_factors"][...] = rows
+    rows = f["scenes/shopping/item_factors"][()]
+    rows[:, -1] += 0.5
+    f["scenes/shopping/item_factors"][...] = rows
+PY
+run_ranks 2 train "${same[@]}" --output "$WORK/same-seeded0.h5" > /dev/null
+run_ranks 2 train "${same[@]}" --output "$WORK/blend0.h5" --init-from "$WORK/blend.h5" > "$WORK/blend0.log"
+grep -q "item biases of 2 scenes blended with popularity by --tune start at 0" "$WORK/blend0.log" || { cat "$WORK/blend0.log"; fail "the blend was not reported"; }
+"$PYTHON" "$E2E_DIR/check_warm_start.py" "$WORK/blend.h5" "$WORK/blend0.h5" "$WORK/same-seeded0.h5" --log "$WORK/blend0.log"
+# The scene map: each scene's a_s, c_s are the model's.
+run_ranks 2 train --input "$WORK/data.csv" "${base[@]}" --scene-map-ridge 2 --iterations 5 --output "$WORK/map.h5" > /dev/null
+run_ranks 2 train "${same[@]}" --scene-map-ridge 2 --output "$WORK/map0.h5" --init-from "$WORK/map.h5" > "$WORK/map0.log"
+grep -q "scene maps of 3 scenes" "$WORK/map0.log" || fail "the scene maps were not reported"
+# The independent kind: the model's y, and its own bias column (0, served as its popularity
+# fallback), not the model's.
+run_ranks 2 train --input "$WORK/data.csv" "${base[@]}" --model-kind independent --iterations 5 --output "$WORK/indep.h5" > /dev/null
+run_ranks 2 train "${same[@]}" --model-kind independent --output "$WORK/indep-seeded0.h5" > /dev/null
+run_ranks 2 train "${same[@]}" --model-kind independent --output "$WORK/indep0.h5" --init-from "$WORK/indep.h5" > /dev/null
+# ... and it trains no bias: a model's bias column (its popularity fallback) is not a start. One
+# iteration from a model whose biases are changed ends exactly as from the model itself.
+cp "$WORK/indep.h5" "$WORK/indep-bias.h5"
+"$PYTHON" -c "import h5py, sys; f = h5py.File(sys.argv[1], 'r+'); d = f['scenes/video/item_factors']; r = d[()]; r[:, -1] += 0.3; d[...] = r" "$WORK/indep-bias.h5"
+for m in indep indep-bias; do
+  run_ranks 2 train --input "$WORK/data.csv" "${base[@]}" --model-kind independent --iterations 1 --output "$WORK/$m-1.h5" --init-from "$WORK/$m.h5" > /dev/null
+done
+"$PYTHON" "$E2E_DIR/compare_embeddings.py" "$WORK/indep-1.h5" "$WORK/indep-bias-1.h5" --tolerance 0
+# The pooled kind: every trained user starts from the model's z_u.
+run_ranks 2 train "${same[@]}" --model-kind pooled --output "$WORK/pooled0.h5" --init-from "$WORK/model.h5" > /dev/null
+"$PYTHON" - "$WORK" <<'PY' || fail "a kind or setting did not start from the model"
+import sys, h5py, numpy as np
+work = sys.argv[1]
+def ids(f, side):
+    return {x.decode(): r for r, x in enumerate(f[side]["id"][()])}
+with h5py.File(f"{work}/map.h5") as m, h5py.File(f"{work}/map0.h5") as w:
+    for scene in m["scenes"]:
+        assert np.array_equal(m["scenes"][scene]["scene_map"][()], w["scenes"][scene]["scene_map"][()]), scene
+with h5py.File(f"{work}/indep.h5") as m, h5py.File(f"{work}/indep0.h5") as w, \
+        h5py.File(f"{work}/indep-seeded0.h5") as s:
+    assert ids(m, "items") == ids(w, "items")
+    for scene in m["scenes"]:
+        M, W, S = (f["scenes"][scene]["item_factors"][()] for f in (m, w, s))
+        active = m["scenes"][scene]["item_active"][()].astype(bool)
+        assert np.array_equal(W[active, :-1], M[active, :-1]), scene
+        assert np.array_equal(W[:, -1], S[:, -1]), scene   # the fallback of this run
+with h5py.File(f"{work}/model.h5") as m, h5py.File(f"{work}/pooled0.h5") as w:
+    m_user, w_user = ids(m, "users"), ids(w, "users")
+    zm, zw = m["shared/user_factors"][()], w["shared/user_factors"][()]
+    trained = [u for u, r in w_user.items() if np.any(zw[r] != 0)]
+    assert len(trained) > 100
+    for u in trained:
+        assert np.array_equal(zw[w_user[u]], zm[m_user[u]]), u
+print("scene maps, the independent kind's rows and the pooled kind's users start from the model")
 PY
 
 # 5. Refusals.
