@@ -792,6 +792,90 @@ const std::vector<std::int64_t>& EmbeddingFileReader::stored_users(const std::st
   return stored_users_.emplace(scene, std::move(index)).first->second;
 }
 
+const EmbeddingFileReader::IndexBlock& EmbeddingFileReader::index_block(
+    const std::string& scene) const {
+  const auto read_before = index_blocks_.find(scene);
+  if (read_before != index_blocks_.end()) return read_before->second;
+  Hdf5ErrorPrintingOff quiet;
+  const std::string name = "/scenes/" + scene + "/user_index";
+  IndexBlock block;
+  // Rank r reads block r (disjoint blocks: a collective read of overlapping ranges is what
+  // Open MPI's OMPIO gets wrong, see read_row_runs) and checks it; the blocks' ends are then
+  // checked against each other, so the whole index is known ascending within the users.
+  mpi::run_agreed(comm_, [&] {
+    const Dataset d = open_dataset(file_.get(), path_, name);
+    if (d.type_class != H5T_INTEGER || d.dims.size() != 1)
+      throw InputError(path_, name + " is not a 1-D integer dataset");
+    block.length = static_cast<std::int64_t>(d.dims[0]);
+    block.begin = block.length * comm_.rank() / comm_.size();
+    const std::int64_t end = block.length * (comm_.rank() + 1) / comm_.size();
+    block.values.resize(static_cast<std::size_t>(end - block.begin));
+    if (block.length > 0)  // an empty dataset has no storage to read
+      read_rows(d, H5T_NATIVE_INT64, block.begin, end - block.begin, block.values.data(), path_,
+                name);
+  });
+  const auto not_ascending = [&](std::int64_t position) {
+    return InputError(path_, name + " is not ascending within the " + std::to_string(n_users_) +
+                                 " users (row " + std::to_string(position) + ")");
+  };
+  const std::vector<std::int64_t>& values = block.values;
+  const std::int64_t first = values.empty() ? -1 : values.front();
+  const std::int64_t last = values.empty() ? -1 : values.back();
+  block.firsts = comm_.allgatherv(std::vector<std::int64_t>{first});
+  const std::vector<std::int64_t> lasts = comm_.allgatherv(std::vector<std::int64_t>{last});
+  mpi::run_agreed(comm_, [&] {
+    for (std::size_t i = 0; i < values.size(); ++i)
+      if (values[i] < 0 || values[i] >= n_users_ || (i > 0 && values[i] <= values[i - 1]))
+        throw not_ascending(block.begin + static_cast<std::int64_t>(i));
+    const auto rank = static_cast<std::ptrdiff_t>(comm_.rank());
+    if (!values.empty() && rank > 0 &&
+        values.front() <= *std::max_element(lasts.begin(), lasts.begin() + rank))
+      throw not_ascending(block.begin);
+  });
+  return index_blocks_.emplace(scene, std::move(block)).first->second;
+}
+
+std::vector<std::int64_t> EmbeddingFileReader::stored_positions(const std::string& scene,
+                                                                const RowRuns& runs) const {
+  const IndexBlock& block = index_block(scene);
+  // Each row is asked of the rank whose block of the index would hold it (the last block that
+  // starts at or before it), which answers with its position or -1: memory and traffic grow
+  // with the rows asked and one block of the index, not with the index.
+  const auto ranks = static_cast<std::size_t>(comm_.size());
+  std::vector<std::vector<std::int64_t>> asked(ranks);
+  std::vector<int> owner;  // per row, the rank asked, or -1 when no block can hold it
+  int at = -1;             // rows ascend, and so do the blocks (empty ones start at -1)
+  for (const auto& [first, length] : runs)
+    for (std::int64_t row = first; row < first + length; ++row) {
+      for (std::size_t r = static_cast<std::size_t>(at + 1); r < ranks; ++r)
+        if (block.firsts[r] >= 0 && block.firsts[r] <= row)
+          at = static_cast<int>(r);
+        else if (block.firsts[r] > row)
+          break;
+      owner.push_back(at);
+      if (at >= 0) asked[static_cast<std::size_t>(at)].push_back(row);
+    }
+  std::vector<std::int64_t> counts;
+  const std::vector<std::int64_t> questions = comm_.alltoallv(asked, &counts);
+  std::vector<std::vector<std::int64_t>> answers(ranks);
+  std::size_t next = 0;
+  for (std::size_t source = 0; source < ranks; ++source)
+    for (std::int64_t q = 0; q < counts[source]; ++q, ++next) {
+      const auto found =
+          std::lower_bound(block.values.begin(), block.values.end(), questions[next]);
+      answers[source].push_back(found != block.values.end() && *found == questions[next]
+                                    ? block.begin + (found - block.values.begin())
+                                    : -1);
+    }
+  const std::vector<std::int64_t> replies = comm_.alltoallv(answers, &counts);
+  // Replies come in rank order, each rank's in the order asked: rows ascend, and so do owners.
+  std::vector<std::int64_t> positions(owner.size(), -1);
+  std::size_t reply = 0;
+  for (std::size_t i = 0; i < owner.size(); ++i)
+    if (owner[i] >= 0) positions[i] = replies[reply++];
+  return positions;
+}
+
 FactorMatrix EmbeddingFileReader::read_user_runs(const std::string& scene,
                                                  const RowRuns& runs) const {
   const std::int64_t k = factors();
@@ -799,15 +883,16 @@ FactorMatrix EmbeddingFileReader::read_user_runs(const std::string& scene,
   if (format_version_ == 1) return read_matrix_runs(group + "/user_factors", n_users_, k + 1, runs);
   // Version 2: the scene stores its active users' rows; the others are served from z and the
   // bridge as training served them (io/bridged_row.h).
-  const std::vector<std::int64_t>& index = stored_users(scene);
+  const std::vector<std::int64_t> stored_at = stored_positions(scene, runs);
+  const std::int64_t stored_rows = index_block(scene).length;
   std::vector<std::int64_t> positions, cold_rows;
   std::vector<std::int64_t> source;  // per row: its position in `stored`, or -1 - its cold row
+  std::size_t at_row = 0;
   for (const auto& [first, length] : runs)
-    for (std::int64_t row = first; row < first + length; ++row) {
-      const auto at = std::lower_bound(index.begin(), index.end(), row);
-      if (at != index.end() && *at == row) {
+    for (std::int64_t row = first; row < first + length; ++row, ++at_row) {
+      if (stored_at[at_row] >= 0) {
         source.push_back(static_cast<std::int64_t>(positions.size()));
-        positions.push_back(at - index.begin());
+        positions.push_back(stored_at[at_row]);
       } else {
         source.push_back(-1 - static_cast<std::int64_t>(cold_rows.size()));
         cold_rows.push_back(row);
@@ -817,9 +902,8 @@ FactorMatrix EmbeddingFileReader::read_user_runs(const std::string& scene,
   // A scene left untrained stores no user ([0, k+1]); the index's length is the same on every
   // rank, so every rank skips the read alike.
   const FactorMatrix stored =
-      index.empty() ? FactorMatrix(0, k + 1)
-                    : read_matrix_rows(group + "/user_factors",
-                                       static_cast<std::int64_t>(index.size()), k + 1, positions);
+      stored_rows == 0 ? FactorMatrix(0, k + 1)
+                       : read_matrix_rows(group + "/user_factors", stored_rows, k + 1, positions);
   const FactorMatrix shared = read_matrix_rows(
       "/shared/user_factors", n_users_, k, from_shared ? cold_rows : std::vector<std::int64_t>());
   std::optional<FactorMatrix> bridge;
@@ -847,11 +931,9 @@ std::vector<std::uint8_t> EmbeddingFileReader::read_user_active_runs(const std::
                                                                      const RowRuns& runs) const {
   if (format_version_ == 1)
     return read_flag_runs("/scenes/" + scene + "/user_active", n_users_, runs);
-  const std::vector<std::int64_t>& index = stored_users(scene);
   std::vector<std::uint8_t> active;
-  for (const auto& [first, length] : runs)
-    for (std::int64_t row = first; row < first + length; ++row)
-      active.push_back(std::binary_search(index.begin(), index.end(), row) ? 1 : 0);
+  for (const std::int64_t position : stored_positions(scene, runs))
+    active.push_back(position >= 0 ? 1 : 0);
   return active;
 }
 

@@ -134,9 +134,9 @@ class EmbeddingFileReader {
   FactorMatrix read_user_rows(const std::string& scene, std::int64_t begin,
                               std::int64_t count) const;
   /// Version 2 only: the scene's user_index, the /users/id rows whose rows it stores (its
-  /// active users, ascending), read whole once and kept. The first call for a scene is
-  /// collective, later ones are not: every rank must make its first call for a scene at the same
-  /// point (read_user_rows and read_user_active make it on every rank alike).
+  /// active users, ascending), read whole once and kept (read_user_rows and read_user_active hold
+  /// one block of it per rank instead). The first call for a scene is collective, later ones are
+  /// not: every rank must make its first call for a scene at the same point.
   const std::vector<std::int64_t>& stored_users(const std::string& scene) const;
   /// 1 where the user has training data in the scene, for the same rows.
   std::vector<std::uint8_t> read_user_active(const std::string& scene,
@@ -164,6 +164,21 @@ class EmbeddingFileReader {
   FactorMatrix read_user_runs(const std::string& scene, const RowRuns& runs) const;
   std::vector<std::uint8_t> read_user_active_runs(const std::string& scene,
                                                   const RowRuns& runs) const;
+  /// Version 2: this rank's block of a scene's user_index (rank r holds positions
+  /// [length r / P, length (r + 1) / P)), and where every rank's block starts.
+  struct IndexBlock {
+    std::int64_t length = 0;           ///< of the whole index
+    std::int64_t begin = 0;            ///< position of values[0]
+    std::vector<std::int64_t> values;  ///< this rank's block
+    std::vector<std::int64_t> firsts;  ///< per rank, its block's first value (-1: empty block)
+  };
+  /// Collective the first time for a scene (then kept): reads and checks this rank's block; the
+  /// blocks' ends are checked against each other, so the index is known ascending within the
+  /// users.
+  const IndexBlock& index_block(const std::string& scene) const;
+  /// Version 2, collective: for each row of `runs`, its position in the scene's user_index, or -1
+  /// when the scene stores no row of that user, asked of the rank whose block would hold it.
+  std::vector<std::int64_t> stored_positions(const std::string& scene, const RowRuns& runs) const;
   /// k, from /shared/user_factors (collective).
   std::int64_t factors() const;
 
@@ -176,6 +191,7 @@ class EmbeddingFileReader {
   std::int64_t format_version_ = 0;
   std::string cold_user_rows_;  // version 2: "bridge" or "unit"
   mutable std::map<std::string, std::vector<std::int64_t>> stored_users_;  // per scene
+  mutable std::map<std::string, IndexBlock> index_blocks_;                 // per scene, once read
   mutable std::optional<std::int64_t> factors_;                            // k, once read
 };
 

@@ -4,6 +4,7 @@
 // than one read window — and checks each value. Partly overlapping reads are what Open MPI
 // 4.1.4's collective MPI-IO gets wrong (open-mpi/ompi#10546); the reader must not be caught.
 #include <gtest/gtest.h>
+#include <hdf5.h>
 
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "config/model_settings.h"
 #include "io/embedding_reader.h"
 #include "io/embedding_writer.h"
+#include "io/hdf5_handle.h"
 #include "io/serving_scene.h"
 #include "io/sharded_data.h"
 #include "mpi/error.h"
@@ -182,6 +184,33 @@ TEST(ServingReader, SceneAttributesAndErrors) {
   EXPECT_EQ(std::string(shape.what()), path + ": /scenes/books/user_factors has shape [" +
                                            std::to_string(stored) + ", 3], expected [" +
                                            std::to_string(stored) + ", 2]");
+}
+
+// The user_index is read a block per rank, each block checked, and each block's first value
+// against the blocks before it: an index that repeats a user where two ranks' blocks meet (each
+// block ascending on its own) is refused, not answered from.
+TEST(ServingReader, AnIndexNotAscendingWhereBlocksMeetIsRefused) {
+  const mpi::Communicator world = mpi::Communicator::world();
+  const std::string path = testing::shared_scratch_dir(world, "serving-unsorted") + "/model.h5";
+  write_embedding_file(world, path, model_content(world));
+  if (world.is_root()) {  // index[n / 2] = index[n / 2 - 1]: where blocks meet on 2 and 4 ranks
+    FileHandle file(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
+    DatasetHandle index(H5Dopen2(file.get(), "/scenes/books/user_index", H5P_DEFAULT));
+    DataspaceHandle space(H5Dget_space(index.get()));
+    std::vector<std::int64_t> values(
+        static_cast<std::size_t>(H5Sget_simple_extent_npoints(space.get())));
+    H5Dread(index.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
+    values[values.size() / 2] = values[values.size() / 2 - 1];
+    H5Dwrite(index.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
+  }
+  world.barrier();
+  const EmbeddingFileReader reader(world, path);
+  const AgreedError e = testing::expect_agreed_error(
+      [&] { reader.read_user_active("books", std::vector<std::int64_t>{0}); });
+  EXPECT_EQ(e.code(), ExitCode::kBadInput);
+  EXPECT_NE(std::string(e.what()).find(path + ": /scenes/books/user_index is not ascending"),
+            std::string::npos)
+      << e.what();
 }
 
 }  // namespace
