@@ -47,7 +47,7 @@ void read_in_batches(const mpi::Communicator& world, std::vector<RowRequest>& wa
     const auto batch = read(std::vector<std::int64_t>(rows.begin() + begin, rows.begin() + end));
     mpi::run_agreed(world, [&] {
       for (; next < wanted.size() && static_cast<std::int64_t>(wanted[next].read) < end; ++next)
-        use(batch, static_cast<Eigen::Index>(wanted[next].read - begin), wanted[next]);
+        use(batch, static_cast<Eigen::Index>(wanted[next].read) - begin, wanted[next]);
     });
   }
 }
