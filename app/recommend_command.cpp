@@ -91,8 +91,8 @@ StoredUsers read_stored_users(const io::EmbeddingFileReader& model, const io::Se
   std::sort(rows.begin(), rows.end());
   rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
   const std::int64_t n = model.n_users();
-  const solver::Matrix vectors = model.read_user_rows(scene.name, rows);
-  const std::vector<std::uint8_t> active = model.read_user_active(scene.name, rows);
+  std::vector<std::uint8_t> active;
+  const solver::Matrix vectors = model.read_user_rows(scene.name, rows, &active);
   const solver::Matrix shared =
       with_shared ? model.read_matrix_rows("/shared/user_factors", n, scene.k, rows)
                   : solver::Matrix();

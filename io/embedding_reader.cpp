@@ -737,9 +737,10 @@ std::vector<std::uint8_t> EmbeddingFileReader::read_flag_rows(
   return read_flag_runs(name, rows, runs_of(ascending_rows));
 }
 
-FactorMatrix EmbeddingFileReader::read_user_rows(
-    const std::string& scene, const std::vector<std::int64_t>& ascending_rows) const {
-  return read_user_runs(scene, runs_of(ascending_rows));
+FactorMatrix EmbeddingFileReader::read_user_rows(const std::string& scene,
+                                                 const std::vector<std::int64_t>& ascending_rows,
+                                                 std::vector<std::uint8_t>* active) const {
+  return read_user_runs(scene, runs_of(ascending_rows), active);
 }
 
 FactorMatrix EmbeddingFileReader::read_user_rows(const std::string& scene, std::int64_t begin,
@@ -876,14 +877,21 @@ std::vector<std::int64_t> EmbeddingFileReader::stored_positions(const std::strin
   return positions;
 }
 
-FactorMatrix EmbeddingFileReader::read_user_runs(const std::string& scene,
-                                                 const RowRuns& runs) const {
+FactorMatrix EmbeddingFileReader::read_user_runs(const std::string& scene, const RowRuns& runs,
+                                                 std::vector<std::uint8_t>* active) const {
   const std::int64_t k = factors();
   const std::string group = "/scenes/" + scene;
-  if (format_version_ == 1) return read_matrix_runs(group + "/user_factors", n_users_, k + 1, runs);
+  if (format_version_ == 1) {
+    if (active != nullptr) *active = read_flag_runs(group + "/user_active", n_users_, runs);
+    return read_matrix_runs(group + "/user_factors", n_users_, k + 1, runs);
+  }
   // Version 2: the scene stores its active users' rows; the others are served from z and the
   // bridge as training served them (io/bridged_row.h).
   const std::vector<std::int64_t> stored_at = stored_positions(scene, runs);
+  if (active != nullptr) {
+    active->clear();
+    for (const std::int64_t position : stored_at) active->push_back(position >= 0 ? 1 : 0);
+  }
   const std::int64_t stored_rows = index_block(scene).length;
   std::vector<std::int64_t> positions, cold_rows;
   std::vector<std::int64_t> source;  // per row: its position in `stored`, or -1 - its cold row

@@ -129,8 +129,10 @@ class EmbeddingFileReader {
   /// else the row the model serves a user without training data there (docs/embedding-file.md,
   /// "Cold users"). A version 1 file stores both; a version 2 file stores the active users' rows
   /// only, and the others are computed here from /shared/user_factors and the scene's bridge.
+  /// With `active`, also read_user_active's flags of the same rows, from the same lookup.
   FactorMatrix read_user_rows(const std::string& scene,
-                              const std::vector<std::int64_t>& ascending_rows) const;
+                              const std::vector<std::int64_t>& ascending_rows,
+                              std::vector<std::uint8_t>* active = nullptr) const;
   FactorMatrix read_user_rows(const std::string& scene, std::int64_t begin,
                               std::int64_t count) const;
   /// Version 2 only: the scene's user_index, the /users/id rows whose rows it stores (its
@@ -161,7 +163,8 @@ class EmbeddingFileReader {
                                 const RowRuns& runs) const;
   std::vector<std::uint8_t> read_flag_runs(const std::string& name, std::int64_t rows,
                                            const RowRuns& runs) const;
-  FactorMatrix read_user_runs(const std::string& scene, const RowRuns& runs) const;
+  FactorMatrix read_user_runs(const std::string& scene, const RowRuns& runs,
+                              std::vector<std::uint8_t>* active = nullptr) const;
   std::vector<std::uint8_t> read_user_active_runs(const std::string& scene,
                                                   const RowRuns& runs) const;
   /// Version 2: this rank's block of a scene's user_index (rank r holds positions

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <optional>
+#include <sstream>
 #include <utility>
 
 #include "io/embedding_reader.h"
@@ -85,15 +86,12 @@ std::vector<std::string> blended_scenes(const io::EmbeddingFileReader& reader) {
   std::vector<std::string> blended;
   const std::optional<std::string> text = reader.text_attribute("popularity_blend");
   if (!text) return blended;
-  std::size_t begin = 0;
-  while (begin < text->size()) {
-    std::size_t end = text->find(',', begin);
-    if (end == std::string::npos) end = text->size();
-    const std::string pair = text->substr(begin, end - begin);
+  std::istringstream pairs(*text);
+  std::string pair;
+  while (std::getline(pairs, pair, ',')) {
     const std::size_t equals = pair.rfind('=');
     if (equals != std::string::npos && pair.substr(equals + 1) != "0")
       blended.push_back(pair.substr(0, equals));
-    begin = end + 1;
   }
   std::sort(blended.begin(), blended.end());
   return blended;
@@ -226,7 +224,8 @@ class WarmStart {
     read_in_batches(
         world_, wanted, batch_rows_,
         [&](const std::vector<std::int64_t>& rows) {
-          Batch batch{reader_.read_user_rows(name, rows), reader_.read_user_active(name, rows), {}};
+          Batch batch;
+          batch.served = reader_.read_user_rows(name, rows, &batch.active);
           // A user with no data in the scene then is served from z_u (through the bridge): a
           // start only when z_u is not zero, i.e. the user had data somewhere.
           std::vector<std::int64_t> inactive;

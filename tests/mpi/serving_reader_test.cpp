@@ -129,6 +129,11 @@ TEST(ServingReader, ScatteredOverlappingRowsReadTheirValues) {
     wrong += flags[i] != (user_active(rows[i]) ? 1 : 0);
   }
   EXPECT_EQ(wrong, 0) << "rank " << r << " of " << world.size();
+  // The rows and their flags from one lookup (what recommend and the warm start read).
+  std::vector<std::uint8_t> together;
+  const FactorMatrix again = reader.read_user_rows("books", rows, &together);
+  EXPECT_TRUE(again == got);
+  EXPECT_EQ(together, flags);
 
   // Contiguous ranges, different on every rank and partly overlapping.
   const std::int64_t begin = 1000 * r, count = 2500;
